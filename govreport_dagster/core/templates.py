@@ -1,0 +1,288 @@
+"""Typed access to the one template declaration (`templates.yaml` beside this module).
+
+Every stage that needs a label, a key, a layout or an identity asks this module. Labels
+are compared only through `match_key()`, which folds the typographic drift found in real
+reports (full-width vs ASCII punctuation, curly vs straight quotes, spaces and line breaks
+inside labels, 1. / 1、 / 1． item numbering).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+TEMPLATE_VERSIONS = ("pre2019", "2019", "2021")
+TABLE_IDS = ("t2", "t3", "t4")
+
+_FOLD_TABLE = str.maketrans(
+    {
+        "（": "(",
+        "）": ")",
+        "：": ":",
+        "，": ",",
+        "；": ";",
+        "“": "",
+        "”": "",
+        '"': "",
+        "‘": "",
+        "’": "",
+        "．": ".",
+        "、": ".",
+        "／": "/",
+        "【": "(",
+        "】": ")",
+        "〔": "(",
+        "〕": ")",
+        "[": "(",
+        "]": ")",
+    }
+)
+_SPACE_RE = re.compile(r"[\s\u3000\u00a0|]+")
+
+
+def match_key(label: str) -> str:
+    """Fold a label to the form used for all label comparisons.
+
+    Removes whitespace and `|` (labels wrap over lines and cells), maps full-width
+    punctuation to ASCII, drops quotes, and treats 、 and ． like `.` so that
+    `1、申请人…` and `1.申请人…` match. Characters are otherwise kept: the caller converts
+    scripts (OpenCC) before matching.
+    """
+    folded = label.translate(_FOLD_TABLE)
+    folded = "".join(chr(ord(c) - 0xFEE0) if "！" <= c <= "～" else c for c in folded)
+    return _SPACE_RE.sub("", folded)
+
+
+@dataclass(frozen=True)
+class Label:
+    key: str
+    label: str
+    variants: tuple[str, ...] = ()
+    group: str | None = None
+    unit: str | None = None
+    decimal: bool = False
+    signed: bool = False
+
+    @property
+    def all_labels(self) -> tuple[str, ...]:
+        return (self.label, *self.variants)
+
+    @property
+    def match_keys(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(match_key(text) for text in self.all_labels))
+
+
+@dataclass(frozen=True)
+class TableBlock:
+    """A rectangular block of a table: table 2's sub-tables, or all of table 3 / 4."""
+
+    table_id: str
+    block: str
+    anchor: str | None
+    rows: tuple[Label, ...]
+    columns: tuple[Label, ...]
+
+    def row(self, key: str) -> Label:
+        return next(r for r in self.rows if r.key == key)
+
+    def column(self, key: str) -> Label:
+        return next(c for c in self.columns if c.key == key)
+
+
+@dataclass(frozen=True)
+class TableLayout:
+    table_id: str
+    version: str
+    title: str
+    section: str
+    fact_table: str
+    blocks: tuple[TableBlock, ...]
+
+    @property
+    def row_keys(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(r.key for b in self.blocks for r in b.rows))
+
+    @property
+    def column_keys(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.key for b in self.blocks for c in b.columns))
+
+    def cells(self) -> list[tuple[str, str]]:
+        """Every (row_key, col_key) the layout defines, in printed order."""
+        return [(r.key, c.key) for b in self.blocks for r in b.rows for c in b.columns]
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    key: str
+    numeral: str
+    heading: str
+    variants: tuple[str, ...]
+
+    @property
+    def phrases(self) -> tuple[str, ...]:
+        return (self.heading, *self.variants)
+
+
+@dataclass(frozen=True)
+class Identity:
+    id: str
+    table: str | None
+    kind: str  # sum | cross_year | narrative
+    severity: str  # error | warn
+    label_zh: str
+    layouts: tuple[str, ...]
+    along: str | None = None
+    lhs: tuple[str, ...] = ()
+    rhs: tuple[str, ...] = ()
+    spec: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class LegacyIndicator:
+    key: str
+    phrases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Templates:
+    raw: dict[str, Any] = field(hash=False, compare=False)
+
+    # -- versions -----------------------------------------------------------------------
+    def version_for_year(self, year: int) -> str:
+        """The template a report for `year` is expected to follow (by report year)."""
+        if year <= 2018:
+            return "pre2019"
+        if year <= 2020:
+            return "2019"
+        return "2021"
+
+    # -- sections -----------------------------------------------------------------------
+    @property
+    def official_sections(self) -> tuple[SectionSpec, ...]:
+        return tuple(
+            SectionSpec(s["key"], s["numeral"], s["heading"], tuple(s.get("variants", ())))
+            for s in self.raw["sections"]["official"]
+        )
+
+    @property
+    def pre2019_families(self) -> dict[str, tuple[str, ...]]:
+        return {f["key"]: tuple(f["phrases"]) for f in self.raw["sections"]["pre2019_families"]}
+
+    @property
+    def section_labels(self) -> dict[str, str]:
+        return dict(self.raw["section_labels"])
+
+    # -- tables -------------------------------------------------------------------------
+    def layout(self, table_id: str, version: str) -> TableLayout | None:
+        """The table's layout for a template version (None for pre2019: no template)."""
+        if version == "pre2019":
+            return None
+        spec = self.raw["tables"][table_id]
+        if table_id == "t2":
+            blocks = tuple(
+                TableBlock(
+                    "t2",
+                    b["block"],
+                    b.get("anchor"),
+                    tuple(_label(r) for r in b["rows"]),
+                    tuple(_label(c) for c in b["columns"]),
+                )
+                for b in spec["layouts"][version]
+            )
+        else:
+            excluded = set(spec.get("layouts", {}).get(version, {}).get("exclude_rows", ()))
+            rows = tuple(_label(r) for r in spec["rows"] if r["key"] not in excluded)
+            blocks = (TableBlock(table_id, table_id, None, rows, tuple(_label(c) for c in spec["columns"])),)
+        return TableLayout(table_id, version, spec["title"], spec["section"], spec["fact_table"], blocks)
+
+    def table_title(self, table_id: str) -> str:
+        return str(self.raw["tables"][table_id]["title"])
+
+    @property
+    def t3_header_note(self) -> str:
+        return str(self.raw["tables"]["t3"]["header_note"])
+
+    # -- identities ---------------------------------------------------------------------
+    @property
+    def identities(self) -> tuple[Identity, ...]:
+        out = []
+        for spec in self.raw["identities"]:
+            out.append(
+                Identity(
+                    id=spec["id"],
+                    table=spec.get("table"),
+                    kind=spec.get("kind", "sum"),
+                    severity=spec["severity"],
+                    label_zh=spec["label_zh"],
+                    layouts=tuple(spec.get("layouts", TEMPLATE_VERSIONS[1:])),
+                    along=spec.get("along"),
+                    lhs=tuple(spec.get("lhs", ())),
+                    rhs=tuple(spec.get("rhs", ())),
+                    spec=spec,
+                )
+            )
+        return tuple(out)
+
+    def identities_for(self, version: str, kind: str | None = None) -> tuple[Identity, ...]:
+        return tuple(i for i in self.identities if version in i.layouts and (kind is None or i.kind == kind))
+
+    # -- narrative & legacy -------------------------------------------------------------
+    @property
+    def narrative_metrics(self) -> tuple[Label, ...]:
+        return tuple(_label(m) for m in self.raw["narrative_metrics"])
+
+    @property
+    def legacy_indicators(self) -> tuple[LegacyIndicator, ...]:
+        return tuple(LegacyIndicator(i["key"], tuple(i["phrases"])) for i in self.raw["legacy_indicators"])
+
+    # -- labels for BI ------------------------------------------------------------------
+    def label_rows(self) -> list[tuple[str, str, str]]:
+        """(key_type, key, label_zh) for every key the warehouse uses, one place for BI."""
+        rows: dict[tuple[str, str], str] = {}
+        for key, label in self.section_labels.items():
+            rows[("section_key", key)] = label
+        for version in ("2021", "2019"):  # 2021 labels win where keys coincide
+            t2 = self.layout("t2", version)
+            assert t2 is not None
+            for block in t2.blocks:
+                for r in block.rows:
+                    rows.setdefault(("item_key", r.key), r.label)
+                for c in block.columns:
+                    rows.setdefault(("metric_key", c.key), c.label)
+        for r in self.raw["tables"]["t3"]["rows"]:
+            rows[("outcome_key", r["key"])] = r["label"]
+        for c in self.raw["tables"]["t3"]["columns"]:
+            rows[("applicant_key", c["key"])] = c["label"]
+        for r in self.raw["tables"]["t4"]["rows"]:
+            rows[("proceeding_key", r["key"])] = (r.get("group", "") + r["label"]) if r.get("group") else r["label"]
+        for c in self.raw["tables"]["t4"]["columns"]:
+            rows[("result_key", c["key"])] = c["label"]
+        for m in self.narrative_metrics:
+            rows[("metric_key_narrative", m.key)] = m.label
+        for i in self.identities:
+            rows[("identity_id", i.id)] = i.label_zh
+        return [(kt, k, v) for (kt, k), v in rows.items()]
+
+
+def _label(spec: dict[str, Any]) -> Label:
+    return Label(
+        key=spec["key"],
+        label=spec["label"],
+        variants=tuple(spec.get("variants", ())),
+        group=spec.get("group"),
+        unit=spec.get("unit"),
+        decimal=bool(spec.get("decimal", False)),
+        signed=bool(spec.get("signed", False)),
+    )
+
+
+@cache
+def load_templates() -> Templates:
+    """Load the declaration once per process."""
+    text = resources.files(__package__).joinpath("templates.yaml").read_text(encoding="utf-8")
+    return Templates(yaml.safe_load(text))
