@@ -253,3 +253,25 @@ def to_plain(obj: Any) -> Any:
         raise TypeError(type(o))
 
     return json.loads(json.dumps(asdict(obj), default=default, ensure_ascii=False))
+
+
+# --------------------------------------------------------------------------------------
+# One report through all stages (what the facts stage consumes)
+
+
+def make_report_id(normalised_text: str) -> str:
+    """Stable id from the normalised content: re-runs, re-encodings and mirrors of the same
+    report text keep the same id."""
+    import hashlib
+
+    return hashlib.sha256(normalised_text.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class ReportBundle:
+    report_id: str
+    report_year: int
+    raw: RawFile
+    decoded: DecodedDocument
+    sectioned: SectionedReport
+    tables: TableExtraction
