@@ -1,0 +1,157 @@
+"""Stage 1: raw bytes → DecodedDocument (normalised simplified text + table grids).
+
+Public API: ``detect_type``, ``decode_file``, ``normalize_text``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from govreport_dagster.core.decode.encodings import decode_bytes, repair_mojibake
+from govreport_dagster.core.decode.grids import RawGrid, render_rows
+from govreport_dagster.core.decode.normalize import (
+    TABLE_END,
+    TABLE_START,
+    normalize_cells,
+    normalize_core,
+    normalize_text,
+    strip_markers,
+)
+from govreport_dagster.core.decode.sniff import detect_type
+from govreport_dagster.core.model import DecodedDocument, Grid, GridCell, RejectedInput
+
+__all__ = ["decode_file", "detect_type", "normalize_text"]
+
+_UNSUPPORTED = {
+    "doc": "unsupported format: legacy .doc (OLE2)",
+    "zip": "unsupported format: zip archive that is not a DOCX",
+    "rtf": "unsupported format: RTF",
+    "image": "unsupported format: image (needs OCR)",
+    "gzip": "unsupported format: gzip archive",
+    "rar": "unsupported format: RAR archive",
+    "7z": "unsupported format: 7z archive",
+    "unknown": "unsupported format: unrecognised binary content",
+}
+_TABLE_SPAN_RE = re.compile(f"{TABLE_START}([^{TABLE_END}]*){TABLE_END}")
+
+
+def decode_file(
+    data: bytes, source_uri: str, detected_type: str | None = None, *, max_bytes: int = 50_000_000
+) -> DecodedDocument:
+    """Decode one raw file. Raises ``RejectedInput(reason)`` for anything unusable."""
+    if len(data) > max_bytes:
+        raise RejectedInput(f"file too large: {len(data):,} bytes exceeds the limit of {max_bytes:,}")
+    if not data:
+        raise RejectedInput("empty file")
+    kind = detected_type or detect_type(data, source_uri)
+    if kind in ("txt", "html"):
+        return _decode_text(data, source_uri, kind)
+    if kind == "pdf":
+        from govreport_dagster.core.decode.pdf import extract_pdf
+
+        blocks, info = extract_pdf(data)
+        doc = _assemble(blocks, source_uri, "pdf", None, None)
+        doc.flags["needs_ocr"] = bool(info.get("needs_ocr"))
+        if doc.flags["needs_ocr"]:
+            doc.text = ""
+            doc.tables = []
+        doc.flags["pages"] = info.get("pages", 0)
+        return doc
+    if kind == "docx":
+        from govreport_dagster.core.decode.docx import extract_docx
+
+        blocks = extract_docx(data, max_uncompressed=max(4 * max_bytes, 1_000_000))
+        return _assemble(blocks, source_uri, "docx", None, None)
+    raise RejectedInput(_UNSUPPORTED.get(kind, f"unsupported format: {kind}"))
+
+
+def _decode_text(data: bytes, source_uri: str, kind: str) -> DecodedDocument:
+    text, encoding = decode_bytes(data, is_html=(kind == "html"))
+    text, mojibake, replacement = repair_mojibake(text)
+    if kind == "html":
+        from govreport_dagster.core.decode.html import extract_html
+
+        blocks, title = extract_html(text)
+        if title:
+            # The page title is the report title; main-content detection often leaves it in
+            # a sibling header block. Prepend its first part when the body does not repeat it.
+            head = re.split(r"[_|]| - ", title)[0].strip()
+            first_text = next((b for b in blocks if isinstance(b, str)), "")
+            if head and head not in first_text[: 4 * len(head) + 200]:
+                blocks.insert(0, head)
+        doc = _assemble(blocks, source_uri, "html", encoding, text)
+    else:
+        doc = _assemble([text], source_uri, "txt", encoding, text)
+    doc.flags["mojibake"] = mojibake
+    doc.flags["replacement_chars"] = replacement
+    if mojibake == "repaired":
+        doc.flags["steps"].insert(0, "mojibake_repaired")
+    return doc
+
+
+def _assemble(
+    blocks: list[str | RawGrid], source_uri: str, source_format: str, encoding: str | None, decoded: str | None
+) -> DecodedDocument:
+    """Normalise text blocks and grids together and locate each grid's rendered span."""
+    grids = [b for b in blocks if isinstance(b, RawGrid)]
+    cell_texts = [cell.text for g in grids for row in g.rows for cell in row]
+    normalised_cells, cell_pinyin = normalize_cells(cell_texts)
+    it = iter(normalised_cells)
+    norm_grids = [
+        RawGrid(
+            [
+                [GridCell(next(it), c.row, c.col, c.origin_row, c.origin_col, c.rowspan, c.colspan) for c in row]
+                for row in g.rows
+            ],
+            g.source,
+            g.page,
+        )
+        for g in grids
+    ]
+    norm_by_id = {id(g): n for g, n in zip(grids, norm_grids, strict=True)}
+
+    marked: list[str] = []
+    original: list[str] = []
+    for block in blocks:
+        if isinstance(block, RawGrid):
+            marked.append(TABLE_START + render_rows(norm_by_id[id(block)].rows) + TABLE_END)
+            original.append(render_rows(block.rows))
+        else:
+            marked.append(strip_markers(block))
+            original.append(block)
+    text, flags = normalize_core("\n".join(marked))
+
+    tables: list[Grid] = []
+    pieces: list[str] = []
+    pos = 0
+    removed = 0
+    index = 0
+    for m in _TABLE_SPAN_RE.finditer(text):
+        pieces.append(text[pos : m.start()])
+        start = m.start() - removed
+        pieces.append(m.group(1))
+        removed += 2
+        g = norm_grids[index] if index < len(norm_grids) else None
+        index += 1
+        if g is not None:
+            tables.append(Grid(g.rows, g.source, start, start + len(m.group(1)), g.page))
+        pos = m.end()
+    pieces.append(text[pos:])
+    final = strip_markers("".join(pieces))
+
+    script = flags.pop("original_script")
+    flags.pop("han_chars_converted", None)
+    flags["pinyin_removed"] += cell_pinyin
+    flags.setdefault("needs_ocr", False)
+    flags.setdefault("mojibake", None)
+    original_text = "\n".join(original) if decoded is None or source_format != "txt" else decoded
+    return DecodedDocument(
+        source_uri=source_uri,
+        source_format=source_format,
+        detected_encoding=encoding,
+        original_script=script,
+        text=final,
+        original_text=original_text,
+        tables=tables,
+        flags=flags,
+    )

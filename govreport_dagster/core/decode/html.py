@@ -1,0 +1,189 @@
+"""HTML → ordered blocks of text and table grids, from the page's main content."""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+from lxml import etree
+
+from govreport_dagster.core.decode.grids import RawGrid, SpanCell, expand_spans
+from govreport_dagster.core.model import RejectedInput
+
+_SKIP = frozenset(
+    "script style noscript template iframe object embed svg select option button input textarea head title "
+    "meta link nav header footer form canvas audio video map area".split()
+)
+_BLOCK = frozenset(
+    "p div h1 h2 h3 h4 h5 h6 li ul ol section article main aside dl dt dd blockquote pre center address hr "
+    "tr table caption tbody thead tfoot figure figcaption body html".split()
+)
+_CELL_TAGS = ("td", "th")
+_XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_SPACE_RE = re.compile(r"\s+")
+_MAIN_SHARE = 0.9  # descend into a child while it holds this share of the content
+_MAX_CELL_CHARS = 3000  # a "cell" longer than this is page layout, not a data table
+
+
+def _tag(el: etree._Element) -> str | None:
+    tag = el.tag
+    return tag.lower() if isinstance(tag, str) else None
+
+
+def _content_sizes(root: etree._Element) -> dict[etree._Element, int]:
+    """Non-link, non-space characters under each element (reverse pre-order = children first)."""
+    elements = list(root.iter())
+    sizes: dict[etree._Element, int] = {}
+    for el in reversed(elements):
+        tag = _tag(el)
+        if tag is None or tag in _SKIP:
+            sizes[el] = 0
+            continue
+        own = len("".join((el.text or "").split())) if tag != "a" else 0
+        total = own
+        for child in el:
+            total += sizes.get(child, 0)
+            if tag != "a" and child.tail:
+                total += len("".join(child.tail.split()))
+        sizes[el] = 0 if tag == "a" else total
+    return sizes
+
+
+def _main_container(body: etree._Element) -> etree._Element:
+    sizes = _content_sizes(body)
+    node = body
+    while True:
+        total = sizes.get(node, 0)
+        children = [c for c in node if _tag(c) is not None]
+        if not children or total == 0:
+            return node
+        best = max(children, key=lambda c: sizes.get(c, 0))
+        if _tag(best) in ("table", "tr", "tbody", "td", "th", "p") or sizes.get(best, 0) < _MAIN_SHARE * total:
+            return node
+        node = best
+
+
+def _cell_text(cell: etree._Element) -> str:
+    parts = _walk(cell, tables=False)
+    return _SPACE_RE.sub(" ", " ".join(p for p in parts if isinstance(p, str))).strip()
+
+
+def _span(value: str | None) -> int:
+    try:
+        return int(str(value).strip()) if value is not None else 1
+    except ValueError:
+        return 1
+
+
+def _table_rows(table: etree._Element) -> list[etree._Element]:
+    rows = []
+    for tr in table.iter("tr"):
+        # rows of this table only (nested tables are excluded by the caller)
+        rows.append(tr)
+    return rows
+
+
+def _as_grid(table: etree._Element) -> RawGrid | None:
+    if table.find(".//table") is not None:
+        return None  # layout table: walk its cells as ordinary blocks
+    span_rows: list[list[SpanCell]] = []
+    for tr in _table_rows(table):
+        row = []
+        for cell in tr:
+            if _tag(cell) not in _CELL_TAGS:
+                continue
+            text = _cell_text(cell)
+            if len(text) > _MAX_CELL_CHARS:
+                return None
+            row.append(SpanCell(text, _span(cell.get("rowspan")), _span(cell.get("colspan"))))
+        span_rows.append(row)
+    if not any(span_rows):
+        return None
+    rows = expand_spans(span_rows)
+    if rows is None:
+        return None
+    return RawGrid(rows, "html")
+
+
+def _walk(root: etree._Element, tables: bool = True) -> list[str | RawGrid]:
+    """Iterative walk (no recursion: hostile pages nest deeply) emitting text pieces, "\\n"
+    at block boundaries, and RawGrid objects for data tables."""
+    out: list[str | RawGrid] = []
+    stack: list[tuple[etree._Element, bool]] = [(root, False)]
+    while stack:
+        el, exiting = stack.pop()
+        tag = _tag(el)
+        if exiting:
+            if tag in _BLOCK or tag in _CELL_TAGS:
+                out.append("\n" if tag not in _CELL_TAGS else " ")
+            if el.tail and el is not root:
+                out.append(el.tail)
+            continue
+        if tag is None or tag in _SKIP:
+            if el.tail and el is not root:
+                out.append(el.tail)
+            continue
+        if tag == "br":
+            out.append("\n")
+            if el.tail:
+                out.append(el.tail)
+            continue
+        if tables and tag == "table":
+            grid = _as_grid(el)
+            if grid is not None:
+                out.append(grid)
+                if el.tail:
+                    out.append(el.tail)
+                continue
+        if tag in _BLOCK:
+            out.append("\n")
+        if el.text:
+            out.append(el.text)
+        stack.append((el, True))
+        stack.extend((child, False) for child in reversed(el))
+    return out
+
+
+def _join_pieces(pieces: list[str | RawGrid]) -> list[str | RawGrid]:
+    """Merge adjacent text pieces; collapse HTML whitespace (newlines in the source markup are
+    not line breaks) while keeping the block breaks the walk emitted."""
+    blocks: list[str | RawGrid] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        if buf:
+            raw = "".join(buf)
+            lines = [_SPACE_RE.sub(" ", seg).strip() for seg in raw.split("\n")]
+            text = "\n".join(line for line in lines if line)
+            if text:
+                blocks.append(text)
+            buf.clear()
+
+    for piece in pieces:
+        if isinstance(piece, str):
+            # markup newlines are spaces; our block markers are lone "\n" pieces
+            buf.append(piece if piece == "\n" else piece.replace("\r", " ").replace("\n", " "))
+        else:
+            flush()
+            blocks.append(piece)
+    flush()
+    return blocks
+
+
+def extract_html(text: str) -> tuple[list[str | RawGrid], str | None]:
+    """Blocks of the main content in document order, and the page <title>."""
+    text = _XML_DECL_RE.sub("", text, count=1)
+    if not text.strip():
+        return [], None
+    try:
+        doc = lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as exc:
+        raise RejectedInput(f"unparseable HTML: {exc}") from exc
+    title_el = doc.find(".//title")
+    title = _SPACE_RE.sub(" ", title_el.text_content()).strip() if title_el is not None else None
+    body = doc.find("body")
+    if body is None:
+        body = doc
+    container = _main_container(body)
+    blocks = _join_pieces(_walk(container))
+    return blocks, title or None

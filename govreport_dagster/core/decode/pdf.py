@@ -1,0 +1,125 @@
+"""PDF text layer (pdfplumber): lines in reading order, ruled tables as grids."""
+
+from __future__ import annotations
+
+import bisect
+import io
+import logging
+
+from govreport_dagster.core.decode.grids import RawGrid
+from govreport_dagster.core.model import GridCell, RejectedInput
+
+MAX_PAGES = 500
+_MIN_TEXT_CHARS = 10  # below this over the whole file the PDF is treated as scanned
+
+# pdfminer logs every malformed object at WARNING; the outcome is reported via RejectedInput.
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
+
+
+def _coord_index(values: list[float], x: float) -> int:
+    i = bisect.bisect_left(values, x - 1.0)
+    return min(i, len(values) - 1)
+
+
+def _unique(coords: list[float]) -> list[float]:
+    """Sorted coordinates with near-duplicates (< 1pt apart) merged."""
+    out: list[float] = []
+    for x in sorted(coords):
+        if not out or x - out[-1] > 1.0:
+            out.append(x)
+    return out
+
+
+def _table_grid(page, table, page_no: int) -> RawGrid | None:  # noqa: ANN001 (pdfplumber types)
+    cells = [c for c in table.cells if c is not None]
+    if not cells:
+        return None
+    xs = _unique([c[0] for c in cells] + [c[2] for c in cells])
+    ys = _unique([c[1] for c in cells] + [c[3] for c in cells])
+    n_cols, n_rows = len(xs) - 1, len(ys) - 1
+    if n_cols < 1 or n_rows < 1 or n_cols * n_rows > 50_000:
+        return None
+    slots: dict[tuple[int, int], GridCell] = {}
+    for x0, top, x1, bottom in cells:
+        c0, c1 = _coord_index(xs, x0), _coord_index(xs, x1)
+        r0, r1 = _coord_index(ys, top), _coord_index(ys, bottom)
+        colspan, rowspan = max(1, c1 - c0), max(1, r1 - r0)
+        try:
+            text = page.within_bbox((x0, top, x1, bottom), strict=False).extract_text() or ""
+        except ValueError:
+            text = ""
+        text = " ".join(text.split())
+        for dr in range(rowspan):
+            for dc in range(colspan):
+                slots.setdefault((r0 + dr, c0 + dc), GridCell(text, r0 + dr, c0 + dc, r0, c0, rowspan, colspan))
+    rows = [[slots.get((r, c)) or GridCell("", r, c, r, c) for c in range(n_cols)] for r in range(n_rows)]
+    return RawGrid(rows, "pdf", page=page_no)
+
+
+def extract_pdf(data: bytes) -> tuple[list[str | RawGrid], dict]:
+    """Blocks (page text lines and grids in reading order). Raises RejectedInput for
+    encrypted, truncated or otherwise unreadable files."""
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+    blocks: list[str | RawGrid] = []
+    info: dict = {"pages": 0}
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            pages = pdf.pages
+            info["pages"] = len(pages)
+            if len(pages) > MAX_PAGES:
+                raise RejectedInput(f"PDF has {len(pages)} pages, more than the limit of {MAX_PAGES}")
+            for page_no, page in enumerate(pages, start=1):
+                blocks.extend(_page_blocks(page.dedupe_chars(), page_no))
+    except RejectedInput:
+        raise
+    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
+        raise RejectedInput(f"encrypted PDF: {type(exc).__name__}") from exc
+    except Exception as exc:  # pdfminer raises many unrelated types on damaged files
+        name = type(exc).__name__
+        if "Password" in name or "Encrypt" in name:
+            raise RejectedInput(f"encrypted PDF: {name}") from exc
+        raise RejectedInput(f"unreadable PDF (truncated or damaged): {name}: {str(exc)[:120]}") from exc
+    text_chars = sum(len("".join(b.split())) for b in blocks if isinstance(b, str))
+    text_chars += sum(len(c.text) for b in blocks if isinstance(b, RawGrid) for row in b.rows for c in row)
+    info["needs_ocr"] = text_chars < _MIN_TEXT_CHARS
+    return blocks, info
+
+
+def _page_blocks(page, page_no: int) -> list[str | RawGrid]:  # noqa: ANN001
+    tables = page.find_tables()
+    grids: list[tuple[float, RawGrid]] = []
+    bboxes = []
+    for table in tables:
+        grid = _table_grid(page, table, page_no)
+        if grid is not None:
+            grids.append((table.bbox[1], grid))
+            bboxes.append(table.bbox)
+    outside = page
+    for bbox in bboxes:
+        # keep only characters whose centre is outside the table (their text is in the grid)
+        outside = outside.filter(
+            lambda obj, b=bbox: not (
+                obj.get("object_type") == "char"
+                and b[0] <= (obj["x0"] + obj["x1"]) / 2 <= b[2]
+                and b[1] <= (obj["top"] + obj["bottom"]) / 2 <= b[3]
+            )
+        )
+    lines = outside.extract_text_lines(return_chars=False)
+    items: list[tuple[float, str | RawGrid]] = [(line["top"], line["text"]) for line in lines]
+    items.extend(grids)
+    items.sort(key=lambda item: item[0])
+    blocks: list[str | RawGrid] = []
+    buf: list[str] = []
+    for _, item in items:
+        if isinstance(item, str):
+            buf.append(item)
+        else:
+            if buf:
+                blocks.append("\n".join(buf))
+                buf = []
+            blocks.append(item)
+    if buf:
+        blocks.append("\n".join(buf))
+    return blocks
