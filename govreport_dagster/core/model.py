@@ -96,9 +96,7 @@ class Grid:
             "char_start": self.char_start,
             "char_end": self.char_end,
             "page": self.page,
-            "rows": [
-                [[c.text, c.origin_row, c.origin_col, c.rowspan, c.colspan] for c in row] for row in self.rows
-            ],
+            "rows": [[[c.text, c.origin_row, c.origin_col, c.rowspan, c.colspan] for c in row] for row in self.rows],
         }
 
     @classmethod

@@ -1,0 +1,102 @@
+"""Stage 4: validated fact tables, then the published warehouse BI reads.
+
+`report_facts` computes every contract table for the year and carries the checks: the
+contract/schema checks are blocking (a violation is a pipeline bug), the identity checks
+are warnings (a violation is the source's: the report is published with its status, never
+altered). `published_warehouse` runs only when the blocking checks passed and replaces the
+year's partitions in the warehouse atomically.
+"""
+
+import dagster as dg
+
+from govreport_dagster.core.frames import bundles_from_frames
+from govreport_dagster.io_manager import Frames
+from govreport_dagster.partitions import previous_and_current_year, report_year_partitions
+from govreport_dagster.resources import WarehouseResource
+
+_MULTI_YEAR = dg.AssetIn(partition_mapping=previous_and_current_year, metadata={"multi_year": True})
+
+
+@dg.asset(
+    group_name="facts",
+    kinds={"python", "parquet"},
+    partitions_def=report_year_partitions,
+    ins={
+        "raw_reports": _MULTI_YEAR,
+        "decoded_reports": _MULTI_YEAR,
+        "sectioned_reports": _MULTI_YEAR,
+        "extracted_tables": _MULTI_YEAR,
+    },
+    description="The warehouse contract's tables for the year, computed and validated (identities evaluated per "
+    "report, cross-year against the previous year's reports of the same agency).",
+)
+def report_facts(
+    context: dg.AssetExecutionContext,
+    raw_reports: dict[str, Frames],
+    decoded_reports: dict[str, Frames],
+    sectioned_reports: dict[str, Frames],
+    extracted_tables: dict[str, Frames],
+) -> dg.Output[Frames]:
+    from govreport_dagster.core.facts import build_facts
+
+    year = int(context.partition_key)
+
+    def bundles(y: int):
+        key = str(y)
+        if not all(key in s for s in (raw_reports, decoded_reports, sectioned_reports, extracted_tables)):
+            return []
+        return bundles_from_frames(
+            raw_reports[key], decoded_reports[key], sectioned_reports[key], extracted_tables[key], y
+        )
+
+    current, previous = bundles(year), bundles(year - 1)
+    frames = build_facts(current, previous)
+    reports = frames["reports"]
+    checks = frames["identity_checks"]
+    return dg.Output(
+        frames,
+        metadata={
+            "reports": len(reports),
+            "previous_year_reports": len(previous),
+            "quality_status": dg.MetadataValue.json(reports["quality_status"].value_counts().to_dict()),
+            "identity_status": dg.MetadataValue.json(checks["status"].value_counts().to_dict() if len(checks) else {}),
+            **{f"rows_{name}": len(frame) for name, frame in frames.items()},
+        },
+    )
+
+
+@dg.asset(
+    group_name="facts",
+    kinds={"parquet", "duckdb"},
+    partitions_def=report_year_partitions,
+    description="The published warehouse: every contract table's year partition, replaced atomically. Runs only "
+    "when report_facts' blocking checks passed.",
+)
+def published_warehouse(
+    context: dg.AssetExecutionContext, report_facts: Frames, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    from govreport_dagster.core.facts import labels_frame
+
+    year = int(context.partition_key)
+    writer = warehouse.writer()
+    paths = writer.write_year_tables(year, report_facts)
+    writer.write_labels(labels_frame())
+    reports = report_facts["reports"]
+    return dg.MaterializeResult(
+        metadata={
+            "warehouse": dg.MetadataValue.path(str(writer.root)),
+            **{f"rows_{t}": len(f) for t, f in report_facts.items()},
+            "partitions": dg.MetadataValue.json({t: str(p) for t, p in paths.items()}),
+            "reports_preview": dg.MetadataValue.md(_preview(reports)),
+        }
+    )
+
+
+def _preview(reports) -> str:
+    if reports.empty:
+        return "No reports for this year."
+    cols = ["agency_name", "template_version", "quality_status", "identity_violations", "has_t2", "has_t3", "has_t4"]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in reports[cols].itertuples(index=False):
+        lines.append("| " + " | ".join("" if v is None else str(v) for v in row) + " |")
+    return "\n".join(lines)

@@ -1,0 +1,119 @@
+"""Stage 0: the ingest ledger (every landing file, once) and each year's raw reports."""
+
+import json
+from datetime import UTC, datetime
+
+import dagster as dg
+import pandas as pd
+
+from govreport_dagster.core.ingest import IngestedFile, build_ledger, ledger_frame
+from govreport_dagster.io_manager import Frames
+from govreport_dagster.partitions import report_year_partitions
+from govreport_dagster.resources import LandingZoneResource, WarehouseResource
+
+RAW_COLUMNS = ["report_id", "source_uri", "source_sha256", "bytes", "detected_type", "year_source", "sidecar",
+               "folder_year"]  # fmt: skip
+
+
+@dg.asset(
+    group_name="ingest",
+    kinds={"python", "parquet"},
+    description="Every file in the landing zone exactly once, with its status (parsed | duplicate | rejected | "
+    "year_unknown | removed) and a readable reason. Also written to the warehouse as `ingest_ledger`.",
+)
+def ingest_ledger(
+    context: dg.AssetExecutionContext, landing: LandingZoneResource, warehouse: WarehouseResource
+) -> dg.Output[Frames]:
+    entries = landing.scan()
+    writer = warehouse.writer()
+    previous = writer.read_table("ingest_ledger", columns=["source_uri", "status"])
+    previous_uris = [] if previous is None else previous.loc[previous["status"] != "removed", "source_uri"].tolist()
+    cache = warehouse.cache()
+    rows = build_ledger(entries, cache, previous_uris=previous_uris)
+    ledger = ledger_frame(rows)
+    published = ledger.assign(run_id=context.run_id, seen_at=datetime.now(UTC))
+    path = writer.write_ledger(published)
+
+    details = pd.DataFrame(
+        [
+            {
+                "source_uri": r.source_uri,
+                "sidecar": json.dumps(r.sidecar, ensure_ascii=False),
+                "folder_year": r.folder_year,
+            }
+            for r in rows
+        ],
+        columns=["source_uri", "sidecar", "folder_year"],
+    )
+    stage = ledger.merge(details, on="source_uri", how="left")
+    stage["folder_year"] = stage["folder_year"].astype("Int64")
+    counts = ledger["status"].value_counts().to_dict()
+    landing_files = len(entries)
+    ledgered = int((ledger["status"] != "removed").sum())
+    if landing_files != ledgered:  # the pipeline's own accounting identity
+        raise RuntimeError(f"ledger lost files: {landing_files} in landing zone, {ledgered} ledger rows")
+    return dg.Output(
+        {"ledger": stage},
+        metadata={
+            "landing_files": landing_files,
+            "ledger_rows": len(ledger),
+            **{f"status_{k}": int(v) for k, v in sorted(counts.items())},
+            "years": ", ".join(str(y) for y in sorted(ledger["report_year"].dropna().unique())),
+            "warehouse_path": dg.MetadataValue.path(str(path)),
+            "cache": dg.MetadataValue.json(cache.summary()),
+            "problems": dg.MetadataValue.md(_problems_md(ledger)),
+        },
+    )
+
+
+def _problems_md(ledger: pd.DataFrame) -> str:
+    bad = ledger[ledger["status"].isin(["rejected", "year_unknown", "duplicate", "removed"])]
+    if bad.empty:
+        return "Every file parsed."
+    lines = ["| file | status | reason |", "|---|---|---|"]
+    for row in bad.itertuples():
+        lines.append(f"| {row.source_uri.rsplit('/', 1)[-1]} | {row.status} | {str(row.reason).replace('|', '/')} |")
+    return "\n".join(lines)
+
+
+@dg.asset(
+    group_name="ingest",
+    kinds={"python", "parquet"},
+    partitions_def=report_year_partitions,
+    description="The year's distinct reports (first copy of each content), from the ingest ledger.",
+)
+def raw_reports(context: dg.AssetExecutionContext, ingest_ledger: Frames) -> dg.Output[Frames]:
+    year = int(context.partition_key)
+    ledger = ingest_ledger["ledger"]
+    mine = ledger[(ledger["status"] == "parsed") & (ledger["report_year"] == year)]
+    frame = mine.reindex(columns=RAW_COLUMNS).reset_index(drop=True)
+    return dg.Output(
+        {"files": frame},
+        metadata={"reports": len(frame), "files": dg.MetadataValue.md(_files_md(frame))},
+    )
+
+
+def _files_md(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return "No reports for this year (an empty partition is valid)."
+    lines = ["| file | type | year from |", "|---|---|---|"]
+    for row in frame.itertuples():
+        lines.append(f"| {row.source_uri.rsplit('/', 1)[-1]} | {row.detected_type} | {row.year_source} |")
+    return "\n".join(lines)
+
+
+def ingested_from_row(row: dict) -> IngestedFile:
+    """Rebuild the ledger's view of a parsed file from a raw_reports row."""
+    return IngestedFile(
+        source_uri=row["source_uri"],
+        sha256=row["source_sha256"],
+        size=int(row["bytes"]),
+        status="parsed",
+        reason="ok",
+        report_year=None,
+        year_source=row["year_source"],
+        report_id=row["report_id"],
+        detected_type=row["detected_type"],
+        sidecar=json.loads(row["sidecar"] or "{}"),
+        folder_year=None if pd.isna(row["folder_year"]) else int(row["folder_year"]),
+    )

@@ -1,0 +1,140 @@
+"""`govreport`: run the pipeline through Dagster, open the UI, score against gold, benchmark."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from . import settings
+
+settings.quiet_third_parties()
+
+
+def _parse_years(spec: str, available: list[int]) -> list[int]:
+    if spec == "all":
+        return available
+    years: set[int] = set()
+    for part in spec.split(","):
+        part = part.strip()
+        if "-" in part:
+            lo, hi = (int(x) for x in part.split("-", 1))
+            years.update(range(lo, hi + 1))
+        elif part:
+            years.add(int(part))
+    return sorted(years)
+
+
+def prepare_dagster_home(path: str | os.PathLike[str] | None) -> Path:
+    """Point DAGSTER_HOME at a persistent instance (so the UI shows the history) that has
+    the project's instance settings (telemetry off, 2 concurrent runs)."""
+    home = Path(path or os.environ.get("DAGSTER_HOME") or settings.DEFAULT_DAGSTER_HOME).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        shutil.copyfile(settings.PROJECT_ROOT / "dagster.yaml", config)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from .core.landing import LandingZoneMissing, open_root
+    from .pipeline_runner import run_pipeline, summarize
+
+    console = Console()
+    landing = args.landing or settings.landing_root()
+    warehouse = args.warehouse or settings.warehouse_root()
+    try:
+        open_root(landing)
+    except LandingZoneMissing as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+    home = prepare_dagster_home(args.dagster_home)
+    console.print(f"landing zone [bold]{landing}[/bold] → warehouse [bold]{warehouse}[/bold] (Dagster home {home})")
+    started = time.perf_counter()
+    outcome = run_pipeline(landing, warehouse, years=args.years, console=console)
+    summarize(outcome, warehouse, console, seconds=time.perf_counter() - started)
+    if outcome.failures:
+        for year, reason in outcome.failures:
+            console.print(f"[red]pipeline failed for {year}:[/red] {reason}")
+        return 1
+    return 0
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    prepare_dagster_home(args.dagster_home)
+    if args.landing:
+        os.environ["GOVREPORT_LANDING"] = str(Path(args.landing).resolve())
+    if args.warehouse:
+        os.environ["GOVREPORT_WAREHOUSE"] = str(Path(args.warehouse).resolve())
+    dagster = Path(sys.executable).with_name("dagster")
+    command = [
+        str(dagster),
+        "dev",
+        "-w",
+        str(settings.PROJECT_ROOT / "workspace.yaml"),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(args.port),
+    ]
+    return subprocess.call(command, cwd=settings.PROJECT_ROOT)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .core.evaluation import run_eval
+
+    report = run_eval(Path(args.landing), Path(args.gold))
+    print(report.render())
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .core.benchmark import main as bench_main
+
+    return bench_main([*args.paths, "--docs", str(args.docs)])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="govreport", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="materialise every stage for every year in the landing zone")
+    run.add_argument("--landing", help=f"landing zone path or fsspec URL (default: {settings.landing_root()})")
+    run.add_argument("--warehouse", help=f"warehouse path or fsspec URL (default: {settings.warehouse_root()})")
+    run.add_argument("--years", default="all", help="e.g. 2016-2024, 2019,2021 or all (default)")
+    run.add_argument("--dagster-home", help="persistent Dagster instance folder (default: data/dagster_home)")
+    run.set_defaults(func=cmd_run)
+
+    ui = sub.add_parser("ui", help="start the Dagster UI (dagster dev) on 127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.add_argument("--landing")
+    ui.add_argument("--warehouse")
+    ui.add_argument("--dagster-home")
+    ui.set_defaults(func=cmd_ui)
+
+    ev = sub.add_parser("eval", help="score extraction against hand-checked *.gold.json files")
+    ev.add_argument("--landing", required=True, help="folder of reports")
+    ev.add_argument("--gold", required=True, help="folder of *.gold.json files")
+    ev.set_defaults(func=cmd_eval)
+
+    bench = sub.add_parser("bench", help="decode throughput and peak memory on replicated documents")
+    bench.add_argument("paths", nargs="*", help="files or folders (default: sample + corpus)")
+    bench.add_argument("--docs", type=int, default=10_000)
+    bench.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,291 @@
+"""Stage objects ⇄ DataFrames.
+
+Each stage asset stores a partition as a set of DataFrames (Parquet). The flat columns are
+what users and the GX suites look at; the `payload` column carries the full stage object as
+JSON so the next stage can rebuild it exactly. The conversion is generic over the
+dataclasses in `model.py`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from datetime import date
+from typing import Any, TypeVar, get_args, get_origin, get_type_hints
+
+import pandas as pd
+
+from . import model
+from .ingest import IngestedFile
+from .model import DecodedDocument, SectionedReport, TableExtraction
+
+T = TypeVar("T")
+
+
+def to_json(obj: Any) -> str:
+    return json.dumps(model.to_plain(obj), ensure_ascii=False)
+
+
+def from_json(cls: type[T], text: str) -> T:
+    return from_plain(cls, json.loads(text))
+
+
+def from_plain(cls: Any, data: Any) -> Any:
+    """Rebuild a (nested) dataclass from `model.to_plain` output, guided by type hints."""
+    if data is None:
+        return None
+    origin = get_origin(cls)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in get_args(cls) if a is not type(None)]
+        return from_plain(options[0], data) if len(options) == 1 else data
+    if dataclasses.is_dataclass(cls):
+        hints = get_type_hints(cls)
+        kwargs = {f.name: from_plain(hints[f.name], data[f.name]) for f in dataclasses.fields(cls) if f.name in data}
+        return cls(**kwargs)
+    if origin is list:
+        (inner,) = get_args(cls) or (Any,)
+        return [from_plain(inner, v) for v in data]
+    if origin is tuple:
+        return tuple(data)
+    if origin is dict:
+        return dict(data)
+    if cls is date:
+        return date.fromisoformat(data)
+    return data
+
+
+# -- decoded_reports -----------------------------------------------------------------
+
+
+def decoded_frame(items: list[tuple[IngestedFile, DecodedDocument]], year: int) -> pd.DataFrame:
+    rows = []
+    for ingested, doc in items:
+        flags = doc.flags
+        rows.append(
+            {
+                "report_id": ingested.report_id,
+                "report_year": year,
+                "source_uri": doc.source_uri,
+                "source_sha256": ingested.sha256,
+                "bytes": ingested.size,
+                "year_source": ingested.year_source,
+                "sidecar": json.dumps(ingested.sidecar, ensure_ascii=False),
+                "source_format": doc.source_format,
+                "detected_encoding": doc.detected_encoding,
+                "original_script": doc.original_script,
+                "text": doc.text,
+                "original_text": doc.original_text,
+                "tables": doc.tables_json(),
+                "n_tables": len(doc.tables),
+                "pinyin_removed": int(flags.get("pinyin_removed", 0) or 0),
+                "chrome_removed_chars": int(flags.get("chrome_removed_chars", 0) or 0),
+                "needs_ocr": bool(flags.get("needs_ocr", False)),
+                "mojibake": flags.get("mojibake"),
+                "steps": json.dumps(flags.get("steps", []), ensure_ascii=False),
+            }
+        )
+    return _frame(rows, DECODED_COLUMNS)
+
+
+DECODED_COLUMNS = [
+    "report_id",
+    "report_year",
+    "source_uri",
+    "source_sha256",
+    "bytes",
+    "year_source",
+    "sidecar",
+    "source_format",
+    "detected_encoding",
+    "original_script",
+    "text",
+    "original_text",
+    "tables",
+    "n_tables",
+    "pinyin_removed",
+    "chrome_removed_chars",
+    "needs_ocr",
+    "mojibake",
+    "steps",
+]
+
+
+def decoded_from_row(row: dict[str, Any]) -> DecodedDocument:
+    flags = {
+        "pinyin_removed": row["pinyin_removed"],
+        "chrome_removed_chars": row["chrome_removed_chars"],
+        "needs_ocr": row["needs_ocr"],
+        "mojibake": row["mojibake"],
+        "steps": json.loads(row["steps"]),
+    }
+    return DecodedDocument(
+        source_uri=row["source_uri"],
+        source_format=row["source_format"],
+        detected_encoding=row["detected_encoding"],
+        original_script=row["original_script"],
+        text=row["text"],
+        original_text=row["original_text"],
+        tables=[model.Grid.from_dict(g) for g in json.loads(row["tables"])],
+        flags=flags,
+    )
+
+
+# -- sectioned_reports ---------------------------------------------------------------
+
+SECTIONED_REPORT_COLUMNS = [
+    "report_id",
+    "report_year",
+    "title",
+    "agency_name",
+    "agency_level",
+    "detected_year",
+    "year_source",
+    "publish_date",
+    "index_no",
+    "doc_no",
+    "template_version",
+    "layout_version",
+    "status",
+    "issues",
+    "n_sections",
+    "n_narrative",
+    "payload",
+]
+SECTION_COLUMNS = ["report_id", "report_year", "section_key", "heading", "ordinal", "char_start", "char_end", "text"]
+
+
+def sectioned_frames(items: list[tuple[str, SectionedReport]], year: int) -> dict[str, pd.DataFrame]:
+    reports, sections = [], []
+    for report_id, rep in items:
+        md = rep.metadata
+        reports.append(
+            {
+                "report_id": report_id,
+                "report_year": year,
+                "title": md.title,
+                "agency_name": md.agency_name,
+                "agency_level": md.agency_level,
+                "detected_year": md.report_year,
+                "year_source": md.year_source,
+                "publish_date": md.publish_date.isoformat() if md.publish_date else None,
+                "index_no": md.index_no,
+                "doc_no": md.doc_no,
+                "template_version": rep.template_version,
+                "layout_version": rep.layout_version,
+                "status": rep.status,
+                "issues": json.dumps(rep.issues, ensure_ascii=False),
+                "n_sections": len(rep.sections),
+                "n_narrative": len(rep.narrative),
+                "payload": to_json(rep),
+            }
+        )
+        for s in rep.sections:
+            sections.append({"report_id": report_id, "report_year": year, **model.to_plain(s)})
+    return {
+        "reports": _frame(reports, SECTIONED_REPORT_COLUMNS),
+        "sections": _frame(sections, SECTION_COLUMNS),
+    }
+
+
+# -- extracted_tables ----------------------------------------------------------------
+
+CELL_COLUMNS = [
+    "report_id",
+    "report_year",
+    "table_id",
+    "row_key",
+    "col_key",
+    "value",
+    "cell_state",
+    "raw_text",
+    "source",
+    "position",
+    "inferred",
+    "note",
+]
+TABLE_REPORT_COLUMNS = [
+    "report_id",
+    "report_year",
+    "layout_version",
+    "has_t2",
+    "has_t3",
+    "has_t4",
+    "missing",
+    "warnings",
+    "ambiguous",
+    "n_legacy",
+    "payload",
+]
+
+
+def tables_frames(items: list[tuple[str, TableExtraction]], year: int) -> dict[str, pd.DataFrame]:
+    cells, reports = [], []
+    for report_id, ext in items:
+        for c in ext.cells:
+            cells.append({"report_id": report_id, "report_year": year, **model.to_plain(c)})
+        reports.append(
+            {
+                "report_id": report_id,
+                "report_year": year,
+                "layout_version": ext.layout_version,
+                "has_t2": ext.has_table("t2"),
+                "has_t3": ext.has_table("t3"),
+                "has_t4": ext.has_table("t4"),
+                "missing": json.dumps([model.to_plain(m) for m in ext.missing], ensure_ascii=False),
+                "warnings": json.dumps(ext.warnings, ensure_ascii=False),
+                "ambiguous": json.dumps(ext.ambiguous, ensure_ascii=False),
+                "n_legacy": len(ext.legacy),
+                "payload": to_json(ext),
+            }
+        )
+    cells_frame = _frame(cells, CELL_COLUMNS)
+    cells_frame["value"] = cells_frame["value"].astype("float64")
+    return {"cells": cells_frame, "reports": _frame(reports, TABLE_REPORT_COLUMNS)}
+
+
+def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=columns)
+
+
+# -- all stages of a year → ReportBundles (the facts stage's input) -------------------
+
+
+def bundles_from_frames(
+    raw: dict[str, pd.DataFrame],
+    decoded: dict[str, pd.DataFrame],
+    sectioned: dict[str, pd.DataFrame],
+    tables: dict[str, pd.DataFrame],
+    year: int,
+) -> list[model.ReportBundle]:
+    """Join one year's stage partitions by report_id. Reports missing from a later stage
+    (a stage skipped them) are left out here and counted by the caller."""
+    raw_by_id = {r["report_id"]: r for r in raw["files"].to_dict("records")}
+    sec_by_id = {r["report_id"]: r["payload"] for r in sectioned["reports"].to_dict("records")}
+    tab_by_id = {r["report_id"]: r["payload"] for r in tables["reports"].to_dict("records")}
+    bundles = []
+    for row in decoded["reports"].to_dict("records"):
+        rid = row["report_id"]
+        if rid not in sec_by_id or rid not in tab_by_id or rid not in raw_by_id:
+            continue
+        r = raw_by_id[rid]
+        raw_file = model.RawFile(
+            source_uri=r["source_uri"],
+            size=int(r["bytes"]),
+            sha256=r["source_sha256"],
+            detected_type=r["detected_type"],
+            sidecar=json.loads(r["sidecar"] or "{}"),
+            folder_year=None if pd.isna(r["folder_year"]) else int(r["folder_year"]),
+        )
+        bundles.append(
+            model.ReportBundle(
+                report_id=rid,
+                report_year=year,
+                raw=raw_file,
+                decoded=decoded_from_row(row),
+                sectioned=from_json(SectionedReport, sec_by_id[rid]),
+                tables=from_json(TableExtraction, tab_by_id[rid]),
+            )
+        )
+    return bundles

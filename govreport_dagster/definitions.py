@@ -1,0 +1,31 @@
+"""The code location: assets, resources, jobs, schedules, sensors."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from . import settings
+
+settings.quiet_third_parties()
+
+from assets import decoded, facts, raw, sectioned, tables  # noqa: E402
+
+from .io_manager import StageIOManager  # noqa: E402
+from .jobs import ingest_job, yearly_reports_job  # noqa: E402
+from .resources import LandingZoneResource, WarehouseResource  # noqa: E402
+
+all_assets = dg.load_assets_from_modules([raw, decoded, sectioned, tables, facts])
+
+
+def make_resources(landing_root: str | None = None, warehouse_root: str | None = None) -> dict[str, object]:
+    """The resources for a landing zone and warehouse (defaults: settings / environment)."""
+    landing = LandingZoneResource(root=landing_root) if landing_root else LandingZoneResource()
+    warehouse = WarehouseResource(root=warehouse_root) if warehouse_root else WarehouseResource()
+    return {"landing": landing, "warehouse": warehouse, "io_manager": StageIOManager(warehouse=warehouse)}
+
+
+defs = dg.Definitions(
+    assets=all_assets,
+    resources=make_resources(),
+    jobs=[yearly_reports_job, ingest_job],
+)

@@ -1,0 +1,68 @@
+"""Stores each stage's partition as a folder of Parquet files.
+
+A stage asset returns `dict[name, DataFrame]` (e.g. extracted_tables → cells, reports). A
+partition is written to `<warehouse>/_stages/<asset>/report_year=<YYYY>/<name>.parquet`
+(unpartitioned assets: `<asset>/all/`) under a temporary folder and swapped in, so a
+re-run replaces the partition atomically. Loading several upstream partitions (the
+cross-year inputs) returns `{partition_key: frames}` and skips years never materialised.
+"""
+
+import dagster as dg
+import pandas as pd
+from upath import UPath
+
+from .core.warehouse import Warehouse
+from .resources import WarehouseResource
+
+Frames = dict[str, pd.DataFrame]
+
+
+class StageIOManager(dg.ConfigurableIOManager):
+    warehouse: dg.ResourceDependency[WarehouseResource]
+
+    def _folder(self, asset_key: dg.AssetKey, partition_key: str | None) -> UPath:
+        leaf = f"report_year={partition_key}" if partition_key else "all"
+        return self.warehouse.stages_root / "/".join(asset_key.path) / leaf
+
+    def handle_output(self, context: dg.OutputContext, obj: Frames) -> None:
+        if obj is None:
+            return
+        partition = context.partition_key if context.has_partition_key else None
+        final = self._folder(context.asset_key, partition)
+        writer = Warehouse(self.warehouse.root)
+        staging = writer._staging()
+        staging.mkdir(parents=True, exist_ok=True)
+        for name, frame in obj.items():
+            frame.to_parquet(str(staging / f"{name}.parquet"), index=False)
+        writer._swap(staging, final)
+        context.add_output_metadata(
+            {"path": dg.MetadataValue.path(str(final)), **{f"rows_{n}": len(f) for n, f in obj.items()}}
+        )
+
+    def _load(self, folder: UPath) -> Frames | None:
+        if not folder.exists():
+            return None
+        return {p.stem: pd.read_parquet(str(p)) for p in sorted(folder.iterdir()) if p.suffix == ".parquet"}
+
+    def load_input(self, context: dg.InputContext) -> Frames | dict[str, Frames]:
+        upstream = context.upstream_output
+        assert upstream is not None
+        key = context.asset_key
+        if not context.has_asset_partitions:
+            frames = self._load(self._folder(key, None))
+            if frames is None:
+                raise FileNotFoundError(f"{key.to_user_string()} has not been materialised yet")
+            return frames
+        keys = list(context.asset_partition_keys)
+        if len(keys) == 1 and not _is_multi_year_input(context):
+            frames = self._load(self._folder(key, keys[0]))
+            if frames is None:
+                raise FileNotFoundError(f"{key.to_user_string()} partition {keys[0]} has not been materialised yet")
+            return frames
+        loaded = {k: self._load(self._folder(key, k)) for k in keys}
+        return {k: v for k, v in loaded.items() if v is not None}
+
+
+def _is_multi_year_input(context: dg.InputContext) -> bool:
+    """Inputs declared with the previous-and-current-year mapping always get a dict."""
+    return bool((context.definition_metadata or {}).get("multi_year"))

@@ -1,0 +1,126 @@
+"""Run the whole pipeline through Dagster on a persistent instance (what `govreport run` does).
+
+The ledger is materialised first (it decides which years exist), then each year's stages,
+oldest first so the cross-year identities find the previous year. Every run is recorded in
+the instance in DAGSTER_HOME, so `govreport ui` shows the history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import dagster as dg
+
+from .jobs import YEARLY_ASSETS
+
+
+@dataclass
+class PipelineOutcome:
+    ledger: Any = None  # pandas DataFrame of the ledger stage
+    years: list[int] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    run_ids: list[str] = field(default_factory=list)
+
+
+def _failure_reason(result: dg.ExecuteInJobResult) -> str:
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
+            err = event.step_failure_data.error
+            return f"step {event.step_key}: {err.message.strip()}"
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            data = event.event_specific_data
+            evaluation = getattr(data, "asset_check_evaluation", data)
+            if getattr(evaluation, "passed", True) is False:
+                return f"blocking check {evaluation.check_name} failed"
+    return "run failed"
+
+
+def run_pipeline(
+    landing: str, warehouse: str, *, years: str = "all", console: Any = None, instance: dg.DagsterInstance | None = None
+) -> PipelineOutcome:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .cli import _parse_years
+    from .definitions import all_assets, make_resources
+
+    instance = instance or dg.DagsterInstance.get()
+    resources = make_resources(landing, warehouse)
+    outcome = PipelineOutcome()
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=console is None,
+    )
+    with progress:
+        task = progress.add_task("ingest ledger", total=1)
+        result = dg.materialize(
+            all_assets, selection=["ingest_ledger"], instance=instance, resources=resources, raise_on_error=False
+        )
+        outcome.run_ids.append(result.run_id)
+        if not result.success:
+            outcome.failures.append(("ingest_ledger", _failure_reason(result)))
+            return outcome
+        frames = result.output_for_node("ingest_ledger")
+        outcome.ledger = frames["ledger"]
+        available = sorted(int(y) for y in outcome.ledger["report_year"].dropna().unique())
+        outcome.years = _parse_years(years, available) if years != "all" else available
+        progress.update(task, completed=1)
+
+        task = progress.add_task("years", total=len(outcome.years))
+        for year in outcome.years:
+            progress.update(task, description=f"year {year}")
+            result = dg.materialize(
+                all_assets,
+                selection=YEARLY_ASSETS,
+                partition_key=str(year),
+                instance=instance,
+                resources=resources,
+                raise_on_error=False,
+            )
+            outcome.run_ids.append(result.run_id)
+            if not result.success:
+                outcome.failures.append((str(year), _failure_reason(result)))
+            progress.advance(task)
+    return outcome
+
+
+def summarize(outcome: PipelineOutcome, warehouse: str, console: Any, *, seconds: float) -> None:
+    """Print the run summary: files by status, reports per year, quality status, where the Parquet is."""
+    from rich.table import Table
+
+    from .core.warehouse import Warehouse
+
+    ledger = outcome.ledger
+    if ledger is None:
+        return
+    status = Table(title="Ingest ledger")
+    status.add_column("status")
+    status.add_column("files", justify="right")
+    for name, count in ledger["status"].value_counts().sort_index().items():
+        status.add_row(str(name), str(count))
+    status.add_row("[bold]total[/bold]", f"[bold]{len(ledger)}[/bold]")
+    console.print(status)
+
+    reports = Warehouse(warehouse).read_table("reports")
+    years = Table(title="Reports per year")
+    for col in ("year", "reports", "quality status"):
+        years.add_column(col)
+    if reports is not None and len(reports):
+        reports["report_year"] = reports["report_year"].astype(int)
+        for year in outcome.years:
+            mine = reports[reports["report_year"] == year]
+            counts = ", ".join(f"{k} {v}" for k, v in mine["quality_status"].value_counts().sort_index().items())
+            years.add_row(str(year), str(len(mine)), counts)
+    console.print(years)
+    rejected = ledger[ledger["status"].isin(["rejected", "year_unknown"])]
+    for row in rejected.itertuples():
+        console.print(f"[yellow]{row.status}[/yellow] {row.source_uri}: {row.reason}")
+    console.print(
+        f"Parquet warehouse: [bold]{warehouse}[/bold] ({seconds:.1f} s; runs recorded in the Dagster "
+        f"instance, see `govreport ui`)"
+    )

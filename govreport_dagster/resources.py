@@ -1,0 +1,43 @@
+"""Resources: the landing zone the raw files come from and the warehouse they go to."""
+
+import dagster as dg
+from pydantic import Field
+from upath import UPath
+
+from . import settings
+from .core.cache import ResultCache
+from .core.landing import LandingEntry, scan
+from .core.warehouse import Warehouse
+
+
+class LandingZoneResource(dg.ConfigurableResource):
+    """A folder (local path or fsspec URL) of raw report files, flat or under YYYY/ folders."""
+
+    root: str = Field(default_factory=settings.landing_root, description="Path or fsspec URL of the landing zone")
+    max_file_bytes: int = Field(default_factory=settings.max_file_bytes, description="Larger files are rejected")
+
+    def scan(self) -> list[LandingEntry]:
+        return scan(self.root, max_file_bytes=self.max_file_bytes)
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The Parquet warehouse BI reads, plus the pipeline's working folders beside it:
+    `_stages/` (intermediate assets), `_cache/` (per-file results by content hash) and the
+    GX Data Docs site in the sibling folder `<warehouse>_data_docs/`."""
+
+    root: str = Field(default_factory=settings.warehouse_root, description="Path or fsspec URL of the warehouse")
+
+    def writer(self) -> Warehouse:
+        return Warehouse(self.root)
+
+    def cache(self) -> ResultCache:
+        return ResultCache(UPath(self.root) / "_cache")
+
+    @property
+    def stages_root(self) -> UPath:
+        return UPath(self.root) / "_stages"
+
+    @property
+    def data_docs_root(self) -> UPath:
+        path = UPath(self.root)
+        return path.parent / f"{path.name}_data_docs"

@@ -1,0 +1,31 @@
+"""Where things live by default, overridable by environment variables (and Dagster config)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_LANDING = PROJECT_ROOT / "data" / "sample"
+DEFAULT_WAREHOUSE = PROJECT_ROOT / "data" / "warehouse"
+DEFAULT_DAGSTER_HOME = PROJECT_ROOT / "data" / "dagster_home"
+
+
+def landing_root() -> str:
+    """GOVREPORT_LANDING, else the bundled sample reports (so a fresh clone runs)."""
+    return os.environ.get("GOVREPORT_LANDING") or str(SAMPLE_LANDING)
+
+
+def warehouse_root() -> str:
+    return os.environ.get("GOVREPORT_WAREHOUSE") or str(DEFAULT_WAREHOUSE)
+
+
+def max_file_bytes() -> int:
+    return int(os.environ.get("GOVREPORT_MAX_FILE_BYTES") or 50 * 1024 * 1024)
+
+
+def quiet_third_parties() -> None:
+    """No telemetry, no analytics, no network from libraries at run time."""
+    os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("MPLBACKEND", "Agg")

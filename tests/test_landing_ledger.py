@@ -1,0 +1,114 @@
+"""Stage 0: landing-zone scan and the ingest ledger's accounting identity."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLE, SEED_YEARS, seed_path
+
+from govreport_dagster.core.cache import ResultCache
+from govreport_dagster.core.ingest import build_ledger, ledger_frame
+from govreport_dagster.core.landing import LandingZoneMissing, scan
+
+
+def _ledger(landing: Path, tmp_path: Path, **kwargs):
+    entries = scan(landing, **kwargs)
+    rows = build_ledger(entries, ResultCache(tmp_path / "cache"))
+    return entries, ledger_frame(rows)
+
+
+def _count_files(landing: Path) -> int:
+    """Files in the landing zone that are reports (sidecars `<file>.json` are metadata)."""
+    names = {p for p in landing.rglob("*") if p.is_file() or p.is_symlink()}
+    return sum(1 for p in names if not (p.suffix == ".json" and p.with_suffix("") in names))
+
+
+def test_seeds_all_parse_with_years_from_the_documents(tmp_path: Path) -> None:
+    entries, ledger = _ledger(SAMPLE, tmp_path)
+    assert len(ledger) == len(entries) == 5
+    assert set(ledger["status"]) == {"parsed"}
+    years = {Path(u).name[:3]: int(y) for u, y in zip(ledger["source_uri"], ledger["report_year"], strict=True)}
+    assert years == SEED_YEARS
+    assert set(ledger["year_source"]) <= {"title", "period_sentence", "text"}
+    assert ledger["report_id"].is_unique
+
+
+def test_ledger_identity_with_bad_and_duplicate_files(seed_landing: Path, tmp_path: Path) -> None:
+    # nested YYYY/ folders at any depth, a sidecar, duplicates and every kind of bad input
+    nested = seed_landing / "archive" / "2019" / "deep"
+    nested.mkdir(parents=True)
+    shutil.copy(seed_path("001"), nested / "kecheng-copy.txt")  # same bytes as a seed → duplicate
+    (seed_landing / "empty.txt").write_bytes(b"")
+    (seed_landing / "legacy.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
+    (seed_landing / "noise.bin").write_bytes(os.urandom(2048))
+    (seed_landing / "big.txt").write_bytes(b"x" * 5000)
+    (seed_landing / "no_year.txt").write_text("某单位工作情况说明。\n没有写年份的文本。\n", encoding="utf-8")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("secret", encoding="utf-8")
+    (seed_landing / "escape.txt").symlink_to(outside)
+    sidecar_target = seed_landing / "2020" / "with_sidecar.txt"
+    sidecar_target.parent.mkdir()
+    sidecar_target.write_text(seed_path("003").read_text(encoding="utf-8") + "\n附:本页另存。", encoding="utf-8")
+    (seed_landing / "2020" / "with_sidecar.txt.json").write_text(
+        json.dumps({"report_year": 2024, "agency": "良口镇", "source_url": "http://example.invalid/a"}),
+        encoding="utf-8",
+    )
+
+    entries, ledger = _ledger(seed_landing, tmp_path, max_file_bytes=4096)
+
+    # the pipeline's own accounting identity: files in landing = ledger rows
+    assert len(ledger) == _count_files(seed_landing) == len(entries)
+    assert ledger["source_uri"].is_unique
+    by_name = {Path(u).name: row for u, row in zip(ledger["source_uri"], ledger.to_dict("records"), strict=True)}
+    assert by_name["kecheng-copy.txt"]["status"] == "duplicate"
+    assert "same bytes" in by_name["kecheng-copy.txt"]["reason"]
+    assert by_name["empty.txt"]["status"] == "rejected" and "empty" in by_name["empty.txt"]["reason"]
+    assert by_name["legacy.doc"]["status"] == "rejected"
+    assert "doc" in by_name["legacy.doc"]["reason"].lower()
+    assert by_name["noise.bin"]["status"] == "rejected"
+    assert by_name["big.txt"]["status"] == "rejected" and "too large" in by_name["big.txt"]["reason"]
+    assert by_name["escape.txt"]["status"] == "rejected" and "symlink" in by_name["escape.txt"]["reason"]
+    assert by_name["no_year.txt"]["status"] == "year_unknown"
+    # sidecar beats the YYYY/ folder, and the disagreement with the folder is not an error
+    side = by_name["with_sidecar.txt"]
+    assert side["status"] == "duplicate" or side["report_year"] == 2024
+    assert side["year_source"] in ("sidecar", None)
+    for row in ledger.to_dict("records"):
+        assert row["reason"], f"{row['source_uri']} has no reason"
+
+
+def test_folder_year_wins_over_document_and_disagreement_is_noted(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    (landing / "2018").mkdir(parents=True)
+    shutil.copy(seed_path("000"), landing / "2018" / "chengguan.txt")  # the document says 2016
+    _, ledger = _ledger(landing, tmp_path)
+    row = ledger.iloc[0]
+    assert row["status"] == "parsed"
+    assert row["report_year"] == 2018 and row["year_source"] == "folder"
+    assert "document says 2016" in row["reason"]
+
+
+def test_missing_landing_zone_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(LandingZoneMissing, match="does not exist"):
+        scan(tmp_path / "nope")
+
+
+def test_year_assignment_is_cached_by_content_hash(tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path / "cache")
+    build_ledger(scan(SAMPLE), cache)
+    assert cache.summary()["identify"] == {"hits": 0, "misses": 5}
+    cache2 = ResultCache(tmp_path / "cache")
+    build_ledger(scan(SAMPLE), cache2)
+    assert cache2.summary()["identify"] == {"hits": 5, "misses": 0}
+
+
+def test_removed_files_are_ledgered_as_removed(tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path / "cache")
+    rows = build_ledger(scan(SAMPLE), cache, previous_uris=[str(SAMPLE / "gone.txt")])
+    frame = ledger_frame(rows)
+    gone = frame[frame["status"] == "removed"]
+    assert list(gone["source_uri"]) == [str(SAMPLE / "gone.txt")]

@@ -1,0 +1,91 @@
+"""The warehouse writer: contract schemas, atomic partition replacement, readers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from govreport_dagster.core import warehouse as wh
+from govreport_dagster.core.schemas import CONTRACT
+from govreport_dagster.core.warehouse import Warehouse
+
+
+def _apps(report_id: str, count: int | None) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "report_id": [report_id],
+            "outcome_key": ["new_received"],
+            "applicant_key": ["total"],
+            "count": pd.array([count], dtype="Int64"),
+            "raw_text": [None if count is None else str(count)],
+            "cell_state": ["number" if count is not None else "blank"],
+        }
+    )
+
+
+def test_partition_replacement_is_atomic_and_touches_no_other_year(tmp_path: Path, monkeypatch) -> None:
+    w = Warehouse(tmp_path / "wh")
+    w.write_year("fact_applications", 2019, _apps("a", 1))
+    p2020 = w.write_year("fact_applications", 2020, _apps("b", 2))
+    before_2020 = (p2020 / wh.PART_NAME).stat().st_mtime_ns
+
+    w.write_year("fact_applications", 2019, _apps("c", None))
+    frame = pd.read_parquet(tmp_path / "wh" / "fact_applications")
+    assert sorted(frame["report_id"]) == ["b", "c"]
+    assert (p2020 / wh.PART_NAME).stat().st_mtime_ns == before_2020
+
+    # a write that dies half-way leaves the old partition in place and no debris visible
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(wh.pq, "write_table", boom)
+    with pytest.raises(OSError):
+        w.write_year("fact_applications", 2019, _apps("d", 4))
+    monkeypatch.undo()
+    frame = pd.read_parquet(tmp_path / "wh" / "fact_applications")
+    assert sorted(frame["report_id"]) == ["b", "c"]
+
+
+def test_explicit_schema_nullable_counts_and_readers(tmp_path: Path) -> None:
+    w = Warehouse(tmp_path / "wh")
+    w.write_year("fact_applications", 2021, _apps("x", None))
+    w.write_year("fact_applications", 2022, _apps("y", 7))
+    part = tmp_path / "wh" / "fact_applications" / "report_year=2021" / wh.PART_NAME
+    assert pq.read_schema(part).field("count").type == CONTRACT["fact_applications"].field("count").type
+    rows = duckdb.sql(
+        f"SELECT report_id, count, report_year FROM read_parquet('{tmp_path}/wh/fact_applications/*/*.parquet', "
+        "hive_partitioning=true) ORDER BY report_id"
+    ).fetchall()
+    assert rows == [("x", None, 2021), ("y", 7, 2022)]  # blank stays null, never 0
+
+
+def test_extra_columns_are_a_contract_violation(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="not in the contract"):
+        Warehouse(tmp_path).write_year("fact_applications", 2021, _apps("x", 1).assign(bogus=1))
+
+
+def test_ledger_is_readable_by_duckdb_glob_and_pandas(tmp_path: Path) -> None:
+    w = Warehouse(tmp_path / "wh")
+    ledger = pd.DataFrame(
+        {
+            "source_uri": ["a.txt", "b.doc"],
+            "source_sha256": ["1" * 64, None],
+            "bytes": pd.array([10, 20], dtype="Int64"),
+            "report_year": pd.array([2019, None], dtype="Int64"),
+            "status": ["parsed", "rejected"],
+            "reason": ["ok", "unsupported format"],
+            "report_id": ["r1", None],
+        }
+    )
+    w.write_ledger(ledger)
+    rows = duckdb.sql(
+        f"SELECT source_uri, status, report_year FROM read_parquet('{tmp_path}/wh/ingest_ledger/*/*.parquet', "
+        "hive_partitioning=true) ORDER BY source_uri"
+    ).fetchall()
+    assert rows == [("a.txt", "parsed", 2019), ("b.doc", "rejected", None)]
+    frame = pd.read_parquet(tmp_path / "wh" / "ingest_ledger")
+    assert len(frame) == 2 and set(frame["status"].astype(str)) == {"parsed", "rejected"}
