@@ -22,7 +22,8 @@ _CELL_TAGS = ("td", "th")
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _SPACE_RE = re.compile(r"\s+")
 _MAIN_SHARE = 0.9  # descend into a child while it holds this share of the content
-_MAX_CELL_CHARS = 3000  # a "cell" longer than this is page layout, not a data table
+_MAX_CELL_CHARS = 3000
+_MAX_DEPTH = 256  # libxml2 without XML_PARSE_HUGE  # a "cell" longer than this is page layout, not a data table
 
 
 def _tag(el: etree._Element) -> str | None:
@@ -175,10 +176,15 @@ def extract_html(text: str) -> tuple[list[str | RawGrid], str | None]:
     text = _XML_DECL_RE.sub("", text, count=1)
     if not text.strip():
         return [], None
+    # A parser per call: lxml parsers are not thread-safe, and its error log tells us when
+    # libxml2 stopped at its nesting limit (hostile pages nest 10^6 deep) and dropped content.
+    parser = lxml.html.HTMLParser(recover=True, huge_tree=False)
     try:
-        doc = lxml.html.document_fromstring(text)
+        doc = lxml.html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise RejectedInput(f"unparseable HTML: {exc}") from exc
+    if any("depth" in (entry.message or "").lower() for entry in parser.error_log):
+        raise RejectedInput(f"pathological HTML: elements nested deeper than the parser limit ({_MAX_DEPTH})")
     title_el = doc.find(".//title")
     title = _SPACE_RE.sub(" ", title_el.text_content()).strip() if title_el is not None else None
     body = doc.find("body")
