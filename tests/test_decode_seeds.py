@@ -265,5 +265,5 @@ def test_html_007_grids_match_gold(html007) -> None:
         assert span.count("\n") == grid.n_rows - 1
     assert t2.char_end <= t3.char_start <= t3.char_end <= t4.char_start
     span3 = doc.text[t3.char_start : t3.char_end]
-    assert "一、本年新收政府信息公开申请数量 | 64 | 0 | 0 | 0 | 2 | 0 | 4 | 70" in span3
+    assert "一、本年新收政府信息公开申请数量 | 64 | 0 | 0 | 2 | 0 | 4 | 70" in span3
     assert doc.text.index("三、收到和处理政府信息公开申请情况") < t3.char_start
