@@ -13,6 +13,8 @@ from assets import decoded, facts, raw, sectioned, tables  # noqa: E402
 from .io_manager import StageIOManager  # noqa: E402
 from .jobs import ingest_job, yearly_reports_job  # noqa: E402
 from .resources import LandingZoneResource, WarehouseResource  # noqa: E402
+from .schedules import catch_up_schedule, yearly_reports_schedule  # noqa: E402
+from .sensors import landing_sensor  # noqa: E402
 
 all_assets = dg.load_assets_from_modules([raw, decoded, sectioned, tables, facts])
 
@@ -28,4 +30,6 @@ defs = dg.Definitions(
     assets=all_assets,
     resources=make_resources(),
     jobs=[yearly_reports_job, ingest_job],
+    schedules=[yearly_reports_schedule, catch_up_schedule],
+    sensors=[landing_sensor],
 )

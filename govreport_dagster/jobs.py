@@ -1,5 +1,11 @@
-"""Jobs. The yearly job materialises every per-year stage for one report year; the ledger
-(unpartitioned) is refreshed by its own job so each year's run reads one consistent ledger."""
+"""Jobs.
+
+`yearly_reports_job` materialises one report year: it first rebuilds the ingest ledger
+(unpartitioned: a landing-zone scan, cheap because per-file work is cached by content hash)
+so that the year's run always reads a ledger that matches the landing zone, then every
+per-year stage. `govreport run` builds the ledger once and runs the per-year assets
+(YEARLY_ASSETS) for each year.
+"""
 
 import dagster as dg
 
@@ -14,11 +20,12 @@ YEARLY_ASSETS = [
 
 yearly_reports_job = dg.define_asset_job(
     "yearly_reports_job",
-    selection=dg.AssetSelection.assets(*YEARLY_ASSETS),
-    description="Every stage for one report year: raw → decoded → sectioned → tables → facts → published.",
+    selection=dg.AssetSelection.assets("ingest_ledger", *YEARLY_ASSETS),
+    description="One report year: ledger refresh, then raw → decoded → sectioned → tables → facts → published.",
 )
+
 ingest_job = dg.define_asset_job(
     "ingest_job",
     selection=dg.AssetSelection.assets("ingest_ledger"),
-    description="Scan the landing zone and rebuild the ingest ledger.",
+    description="Rescan the landing zone and rebuild the ingest ledger only (files without a year, removals).",
 )

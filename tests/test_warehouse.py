@@ -89,3 +89,18 @@ def test_ledger_is_readable_by_duckdb_glob_and_pandas(tmp_path: Path) -> None:
     assert rows == [("a.txt", "parsed", 2019), ("b.doc", "rejected", None)]
     frame = pd.read_parquet(tmp_path / "wh" / "ingest_ledger")
     assert len(frame) == 2 and set(frame["status"].astype(str)) == {"parsed", "rejected"}
+
+
+def test_concurrent_swaps_of_the_same_partition_leave_one_complete_copy(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    w = Warehouse(tmp_path / "wh")
+
+    def write(i: int) -> None:
+        w.write_year("fact_applications", 2019, _apps(f"r{i}", i))
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(write, range(12)))
+    part = tmp_path / "wh" / "fact_applications" / "report_year=2019"
+    assert [p.name for p in part.iterdir()] == [wh.PART_NAME]
+    assert len(pd.read_parquet(part)) == 1

@@ -214,3 +214,23 @@ def ledger_frame(rows: list[IngestedFile]) -> pd.DataFrame:
 
 def files_for_year(rows: Iterable[IngestedFile], year: int) -> list[IngestedFile]:
     return [r for r in rows if r.status == "parsed" and r.report_year == year]
+
+
+def year_of(entry: LandingEntry, cache: ResultCache) -> int | None:
+    """The report year a landing file belongs to (sidecar, folder, document), or None.
+
+    The landing sensor uses this to run exactly the years a new file affects; the
+    identification is cached by content hash, so the run that follows reuses it.
+    """
+    if entry.problem:
+        return None
+    if entry.sidecar.get("report_year") is not None:
+        return int(entry.sidecar["report_year"])
+    if entry.folder_year is not None:
+        return entry.folder_year
+    try:
+        data = read_bytes(entry)
+    except OSError:
+        return None
+    ident = cache.get_or_compute("identify", sha256_hex(data), lambda: identify(data, entry.source_uri, cache)[0])
+    return ident.document_year if ident.rejection is None else None

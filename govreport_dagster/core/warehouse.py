@@ -13,7 +13,9 @@ the whole table is swapped at once.
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import uuid
 from typing import Any
 
@@ -100,12 +102,40 @@ class Warehouse:
         return path
 
     def _swap(self, staging: UPath, final: UPath) -> None:
-        """Move a fully written folder into place; the old one is removed only after."""
-        fs = final.fs
+        """Move a fully written folder into place; the old one is removed only after.
+
+        Two runs may swap the same folder at once (two years' runs both refresh the ledger):
+        locally a rename onto a folder that reappeared fails, so retire it again and retry.
+        """
         final.parent.mkdir(parents=True, exist_ok=True)
+        if _is_local(final):
+            retired_dirs = []
+            for _attempt in range(20):
+                retired = self.root / "_tmp" / f"retired-{uuid.uuid4().hex}"
+                try:
+                    os.rename(final.path, retired.path)
+                    retired_dirs.append(retired)
+                except FileNotFoundError:
+                    pass
+                try:
+                    os.rename(staging.path, final.path)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                        raise
+            else:
+                raise RuntimeError(f"could not swap {final} into place")
+            for retired in retired_dirs:
+                shutil.rmtree(retired.path, ignore_errors=True)
+            return
+        fs = final.fs
         retired = self.root / "_tmp" / f"retired-{uuid.uuid4().hex}"
         if final.exists():
             fs.mv(final.path, retired.path, recursive=True)
         fs.mv(staging.path, final.path, recursive=True)
         if retired.exists():
             fs.rm(retired.path, recursive=True)
+
+
+def _is_local(path: UPath) -> bool:
+    return getattr(path, "protocol", "") in ("", "file", "local")

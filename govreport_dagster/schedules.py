@@ -1,0 +1,50 @@
+"""When reports exist: a yearly run after the publication deadlines, and a monthly catch-up.
+
+Departments publish the previous year's report by 31 January, county-and-above governments
+by 31 March (条例第四十九条), and copies keep arriving for months after. So:
+
+- `yearly_reports_schedule`: 15 April, 03:00 Beijing time — two weeks after the last
+  deadline, when nearly all reports for year N-1 are online — materialises year N-1.
+- `catch_up_schedule`: the 1st of every month, 04:00 Beijing time, re-materialises the two
+  most recent completed years for late arrivals and corrections. Per-file work is cached by
+  content hash, so unchanged files cost only a hash.
+
+(`build_schedule_from_partitioned_job` would fire on 1 January, when no report exists yet.)
+New files between those dates are picked up by the landing sensor.
+"""
+
+import dagster as dg
+
+from .jobs import yearly_reports_job
+
+TIMEZONE = "Asia/Shanghai"
+CATCH_UP_YEARS = 2
+
+
+@dg.schedule(
+    job=yearly_reports_job,
+    cron_schedule="0 3 15 4 *",
+    execution_timezone=TIMEZONE,
+    description="15 April: the previous report year, after the 31 January / 31 March deadlines.",
+)
+def yearly_reports_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    year = context.scheduled_execution_time.year - 1
+    return dg.RunRequest(run_key=f"yearly-{year}", partition_key=str(year), tags={"govreport/trigger": "yearly"})
+
+
+@dg.schedule(
+    job=yearly_reports_job,
+    cron_schedule="0 4 1 * *",
+    execution_timezone=TIMEZONE,
+    description=f"Monthly: the {CATCH_UP_YEARS} most recent completed years again, for late arrivals.",
+)
+def catch_up_schedule(context: dg.ScheduleEvaluationContext) -> list[dg.RunRequest]:
+    when = context.scheduled_execution_time
+    return [
+        dg.RunRequest(
+            run_key=f"catch-up-{when:%Y-%m}-{year}",
+            partition_key=str(year),
+            tags={"govreport/trigger": "catch_up"},
+        )
+        for year in range(when.year - CATCH_UP_YEARS, when.year)
+    ]
