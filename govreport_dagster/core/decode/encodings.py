@@ -203,7 +203,7 @@ def decode_bytes(data: bytes, *, is_html: bool = False) -> tuple[str, str]:
 
 # Runs of Latin-1/cp1252 letters where Chinese text was decoded with the wrong codec:
 # GBK "政府" read as Latin-1 is "Õþ¸®", UTF-8 "政府" read as cp1252 is "æ”¿åºœ".
-_CP1252_EXTRA = "€‚ƒ„…†‡ˆ‰Š‹ŒŽ''\u201c\u201d•–—˜™š›œžŸ"
+_CP1252_EXTRA = "€‚ƒ„…†‡ˆ‰Š‹ŒŽ\u2018\u2019\u201c\u201d•–—˜™š›œžŸ"
 _MOJIBAKE_RUN_RE = re.compile(f"[\u00a0-\u00ff{_CP1252_EXTRA}\u0080-\u009f]{{4,}}")
 
 
@@ -236,12 +236,15 @@ def repair_mojibake(text: str) -> tuple[str, str | None, int]:
 
     def fix(m: re.Match[str]) -> str:
         nonlocal ambiguous, repaired_any
-        readings = _redecode(m.group(0))
+        run = m.group(0)
+        readings = _redecode(run)
         if len(readings) == 1:
             repaired_any = True
             return readings[0]
-        ambiguous = True
-        return m.group(0)
+        # Runs of punctuation (……, “”) are ordinary Chinese text; accented letters are not.
+        if sum(1 for ch in run if "\u00c0" <= ch <= "\u00ff") >= 2:
+            ambiguous = True
+        return run
 
     out = _MOJIBAKE_RUN_RE.sub(fix, text)
     if ambiguous:

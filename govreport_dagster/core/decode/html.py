@@ -31,27 +31,48 @@ def _tag(el: etree._Element) -> str | None:
     return tag.lower() if isinstance(tag, str) else None
 
 
-def _content_sizes(root: etree._Element) -> dict[etree._Element, int]:
-    """Non-link, non-space characters under each element (reverse pre-order = children first)."""
+def _content_sizes(root: etree._Element) -> tuple[dict[etree._Element, int], dict[etree._Element, int]]:
+    """Non-link, non-space characters and number of links under each element
+    (reverse pre-order visits children before their parent)."""
     elements = list(root.iter())
     sizes: dict[etree._Element, int] = {}
+    links: dict[etree._Element, int] = {}
     for el in reversed(elements):
         tag = _tag(el)
         if tag is None or tag in _SKIP:
             sizes[el] = 0
+            links[el] = 0
             continue
-        own = len("".join((el.text or "").split())) if tag != "a" else 0
-        total = own
+        total = len("".join((el.text or "").split()))
+        n_links = 1 if tag == "a" else 0
         for child in el:
             total += sizes.get(child, 0)
-            if tag != "a" and child.tail:
+            n_links += links.get(child, 0)
+            if child.tail:
                 total += len("".join(child.tail.split()))
         sizes[el] = 0 if tag == "a" else total
-    return sizes
+        links[el] = n_links
+    return sizes, links
 
 
-def _main_container(body: etree._Element) -> etree._Element:
-    sizes = _content_sizes(body)
+_CHROME_ATTR_RE = re.compile(
+    r"(?:^|[\s_-])(?:header|footer|foot|nav|navbar|menu|breadcrumb|crumbs?|position|location|topbar|sidebar|"
+    r"copyright|share|toolbar|search)(?:$|[\s_\d-])",
+    re.IGNORECASE,
+)
+_SMALL_CHROME = 200  # a chrome-named block with more text than this may hold the report
+
+
+def _is_chrome_block(el: etree._Element, sizes: dict, links: dict) -> bool:
+    """Navigation menus (only links, several of them) and small blocks named like chrome."""
+    size = sizes.get(el, 0)
+    if size == 0 and links.get(el, 0) >= 2:
+        return True
+    attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
+    return size < _SMALL_CHROME and bool(_CHROME_ATTR_RE.search(attrs))
+
+
+def _main_container(body: etree._Element, sizes: dict) -> etree._Element:
     node = body
     while True:
         total = sizes.get(node, 0)
@@ -106,7 +127,9 @@ def _as_grid(table: etree._Element) -> RawGrid | None:
     return RawGrid(rows, "html")
 
 
-def _walk(root: etree._Element, tables: bool = True) -> list[str | RawGrid]:
+def _walk(
+    root: etree._Element, tables: bool = True, sizes: dict | None = None, links: dict | None = None
+) -> list[str | RawGrid]:
     """Iterative walk (no recursion: hostile pages nest deeply) emitting text pieces, "\\n"
     at block boundaries, and RawGrid objects for data tables."""
     out: list[str | RawGrid] = []
@@ -136,6 +159,10 @@ def _walk(root: etree._Element, tables: bool = True) -> list[str | RawGrid]:
                 if el.tail:
                     out.append(el.tail)
                 continue
+        if sizes is not None and el is not root and tag in _BLOCK and _is_chrome_block(el, sizes, links or {}):
+            if el.tail:
+                out.append(el.tail)
+            continue
         if tag in _BLOCK:
             out.append("\n")
         if el.text:
@@ -190,6 +217,7 @@ def extract_html(text: str) -> tuple[list[str | RawGrid], str | None]:
     body = doc.find("body")
     if body is None:
         body = doc
-    container = _main_container(body)
-    blocks = _join_pieces(_walk(container))
+    sizes, links = _content_sizes(body)
+    container = _main_container(body, sizes)
+    blocks = _join_pieces(_walk(container, sizes=sizes, links=links))
     return blocks, title or None
