@@ -7,6 +7,8 @@ altered). `published_warehouse` runs only when the blocking checks passed and re
 year's partitions in the warehouse atomically.
 """
 
+import base64
+
 import dagster as dg
 
 from govreport_dagster.core.frames import bundles_from_frames
@@ -77,19 +79,32 @@ def published_warehouse(
 ) -> dg.MaterializeResult:
     from govreport_dagster.core.facts import labels_frame
 
+    from govreport_dagster.core.charts import quality_chart
+
     year = int(context.partition_key)
     writer = warehouse.writer()
     paths = writer.write_year_tables(year, report_facts)
     writer.write_labels(labels_frame())
     reports = report_facts["reports"]
+    chart = quality_chart(
+        reports, report_facts["identity_checks"], year, warehouse.data_docs_root / "charts" / f"quality_{year}.png"
+    )
     return dg.MaterializeResult(
         metadata={
+            "quality_chart": dg.MetadataValue.md(_embed_png(chart)),
+            "quality_chart_path": dg.MetadataValue.path(str(chart)),
             "warehouse": dg.MetadataValue.path(str(writer.root)),
             **{f"rows_{t}": len(f) for t, f in report_facts.items()},
             "partitions": dg.MetadataValue.json({t: str(p) for t, p in paths.items()}),
             "reports_preview": dg.MetadataValue.md(_preview(reports)),
         }
     )
+
+
+def _embed_png(path) -> str:
+    """Markdown with the PNG inline, so the UI shows the year's state at a glance."""
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f"![quality chart](data:image/png;base64,{data})"
 
 
 def _preview(reports) -> str:
