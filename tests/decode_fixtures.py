@@ -11,7 +11,7 @@ PDF_TABLE = [
 ]
 
 
-def make_pdf(with_table: bool = True, text: bool = True, fake_bold: bool = False) -> bytes:
+def make_pdf(with_table: bool = True, text: bool = True, fake_bold: bool = False, password: str | None = None) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfbase import pdfmetrics
@@ -21,7 +21,12 @@ def make_pdf(with_table: bool = True, text: bool = True, fake_bold: bool = False
 
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=A4)
+    encrypt = None
+    if password:
+        from reportlab.lib.pdfencrypt import StandardEncryption
+
+        encrypt = StandardEncryption(password, ownerPassword=password + "-owner")
+    c = canvas.Canvas(buf, pagesize=A4, encrypt=encrypt)
     width, height = A4
     if text:
         c.setFont("STSong-Light", 14)
@@ -44,7 +49,7 @@ def make_pdf(with_table: bool = True, text: bool = True, fake_bold: bool = False
                 ]
             )
         )
-        w, h = table.wrapOn(c, width, height)
+        _w, h = table.wrapOn(c, width, height)
         table.drawOn(c, 72, height - 170 - h)
         if text:
             c.setFont("STSong-Light", 11)

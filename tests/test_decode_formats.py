@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import pytest
-
 from decode_fixtures import PDF_TABLE, make_docx, make_pdf
+
 from govreport_dagster.core.decode import decode_file, detect_type, normalize_text
 from govreport_dagster.core.model import RejectedInput
 
-REPORT_TRAD = "某某鎮2021年政府信息公開工作年度報告\n一、總體情況\n本年度主動公開政府信息371條。\n二、主動公開政府信息情況\n"
-REPORT_SIMP = "某某镇2021年政府信息公开工作年度报告\n一、总体情况\n本年度主动公开政府信息371条。\n二、主动公开政府信息情况"
+REPORT_TRAD = (
+    "某某鎮2021年政府信息公開工作年度報告\n一、總體情況\n本年度主動公開政府信息371條。\n二、主動公開政府信息情況\n"
+)
+REPORT_SIMP = (
+    "某某镇2021年政府信息公开工作年度报告\n一、总体情况\n本年度主动公开政府信息371条。\n二、主动公开政府信息情况"
+)
 
 GBK_HTML = """<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">
 <title>某某镇2021年政府信息公开工作年度报告_信息公开_某某镇人民政府</title>
@@ -121,7 +125,7 @@ def test_mojibake_gbk_read_as_latin1_repaired() -> None:
 
 @pytest.mark.parametrize("codec", ["latin-1", "cp1252"])
 def test_mojibake_utf8_read_as_latin1_repaired(codec: str) -> None:
-    broken = "年度报告".encode("utf-8").decode(codec)
+    broken = "年度报告".encode().decode(codec)
     assert "\ufffd" not in broken
     doc = decode_file(("2021 " + broken).encode("utf-8"), "r.txt")
     assert doc.flags["mojibake"] == "repaired" and doc.text == "2021 年度报告"
@@ -146,7 +150,12 @@ def test_pdf_text_layer_and_table() -> None:
     assert doc.source_format == "pdf" and doc.detected_encoding is None
     assert not doc.flags["needs_ocr"]
     lines = doc.text.split("\n")
-    assert lines[:4] == ["某某镇2023年政府信息公开工作年度报告", "一、总体情况", "本镇全年主动公开政府信息371条。", "二、主动公开政府信息情况"]
+    assert lines[:4] == [
+        "某某镇2023年政府信息公开工作年度报告",
+        "一、总体情况",
+        "本镇全年主动公开政府信息371条。",
+        "二、主动公开政府信息情况",
+    ]
     assert lines[-1] == "三、收到和处理政府信息公开申请情况"
     assert len(doc.tables) == 1
     grid = doc.tables[0]

@@ -17,7 +17,9 @@ CORPUS = ROOT / "tests" / "fixtures" / "corpus"
 CORPUS_TXT = sorted(CORPUS.glob("*.txt"))
 
 # Written independently of the decoder's own pattern: Han char, paren, latin letters with a tone mark.
-PINYIN_LEFT = re.compile(r"[\u4e00-\u9fff][(（][a-z\u00e0-\u00fc\u0100-\u01dc ]*[\u00e0-\u00fc\u0100-\u01dc][a-z\u00e0-\u00fc\u0100-\u01dc ]*[)）]")
+_PY = "a-z\u00e0-\u00fc\u0100-\u01dc "
+_TONE = "\u00e0-\u00fc\u0100-\u01dc"
+PINYIN_LEFT = re.compile(rf"[\u4e00-\u9fff][(（][{_PY}]*[{_TONE}][{_PY}]*[)）]")
 HEADINGS = ["一、", "二、", "三、", "四、", "五、", "六、"]
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 TRADITIONAL_MARKERS = "鎮區報關發據縣辦條與開務門網機"
@@ -221,7 +223,13 @@ def test_html_007_decodes_main_content(html007) -> None:
     doc, _ = html007
     assert doc.source_format == "html" and doc.detected_encoding == "utf-8"
     assert doc.text.startswith("平潭综合实验区2021年度政府信息公开工作年度报告")
-    for heading in ("一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"):
+    for heading in (
+        "一、总体情况",
+        "二、主动公开政府信息情况",
+        "三、收到和处理政府信息公开申请情况",
+        "五、存在的主要问题及改进情况",
+        "六、其他需要报告的事项",
+    ):
         assert heading in doc.text, heading
     assert "国务院" not in doc.text.split("\n")[0]
     assert "ICP" not in doc.text and "<" not in doc.text
@@ -256,7 +264,23 @@ def test_html_007_grids_match_gold(html007) -> None:
     assert [c.colspan for c in header if c.text == "商业 企业"] == [2, 2]
     assert _row(t2, "行政规范性文件")[1:] == ["69", "3", "665"]
     assert _row(t2, "行政事业性收费")[1] == str(gold["t2"]["fees"]["amount_10k_yuan"])
-    assert [c.text for c in t4.rows[-1] if c.is_origin] == ["1", "0", "2", "0", "3", "12", "0", "0", "0", "12", "0", "0", "0", "0", "0"]
+    assert [c.text for c in t4.rows[-1] if c.is_origin] == [
+        "1",
+        "0",
+        "2",
+        "0",
+        "3",
+        "12",
+        "0",
+        "0",
+        "0",
+        "12",
+        "0",
+        "0",
+        "0",
+        "0",
+        "0",
+    ]
     # grids sit in the text at their rendered span, in document order
     for grid in doc.tables:
         span = doc.text[grid.char_start : grid.char_end]

@@ -125,14 +125,12 @@ def _assemble(
     pieces: list[str] = []
     pos = 0
     removed = 0
-    index = 0
-    for m in _TABLE_SPAN_RE.finditer(text):
+    for index, m in enumerate(_TABLE_SPAN_RE.finditer(text)):
         pieces.append(text[pos : m.start()])
         start = m.start() - removed
         pieces.append(m.group(1))
         removed += 2
         g = norm_grids[index] if index < len(norm_grids) else None
-        index += 1
         if g is not None:
             tables.append(Grid(g.rows, g.source, start, start + len(m.group(1)), g.page))
         pos = m.end()

@@ -46,7 +46,7 @@ _FOOTER_WEAK_RE = re.compile(
     r"访问量|您是第|\S{0,8}备案号|分享到|扫一扫|微信|微博)",
     re.IGNORECASE,
 )
-_TRAILING_SHELL_RE = re.compile(r"(?:\s*\|){%d,}\s*$" % _SHELL_MIN_PIPES)
+_TRAILING_SHELL_RE = re.compile(rf"(?:\s*\|){{{_SHELL_MIN_PIPES},}}\s*$")
 
 
 def _is_pipe_only(line: str) -> bool:

@@ -16,6 +16,15 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 def _check_zip(data: bytes, max_uncompressed: int) -> None:
     """Bound the uncompressed size and refuse DTDs before any XML is parsed."""
     try:
+        _check_zip_parts(data, max_uncompressed)
+    except RejectedInput:
+        raise
+    except Exception as exc:  # zipfile raises ValueError/zlib.error/struct.error … on damaged archives
+        raise RejectedInput(f"damaged DOCX (corrupt zip): {type(exc).__name__}: {str(exc)[:120]}") from exc
+
+
+def _check_zip_parts(data: bytes, max_uncompressed: int) -> None:
+    try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise RejectedInput(f"damaged DOCX (not a readable zip): {exc}") from exc
@@ -44,7 +53,7 @@ def _check_zip(data: bytes, max_uncompressed: int) -> None:
                 raise RejectedInput(f"DOCX part {info.filename} declares a DTD/entities (refused: entity expansion)")
 
 
-def _para_text(p) -> str:  # noqa: ANN001 (lxml element)
+def _para_text(p) -> str:
     parts = []
     for el in p.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr"):
         if el.tag == f"{_W}t":
@@ -56,12 +65,12 @@ def _para_text(p) -> str:  # noqa: ANN001 (lxml element)
     return "".join(parts)
 
 
-def _cell_text(tc) -> str:  # noqa: ANN001
+def _cell_text(tc) -> str:
     texts = [_para_text(p) for p in tc.iter(f"{_W}p")]
     return " ".join(t.strip() for t in texts if t.strip())
 
 
-def _int_attr(el, name: str, default: int) -> int:  # noqa: ANN001
+def _int_attr(el, name: str, default: int) -> int:
     if el is None:
         return default
     try:
@@ -70,7 +79,7 @@ def _int_attr(el, name: str, default: int) -> int:  # noqa: ANN001
         return default
 
 
-def _table_grid(tbl) -> RawGrid | None:  # noqa: ANN001
+def _table_grid(tbl) -> RawGrid | None:
     """Word marks horizontal merges with gridSpan and vertical ones with vMerge
     (restart … continue); convert to rowspan/colspan and expand like HTML."""
     layout: list[list[tuple[int, int, str | None, str]]] = []  # (start col, span, vmerge, text)
@@ -107,7 +116,7 @@ def _table_grid(tbl) -> RawGrid | None:  # noqa: ANN001
     return RawGrid(rows, "docx") if rows else None
 
 
-def _pad_to_columns(layout: list, span_rows: list[list[SpanCell]]) -> list[list[SpanCell]]:  # noqa: ARG001
+def _pad_to_columns(layout: list, span_rows: list[list[SpanCell]]) -> list[list[SpanCell]]:
     # expand_spans skips positions covered by rowspans from above, which is exactly where
     # the vMerge "continue" cells were, so the HTML placement already matches Word's grid
     # except for gridBefore; prepend empty cells for it.

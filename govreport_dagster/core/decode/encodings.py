@@ -9,6 +9,7 @@ are decoded as their superset GB18030 and reported as "gb18030".
 from __future__ import annotations
 
 import codecs
+import contextlib
 import functools
 import re
 
@@ -24,9 +25,7 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16", "utf-16"),
 )
 
-_META_CHARSET_RE = re.compile(
-    rb"""<meta[^>]{0,300}?charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]{2,40})""", re.IGNORECASE
-)
+_META_CHARSET_RE = re.compile(rb"""<meta[^>]{0,300}?charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]{2,40})""", re.IGNORECASE)
 _XML_DECL_RE = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9_\-.]{2,40})""", re.IGNORECASE)
 
 # label → (python codec, canonical name). GB2312/GBK are subsets of GB18030.
@@ -74,16 +73,12 @@ def _common_chars() -> frozenset[str]:
     chars: set[str] = set()
     for hi in list(range(0xA1, 0xAA)) + list(range(0xB0, 0xD8)):
         for lo in range(0xA1, 0xFF):
-            try:
+            with contextlib.suppress(UnicodeDecodeError):
                 chars.add(bytes((hi, lo)).decode("gb2312"))
-            except UnicodeDecodeError:
-                pass
     for hi in range(0xA1, 0xC7):
         for lo in list(range(0x40, 0x7F)) + list(range(0xA1, 0xFF)):
-            try:
+            with contextlib.suppress(UnicodeDecodeError):
                 chars.add(bytes((hi, lo)).decode("cp950"))
-            except UnicodeDecodeError:
-                pass
     chars.update("\n\t \u3000")
     chars.update(chr(c) for c in range(0x20, 0x7F))
     chars.update(chr(c) for c in range(0xFF01, 0xFF5F))

@@ -11,12 +11,71 @@ from govreport_dagster.core.decode.grids import RawGrid, SpanCell, expand_spans
 from govreport_dagster.core.model import RejectedInput
 
 _SKIP = frozenset(
-    "script style noscript template iframe object embed svg select option button input textarea head title "
-    "meta link nav header footer form canvas audio video map area".split()
+    [
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "iframe",
+        "object",
+        "embed",
+        "svg",
+        "select",
+        "option",
+        "button",
+        "input",
+        "textarea",
+        "head",
+        "title",
+        "meta",
+        "link",
+        "nav",
+        "header",
+        "footer",
+        "form",
+        "canvas",
+        "audio",
+        "video",
+        "map",
+        "area",
+    ]
 )
 _BLOCK = frozenset(
-    "p div h1 h2 h3 h4 h5 h6 li ul ol section article main aside dl dt dd blockquote pre center address hr "
-    "tr table caption tbody thead tfoot figure figcaption body html".split()
+    [
+        "p",
+        "div",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "section",
+        "article",
+        "main",
+        "aside",
+        "dl",
+        "dt",
+        "dd",
+        "blockquote",
+        "pre",
+        "center",
+        "address",
+        "hr",
+        "tr",
+        "table",
+        "caption",
+        "tbody",
+        "thead",
+        "tfoot",
+        "figure",
+        "figcaption",
+        "body",
+        "html",
+    ]
 )
 _CELL_TAGS = ("td", "th")
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)

@@ -93,9 +93,7 @@ def _tidy_spaces(text: str, collapse_blank_lines: bool) -> str:
     return out
 
 
-def normalize_core(
-    text: str, *, chrome: bool = True, collapse_blank_lines: bool = True
-) -> tuple[str, dict]:
+def normalize_core(text: str, *, chrome: bool = True, collapse_blank_lines: bool = True) -> tuple[str, dict]:
     """The normalisation pipeline. Keeps TABLE_START/TABLE_END markers (callers that
     did not insert them should use ``normalize_text``)."""
     steps: list[str] = []

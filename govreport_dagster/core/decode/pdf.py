@@ -30,7 +30,7 @@ def _unique(coords: list[float]) -> list[float]:
     return out
 
 
-def _table_grid(page, table, page_no: int) -> RawGrid | None:  # noqa: ANN001 (pdfplumber types)
+def _table_grid(page, table, page_no: int) -> RawGrid | None:
     cells = [c for c in table.cells if c is not None]
     if not cells:
         return None
@@ -77,17 +77,19 @@ def extract_pdf(data: bytes) -> tuple[list[str | RawGrid], dict]:
     except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
         raise RejectedInput(f"encrypted PDF: {type(exc).__name__}") from exc
     except Exception as exc:  # pdfminer raises many unrelated types on damaged files
-        name = type(exc).__name__
+        # pdfplumber wraps pdfminer's exception as the first argument of PdfminerException
+        inner = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
+        name = type(inner).__name__
         if "Password" in name or "Encrypt" in name:
             raise RejectedInput(f"encrypted PDF: {name}") from exc
-        raise RejectedInput(f"unreadable PDF (truncated or damaged): {name}: {str(exc)[:120]}") from exc
+        raise RejectedInput(f"unreadable PDF (truncated or damaged): {name}: {str(inner)[:120]}") from exc
     text_chars = sum(len("".join(b.split())) for b in blocks if isinstance(b, str))
     text_chars += sum(len(c.text) for b in blocks if isinstance(b, RawGrid) for row in b.rows for c in row)
     info["needs_ocr"] = text_chars < _MIN_TEXT_CHARS
     return blocks, info
 
 
-def _page_blocks(page, page_no: int) -> list[str | RawGrid]:  # noqa: ANN001
+def _page_blocks(page, page_no: int) -> list[str | RawGrid]:
     tables = page.find_tables()
     grids: list[tuple[float, RawGrid]] = []
     bboxes = []
@@ -100,10 +102,12 @@ def _page_blocks(page, page_no: int) -> list[str | RawGrid]:  # noqa: ANN001
     for bbox in bboxes:
         # keep only characters whose centre is outside the table (their text is in the grid)
         outside = outside.filter(
-            lambda obj, b=bbox: not (
-                obj.get("object_type") == "char"
-                and b[0] <= (obj["x0"] + obj["x1"]) / 2 <= b[2]
-                and b[1] <= (obj["top"] + obj["bottom"]) / 2 <= b[3]
+            lambda obj, b=bbox: (
+                not (
+                    obj.get("object_type") == "char"
+                    and b[0] <= (obj["x0"] + obj["x1"]) / 2 <= b[2]
+                    and b[1] <= (obj["top"] + obj["bottom"]) / 2 <= b[3]
+                )
             )
         )
     lines = outside.extract_text_lines(return_chars=False)
