@@ -177,6 +177,7 @@ def test_corpus_037_traditional_with_pinyin() -> None:
     assert doc.original_script == "traditional"
     assert "2009年度下管镇政府信息公开年度报告" in doc.text
     assert "当前位置" not in doc.text
+    assert doc.text.startswith("索引号: | 1133068200259085XF/2015-28256")
     assert "索引号: | 1133068200259085XF/2015-28256 | 公开方式: | 主动公开 |" in doc.text
     for heading in HEADINGS[:5]:
         assert heading in doc.text

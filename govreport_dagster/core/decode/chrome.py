@@ -86,6 +86,9 @@ def remove_chrome(text: str, protect: tuple[str, str] | None = None) -> tuple[st
         if len(s) <= _SHORT_NAV and _NAV_RE.match(s):
             drop[i] = True
             continue
+        if seen_content == 0 and _is_pipe_only(s) and any(drop[:i]):
+            drop[i] = True  # the empty cell left of a removed breadcrumb row
+            continue
         seen_content += 1
         if seen_content > 12:
             break
