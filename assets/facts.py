@@ -8,10 +8,13 @@ year's partitions in the warehouse atomically.
 """
 
 import base64
+from collections.abc import Iterator
 
 import dagster as dg
 
 from govreport_dagster.core.frames import bundles_from_frames
+from govreport_dagster.core.schemas import CONTRACT
+from govreport_dagster.core.warehouse import to_arrow
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.partitions import previous_and_current_year, report_year_partitions
 from govreport_dagster.resources import WarehouseResource
@@ -31,6 +34,15 @@ _MULTI_YEAR = dg.AssetIn(partition_mapping=previous_and_current_year, metadata={
     },
     description="The warehouse contract's tables for the year, computed and validated (identities evaluated per "
     "report, cross-year against the previous year's reports of the same agency).",
+    check_specs=[
+        dg.AssetCheckSpec(
+            "contract_schema",
+            asset="report_facts",
+            blocking=True,
+            description="Every table converts to the warehouse contract's explicit Arrow schema. A failure is a "
+            "pipeline bug: nothing is published.",
+        )
+    ],
 )
 def report_facts(
     context: dg.AssetExecutionContext,
@@ -38,7 +50,7 @@ def report_facts(
     decoded_reports: dict[str, Frames],
     sectioned_reports: dict[str, Frames],
     extracted_tables: dict[str, Frames],
-) -> dg.Output[Frames]:
+) -> Iterator[dg.Output[Frames] | dg.AssetCheckResult]:
     from govreport_dagster.core.facts import build_facts
 
     year = int(context.partition_key)
@@ -55,7 +67,7 @@ def report_facts(
     frames = build_facts(current, previous)
     reports = frames["reports"]
     checks = frames["identity_checks"]
-    return dg.Output(
+    yield dg.Output(
         frames,
         metadata={
             "reports": len(reports),
@@ -64,6 +76,27 @@ def report_facts(
             "identity_status": dg.MetadataValue.json(checks["status"].value_counts().to_dict() if len(checks) else {}),
             **{f"rows_{name}": len(frame) for name, frame in frames.items()},
         },
+    )
+    yield _contract_check(frames)
+
+
+def _contract_check(frames: Frames) -> dg.AssetCheckResult:
+    problems = {}
+    for table, schema in CONTRACT.items():
+        if table == "labels":
+            continue
+        if table not in frames:
+            problems[table] = "missing"
+            continue
+        try:
+            to_arrow(frames[table].drop(columns=["report_year"], errors="ignore"), schema)
+        except Exception as exc:  # any conversion failure is the violation being checked
+            problems[table] = f"{type(exc).__name__}: {exc}"
+    return dg.AssetCheckResult(
+        check_name="contract_schema",
+        passed=not problems,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"tables": len(frames), "violations": dg.MetadataValue.json(problems)},
     )
 
 

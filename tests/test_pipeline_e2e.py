@@ -1,0 +1,125 @@
+"""`govreport run` end to end through Dagster on a persistent instance."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pandas as pd
+import pytest
+from conftest import SEED_YEARS, seed_path
+
+from govreport_dagster.cli import main
+from govreport_dagster.core.schemas import CONTRACT, YEAR_PARTITIONED
+from govreport_dagster.jobs import YEARLY_ASSETS
+
+SEED_YEAR_SET = sorted(set(SEED_YEARS.values()))
+STAGE_ASSETS = [a for a in YEARLY_ASSETS if a != "published_warehouse"]
+
+
+@pytest.fixture(scope="module")
+def seeded_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    tmp = tmp_path_factory.mktemp("e2e")
+    landing = tmp / "landing"
+    landing.mkdir()
+    for prefix in SEED_YEARS:
+        shutil.copy(seed_path(prefix), landing)
+    warehouse, home = tmp / "warehouse", tmp / "home"
+    code = main(["run", "--landing", str(landing), "--warehouse", str(warehouse), "--dagster-home", str(home)])
+    assert code == 0
+    return {"landing": landing, "warehouse": warehouse, "home": home}
+
+
+def _snapshot(warehouse: Path) -> dict[str, pd.DataFrame]:
+    tables = {}
+    for table in [*YEAR_PARTITIONED, "labels"]:
+        frame = pd.read_parquet(warehouse / table)
+        frame = frame.astype({c: str for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)})
+        tables[table] = frame.sort_values(list(frame.columns[:3])).reset_index(drop=True)
+    ledger = pd.read_parquet(warehouse / "ingest_ledger").drop(columns=["run_id", "seen_at"])
+    tables["ingest_ledger"] = ledger.astype({"status": str}).sort_values("source_uri").reset_index(drop=True)
+    return tables
+
+
+def test_seeds_run_writes_ledger_and_every_stage_partition(seeded_run: dict[str, Path]) -> None:
+    warehouse = seeded_run["warehouse"]
+    ledger = pd.read_parquet(warehouse / "ingest_ledger")
+    assert len(ledger) == 5
+    assert set(ledger["status"].astype(str)) == {"parsed"}
+    assert sorted(ledger["report_year"].astype(int)) == sorted(SEED_YEARS.values())
+    for asset in STAGE_ASSETS:
+        for year in SEED_YEAR_SET:
+            assert (warehouse / "_stages" / asset / f"report_year={year}").is_dir(), (asset, year)
+    for table in YEAR_PARTITIONED:
+        for year in SEED_YEAR_SET:
+            assert (warehouse / table / f"report_year={year}" / "part-0.parquet").is_file(), (table, year)
+    for year in SEED_YEAR_SET:
+        chart = warehouse.parent / "warehouse_data_docs" / "charts" / f"quality_{year}.png"
+        assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_every_contract_table_reads_with_duckdb_and_pandas(seeded_run: dict[str, Path]) -> None:
+    warehouse = seeded_run["warehouse"]
+    for table in [*YEAR_PARTITIONED, "labels", "ingest_ledger"]:
+        glob = f"{warehouse}/{table}/*/*.parquet"
+        columns = [
+            r[0]
+            for r in duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{glob}', hive_partitioning=true)").fetchall()
+        ]
+        expected = CONTRACT[table].names if table in CONTRACT else []
+        assert set(expected) <= set(columns), (table, columns)
+        assert len(pd.read_parquet(warehouse / table).columns) >= 1
+    reports = duckdb.sql(
+        f"SELECT report_year, count(*) FROM read_parquet('{warehouse}/reports/*/*.parquet', hive_partitioning=true) "
+        "GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    assert reports == [(y, 1) for y in SEED_YEAR_SET]
+
+
+def test_runs_are_recorded_in_the_persistent_instance(seeded_run: dict[str, Path]) -> None:
+    instance = dg.DagsterInstance.from_config(str(seeded_run["home"]))
+    runs = instance.get_runs()
+    assert len(runs) == 1 + len(SEED_YEAR_SET)
+    assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
+    config = (seeded_run["home"] / "dagster.yaml").read_text(encoding="utf-8")
+    assert "enabled: false" in config
+
+
+def test_rerun_is_idempotent(seeded_run: dict[str, Path]) -> None:
+    warehouse = seeded_run["warehouse"]
+    before = _snapshot(warehouse)
+    code = main(
+        [
+            "run",
+            "--landing",
+            str(seeded_run["landing"]),
+            "--warehouse",
+            str(warehouse),
+            "--dagster-home",
+            str(seeded_run["home"]),
+        ]
+    )
+    assert code == 0
+    after = _snapshot(warehouse)
+    for table, frame in before.items():
+        pd.testing.assert_frame_equal(frame, after[table], check_dtype=False, obj=table)
+    assert not list((warehouse / "_tmp").glob("*")), "no staging debris after a run"
+
+
+def test_missing_landing_zone_fails_before_anything_runs(tmp_path: Path, capsys) -> None:
+    code = main(
+        [
+            "run",
+            "--landing",
+            str(tmp_path / "missing"),
+            "--warehouse",
+            str(tmp_path / "w"),
+            "--dagster-home",
+            str(tmp_path / "h"),
+        ]
+    )
+    assert code == 2
+    assert "does not exist" in capsys.readouterr().out
+    assert not (tmp_path / "w").exists()
