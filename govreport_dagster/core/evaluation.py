@@ -1,0 +1,243 @@
+"""Accuracy against hand-checked gold files (`*.gold.json`, format of tests/fixtures/corpus).
+
+`run_eval` runs decode → sectioning → table extraction on every report that has a gold
+file and compares every gold cell; `score_report` compares one extraction. A gold null
+means blank, absent or not decidable: the extraction must give no value there. Cells the
+gold lists under `ambiguous_cells` are kept out of the "unambiguous" accuracy.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from govreport_dagster.core.model import SectionedReport, TableExtraction
+from govreport_dagster.core.templates import match_key
+
+_GOLD_ROW_ALIASES = {"other_external_services": "other_services"}
+_GOLD_COL_ALIASES = {"amount": "amount_yuan"}
+_AMBIG_KEY_RE = re.compile(r"^(t[234])\.(\w+)(?:\s+([A-Za-z_/]+))?")
+_LEGACY_PREFIX_RE = re.compile(r"^(?:其中[:：]?)?\s*(?:\d{1,2}[.、．]|[（(][一二三四五六七八九十\d]+[)）])?")
+TABLES = ("t2", "t3", "t4", "legacy")
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    file: str
+    table: str  # t2 | t3 | t4 | legacy | meta
+    row: str
+    col: str
+    gold: Any
+    got: Any
+    detail: str = ""
+
+    def __str__(self) -> str:
+        extra = f" ({self.detail})" if self.detail else ""
+        return f"{self.file} {self.table}.{self.row}.{self.col}: gold {self.gold!r}, got {self.got!r}{extra}"
+
+
+@dataclass
+class ReportScore:
+    file: str
+    matched: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 0))
+    total: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 0))
+    ambiguous_excluded: int = 0
+    gold_nulls: int = 0
+    gold_nulls_matched: int = 0
+    mismatches: list[Mismatch] = field(default_factory=list)
+    meta_mismatches: list[Mismatch] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def n_matched(self) -> int:
+        return sum(self.matched.values())
+
+    @property
+    def n_total(self) -> int:
+        return sum(self.total.values())
+
+
+@dataclass
+class EvalReport:
+    reports: list[ReportScore] = field(default_factory=list)
+
+    def table_counts(self, table: str) -> tuple[int, int]:
+        return sum(r.matched[table] for r in self.reports), sum(r.total[table] for r in self.reports)
+
+    @property
+    def matched(self) -> int:
+        return sum(r.n_matched for r in self.reports)
+
+    @property
+    def total(self) -> int:
+        return sum(r.n_total for r in self.reports)
+
+    @property
+    def mismatches(self) -> list[Mismatch]:
+        return [m for r in self.reports for m in r.mismatches]
+
+    def summary_line(self) -> str:
+        def pct(m: int, n: int) -> str:
+            return f"{100.0 * m / n:.1f}%" if n else "n/a"
+
+        parts = [f"eval: {self.matched}/{self.total} unambiguous gold cells ({pct(self.matched, self.total)})"]
+        for t in TABLES:
+            parts.append(f"{t} {pct(*self.table_counts(t))}")
+        return " · ".join(parts)
+
+    def lines(self) -> list[str]:
+        """Summary, then every mismatch and every error, one per line."""
+        out = [self.summary_line()]
+        for r in self.reports:
+            if r.error:
+                out.append(f"{r.file}: ERROR {r.error}")
+            out.extend(str(m) for m in r.mismatches)
+            out.extend(str(m) for m in r.meta_mismatches)
+        return out
+
+
+# --------------------------------------------------------------------------------------
+
+
+def _ambiguous_cells(gold: dict[str, Any]) -> set[tuple[str, str, str | None]]:
+    """(table, row, col or None for the whole row) named in the gold's ambiguous_cells."""
+    out: set[tuple[str, str, str | None]] = set()
+    for key in gold.get("ambiguous_cells") or {}:
+        m = _AMBIG_KEY_RE.match(key)
+        if not m:
+            continue
+        table, row, cols = m.group(1), _GOLD_ROW_ALIASES.get(m.group(2), m.group(2)), m.group(3)
+        if cols:
+            for c in cols.split("/"):
+                out.add((table, row, _GOLD_COL_ALIASES.get(c, c)))
+        else:
+            out.add((table, row, None))
+    return out
+
+
+def _gold_value(col: str, value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    from govreport_dagster.core.tables.digits import parse_number
+
+    parsed, _ = parse_number(str(value), "元" if col == "amount_yuan" else None)
+    return parsed
+
+
+def score_report(
+    extraction: TableExtraction, gold: dict[str, Any], *, file: str = "", sectioned: SectionedReport | None = None
+) -> ReportScore:
+    score = ReportScore(file or str(gold.get("file", "")))
+    cells = {(c.table_id, c.row_key, c.col_key): c for c in extraction.cells}
+    ambiguous = _ambiguous_cells(gold)
+    for table in ("t2", "t3", "t4"):
+        rows = gold.get(table) or {}
+        for g_row, cols in rows.items():
+            row = _GOLD_ROW_ALIASES.get(g_row, g_row)
+            for g_col, g_val in (cols or {}).items():
+                col = _GOLD_COL_ALIASES.get(g_col, g_col)
+                gv = _gold_value(col, g_val)
+                cell = cells.get((table, row, col))
+                got = cell.value if cell is not None and cell.cell_state == "number" else None
+                if (table, row, col) in ambiguous or (table, row, None) in ambiguous:
+                    score.ambiguous_excluded += 1
+                    if gv is None and got is not None:
+                        score.mismatches.append(
+                            Mismatch(score.file, table, row, col, None, got, "gold: ambiguous; must be null")
+                        )
+                    continue
+                score.total[table] += 1
+                if gv is None:
+                    score.gold_nulls += 1
+                ok = (gv is None and got is None) or (gv is not None and got is not None and abs(gv - got) < 1e-6)
+                if ok:
+                    score.matched[table] += 1
+                    if gv is None:
+                        score.gold_nulls_matched += 1
+                else:
+                    detail = ""
+                    if cell is not None:
+                        detail = f"{cell.cell_state} raw={cell.raw_text!r}"
+                        if cell.note:
+                            detail += f" note={cell.note}"
+                    elif table in {m.table_id for m in extraction.missing}:
+                        detail = "table reported missing"
+                    score.mismatches.append(Mismatch(score.file, table, row, col, g_val, got, detail))
+    _score_legacy(score, extraction, gold.get("pre2019_table") or [])
+    fmt = gold.get("format")
+    if fmt and extraction.layout_version != fmt:
+        score.meta_mismatches.append(Mismatch(score.file, "meta", "format", "", fmt, extraction.layout_version))
+    if sectioned is not None:
+        year = gold.get("report_year")
+        if year and sectioned.metadata.report_year != year:
+            score.meta_mismatches.append(
+                Mismatch(score.file, "meta", "report_year", "", year, sectioned.metadata.report_year)
+            )
+    return score
+
+
+def _legacy_key(label: str) -> str:
+    return match_key(_LEGACY_PREFIX_RE.sub("", label.strip()))
+
+
+def _score_legacy(score: ReportScore, extraction: TableExtraction, gold_rows: list[dict[str, Any]]) -> None:
+    available = list(extraction.legacy)
+    for g in gold_rows:
+        key = _legacy_key(g["indicator"])
+        match = next((r for r in available if _legacy_key(r.indicator_label) == key), None)
+        if match is not None:
+            available.remove(match)
+        for col, attr in (("this_year", "this_period"), ("cumulative", "cumulative")):
+            gv = _gold_value(col, g.get(col))
+            got = getattr(match, attr) if match is not None else None
+            score.total["legacy"] += 1
+            ok = (gv is None and got is None) or (gv is not None and got is not None and abs(gv - got) < 1e-6)
+            if ok:
+                score.matched["legacy"] += 1
+            else:
+                detail = "row not found" if match is None else f"raw={match.raw_text!r}"
+                score.mismatches.append(Mismatch(score.file, "legacy", g["indicator"], col, g.get(col), got, detail))
+
+
+# --------------------------------------------------------------------------------------
+
+
+def _find_source(landing: Path, gold_dir: Path, gold_path: Path, name: str) -> Path | None:
+    rel = gold_path.parent.relative_to(gold_dir) if gold_path.parent.is_relative_to(gold_dir) else Path()
+    for candidate in (landing / rel / name, landing / name, gold_path.parent / name):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def run_eval(landing: Path, gold_dir: Path) -> EvalReport:
+    """Score every `*.gold.json` directly in `gold_dir` against the pipeline's output."""
+    from govreport_dagster.core.decode import decode_file
+    from govreport_dagster.core.sectioning import section_report
+    from govreport_dagster.core.tables import extract_tables
+
+    report = EvalReport()
+    for gold_path in sorted(Path(gold_dir).glob("*.gold.json")):
+        gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        name = gold.get("file") or gold_path.name.replace(".gold.json", ".txt")
+        src = _find_source(Path(landing), Path(gold_dir), gold_path, name)
+        if src is None:
+            report.reports.append(ReportScore(name, error="source file not found"))
+            continue
+        try:
+            doc = decode_file(src.read_bytes(), str(src))
+            sectioned = section_report(doc)
+            extraction = extract_tables(doc, sectioned)
+        except Exception as exc:  # one bad report must not end the run
+            empty = TableExtraction(layout_version="?")
+            score = score_report(empty, gold, file=name)
+            score.error = f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
+            report.reports.append(score)
+            continue
+        report.reports.append(score_report(extraction, gold, file=name, sectioned=sectioned))
+    return report
