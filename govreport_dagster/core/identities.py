@@ -185,14 +185,26 @@ def effective_version(table_id: str, values: Values, version: str) -> str:
     """
     if table_id != "t3" or version not in ("2019", "2021"):
         return version
-    rows = {r for (t, r, _c) in values if t == "t3"}
-    has_single = "other_processing" in rows
-    has_split = any(r.startswith("other_") and r != "other_processing" and r != "other_org" for r in rows)
+    # a row counts as printed when it holds a number: blank rows of the other layout (a
+    # transcription listing every key) must not decide
+    rows = {r for (t, r, _c), v in values.items() if t == "t3" and _number(v) is not None}
+    only_2019, only_2021 = _t3_layout_rows()
+    has_single = bool(rows & only_2019)
+    has_split = bool(rows & only_2021)
     if has_single and not has_split:
         return "2019"
     if has_split and not has_single:
         return "2021"
     return version
+
+
+@cache
+def _t3_layout_rows() -> tuple[frozenset[str], frozenset[str]]:
+    """Table-3 rows printed only in the 2019 layout, and only in the 2021 layout."""
+    tpl = load_templates()
+    rows_2019 = set(tpl.layout("t3", "2019").row_keys)  # type: ignore[union-attr]
+    rows_2021 = set(tpl.layout("t3", "2021").row_keys)  # type: ignore[union-attr]
+    return frozenset(rows_2019 - rows_2021), frozenset(rows_2021 - rows_2019)
 
 
 def evaluate_sum_identities(values: Values, version: str, tables: Iterable[str] | None = None) -> list[IdentityResult]:
