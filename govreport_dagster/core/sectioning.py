@@ -1,0 +1,458 @@
+"""Stage 2: decoded text → sections, metadata, template/layout version, narrative metrics.
+
+Headings are found as a Chinese ordinal (一、 … 十、) followed by one of the phrases that
+templates.yaml declares for a section (official 2019/2021 headings and their variants, or
+the pre-2019 families), compared through `templates.match_key()`. A bare 一、/二、 never
+starts a section: table 3's row labels begin that way (一、本年新收…, 四、结转下年度继续办理).
+A numbered heading with no known phrase becomes `other_<n>` only when its numeral continues
+the sequence of accepted headings and it is not a table label (seed 001 prints an extra
+五、监督保障方面 between 四 and 六). Headings may sit inline in one long line (crawled pages).
+
+The template version follows the report year; the layout version is the layout whose
+table labels are actually printed (marker labels computed from templates.yaml: the labels
+one version's layouts have and the other's do not). A 2020 report printed on the 2021
+layout is flagged, and the printed layout wins for extraction.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from govreport_dagster.core import metadata as md
+from govreport_dagster.core.model import DecodedDocument, Section, SectionedReport
+from govreport_dagster.core.narrative import extract_narrative
+from govreport_dagster.core.templates import TABLE_IDS, load_templates, match_key
+
+__all__ = ["find_sections", "layout_evidence", "section_report"]
+
+_NUMERALS = "一二三四五六七八九十"
+# An ordinal at a line start or after sentence punctuation / whitespace / a digit (inline
+# headings in flattened pages follow "。", a space, or the previous table's last cell
+# "…24252.311082三、收到…"); "第一、" is not a section ordinal.
+_ORDINAL_RE = re.compile(r"(?<![一二三四五六七八九十])([一二三四五六七八九十]{1,3})\s*[、.．]\s*")
+_BOUNDARY_CHARS = set(" \t\n\r\u3000。;!?:|)”%0123456789")
+_WINDOW = 80  # chars after the ordinal searched for a phrase
+_MAX_HEADING = 40  # a line longer than this is a paragraph, not a heading line
+_FUZZY_MIN = 0.8  # similarity for an unlisted wording of a known heading
+_EXTENT_END_RE = re.compile(r"[。:;,\s(]")
+_ITEM_NO_RE = re.compile(r"^(?:\d+\.|\([一二三四五六七八九十]+\)|[一二三四五六七八九十]+\.)")
+
+
+def _numeral_value(numeral: str) -> int | None:
+    """一 → 1 … 十 → 10, 十一 → 11, 二十 → 20."""
+    digits = {c: i + 1 for i, c in enumerate(_NUMERALS[:9])}
+    if numeral == "十":
+        return 10
+    if len(numeral) == 1:
+        return digits.get(numeral)
+    if numeral.startswith("十"):
+        return 10 + digits.get(numeral[1], 0)
+    tens = digits.get(numeral[0])
+    if tens is None or numeral[1] != "十":
+        return None
+    return tens * 10 + (digits.get(numeral[2], 0) if len(numeral) == 3 else 0)
+
+
+# --------------------------------------------------------------------------------------
+# Vocabulary from templates.yaml (built once per process)
+
+
+@cache
+def _phrase_index() -> tuple[tuple[str, str], ...]:
+    """(folded phrase, section key), longest phrase first: official headings and variants,
+    then the pre-2019 families (which map onto the same canonical keys)."""
+    templates = load_templates()
+    pairs: dict[str, str] = {}
+    for spec in templates.official_sections:
+        for phrase in spec.phrases:
+            pairs.setdefault(match_key(phrase), spec.key)
+    for key, phrases in templates.pre2019_families.items():
+        for phrase in phrases:
+            pairs.setdefault(match_key(phrase), key)
+    return tuple(sorted(pairs.items(), key=lambda kv: -len(kv[0])))
+
+
+@cache
+def _canonical_order() -> dict[str, int]:
+    return {spec.key: i for i, spec in enumerate(load_templates().official_sections)}
+
+
+@cache
+def _table_labels() -> tuple[str, ...]:
+    """Folded table row/group labels (with and without item numbering): a numbered line
+    starting with one of these is a table row, never an `other_<n>` heading."""
+    templates = load_templates()
+    labels: set[str] = set()
+    for table_id in TABLE_IDS:
+        for version in ("2019", "2021"):
+            layout = templates.layout(table_id, version)
+            if layout is None:
+                continue
+            for block in layout.blocks:
+                for label in block.rows:
+                    for key in label.match_keys:
+                        labels.add(key)
+                    if label.group:
+                        labels.add(match_key(label.group))
+    stripped = {_strip_numeral(label) for label in labels}
+    return tuple(sorted(label for label in labels | stripped if len(label) >= 4))
+
+
+def _strip_numeral(folded: str) -> str:
+    return re.sub(r"^[一二三四五六七八九十]+\.", "", folded)
+
+
+@dataclass(frozen=True)
+class _LayoutMarkers:
+    # table_id -> version -> folded labels only that version's layout prints
+    only: dict[str, dict[str, tuple[str, ...]]]
+    # (table_id, version, row label, next row label, child markers of the other version):
+    # a single row that the other version splits into sub-rows (t3 （六）其他处理).
+    unsplit_rows: tuple[tuple[str, str, str, str, tuple[str, ...]], ...]
+
+
+@cache
+def _layout_markers() -> _LayoutMarkers:
+    """Labels that tell the 2019 layout from the 2021 layout, computed from templates.yaml.
+
+    A label counts as a marker for version V when V's layouts print it and the other
+    version's do not, and it is not a substring of any label of the other version (so
+    处理决定数量, part of 2021's 本年处理决定数量, is no 2019 marker). Item numbering is
+    stripped and labels shorter than four characters dropped: "3.其他" proves nothing.
+    """
+    templates = load_templates()
+    only: dict[str, dict[str, tuple[str, ...]]] = {}
+    unsplit: list[tuple[str, str, str, str, tuple[str, ...]]] = []
+    for table_id in TABLE_IDS:
+        keys: dict[str, set[str]] = {}
+        rows: dict[str, list] = {}
+        for version in ("2019", "2021"):
+            layout = templates.layout(table_id, version)
+            assert layout is not None
+            folded: set[str] = set()
+            rows[version] = [r for b in layout.blocks for r in b.rows]
+            for block in layout.blocks:
+                for label in (*block.rows, *block.columns):
+                    folded.update(_ITEM_NO_RE.sub("", k) for k in label.match_keys)
+                    if label.group:
+                        folded.add(_ITEM_NO_RE.sub("", match_key(label.group)))
+            keys[version] = folded
+        only[table_id] = {}
+        for version, other in (("2019", "2021"), ("2021", "2019")):
+            markers = sorted(
+                k for k in keys[version] - keys[other] if len(k) >= 4 and not any(k in o for o in keys[other])
+            )
+            only[table_id][version] = tuple(markers)
+        # A row of one version that is the group label of the other version's sub-rows.
+        for version, other in (("2019", "2021"), ("2021", "2019")):
+            other_keys = {r.key for r in rows[other]}
+            for i, row in enumerate(rows[version]):
+                if row.key in other_keys:
+                    continue
+                label = _ITEM_NO_RE.sub("", match_key(row.label))
+                children = tuple(
+                    m
+                    for r in rows[other]
+                    if r.group and _ITEM_NO_RE.sub("", match_key(r.group)) == label
+                    for m in (_ITEM_NO_RE.sub("", k) for k in r.match_keys)
+                    if len(m) >= 4
+                )
+                if children and i + 1 < len(rows[version]):
+                    following = _ITEM_NO_RE.sub("", match_key(rows[version][i + 1].label))
+                    unsplit.append((table_id, version, label, following, children))
+    return _LayoutMarkers(only, tuple(unsplit))
+
+
+# --------------------------------------------------------------------------------------
+# Layout evidence
+
+
+def layout_evidence(text: str) -> dict[str, dict[str, list[str]]]:
+    """Per table, the version-specific labels found in the text.
+
+    {"t2": {"2019": [...], "2021": ["本年制发件数", …]}, "t3": {...}, "t4": {...}}. The table
+    extractor can use it to pick a layout per table (022/023 print 2021's table 2 with
+    2019's single （六）其他处理 row in table 3).
+    """
+    folded = match_key(text)
+    markers = _layout_markers()
+    evidence: dict[str, dict[str, list[str]]] = {}
+    for table_id, per_version in markers.only.items():
+        evidence[table_id] = {v: [m for m in found if m in folded] for v, found in per_version.items()}
+    for table_id, version, label, following, children in markers.unsplit_rows:
+        pos = folded.find(label)
+        if pos == -1:
+            continue
+        nxt = folded.find(following, pos + len(label))
+        if nxt == -1:
+            continue  # truncated before the next row: the sub-rows may just be missing
+        if not any(child in folded[pos:nxt] for child in children):
+            evidence[table_id][version].append(label)
+    return evidence
+
+
+def _decide_layout(template_version: str, evidence: dict[str, dict[str, list[str]]], issues: list[str]) -> str:
+    """The printed layout: table 2 decides (it changed wholesale in 2021), then table 3."""
+    per_table: dict[str, str] = {}
+    for table_id, found in evidence.items():
+        n19, n21 = len(found.get("2019", ())), len(found.get("2021", ()))
+        if n19 or n21:
+            per_table[table_id] = "2021" if n21 > n19 else "2019" if n19 > n21 else "mixed"
+    decided = next((per_table[t] for t in ("t2", "t3") if per_table.get(t) in ("2019", "2021")), None)
+    for table_id, version in per_table.items():
+        if decided and version != decided:
+            issues.append(f"{table_id} prints {version} layout labels on a {decided} layout")
+    if decided is None:
+        return template_version
+    if template_version not in ("unknown", decided):
+        issues.append(f"template {template_version} expected by report year, but the {decided} layout is printed")
+    return decided
+
+
+# --------------------------------------------------------------------------------------
+# Headings
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    start: int
+    end: int  # end of the printed heading
+    value: int | None  # the ordinal's value; None for an unnumbered heading line
+    key: str | None
+    heading: str
+    table_label: bool = False
+
+
+def _fold_window(window: str) -> tuple[str, list[int]]:
+    """Fold `window` char by char, remembering each folded char's offset in `window`."""
+    folded: list[str] = []
+    offsets: list[int] = []
+    for i, ch in enumerate(window):
+        f = match_key(ch)
+        if f:
+            folded.append(f)
+            offsets.append(i)
+    return "".join(folded), offsets
+
+
+def _line_bounds(text: str, pos: int) -> tuple[int, int]:
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return start, len(text) if end == -1 else end
+
+
+def _extent(text: str, body_start: int) -> int:
+    """End of an unlisted heading's text: the line end if the line is heading-length,
+    else the first delimiter within _MAX_HEADING chars (or -1: no clear extent)."""
+    _, line_end = _line_bounds(text, body_start)
+    if line_end - body_start <= _MAX_HEADING:
+        return line_end
+    delim = _EXTENT_END_RE.search(text, body_start, body_start + _MAX_HEADING)
+    return delim.start() if delim else -1
+
+
+def _fuzzy_key(folded: str) -> str | None:
+    best, best_key = 0.0, None
+    for phrase, key in _phrase_index():
+        matcher = difflib.SequenceMatcher(None, folded, phrase, autojunk=False)
+        if matcher.real_quick_ratio() < _FUZZY_MIN or matcher.quick_ratio() < _FUZZY_MIN:
+            continue
+        ratio = matcher.ratio()
+        if ratio > best:
+            best, best_key = ratio, key
+    return best_key if best >= _FUZZY_MIN else None
+
+
+def _candidates(text: str) -> list[_Candidate]:
+    found: list[_Candidate] = []
+    phrases = _phrase_index()
+    table_labels = _table_labels()
+    for match in _ORDINAL_RE.finditer(text):
+        value = _numeral_value(match.group(1))
+        if value is None:
+            continue
+        start = match.start()
+        # After other text (crawled pages: "…采购总金额…元三、收到和处理…") only a known
+        # phrase makes a heading; "第一、" never does.
+        boundary = start == 0 or text[start - 1] in _BOUNDARY_CHARS
+        if start and text[start - 1] == "第":
+            continue
+        body = match.end()
+        folded, offsets = _fold_window(text[body : body + _WINDOW])
+        key, end = None, -1
+        for phrase, phrase_key in phrases:
+            if folded.startswith(phrase):
+                key, end = phrase_key, body + offsets[len(phrase) - 1] + 1
+                break
+        _, line_end = _line_bounds(text, match.start())
+        if key is not None:
+            # Extend over a printed tail the phrase lacks ("…情况" / "…的情况"), never over
+            # body text: only to a line end that follows within a few unbroken chars.
+            tail = text[end:line_end]
+            if len(tail) <= 12 and not re.search(r"[\s。:;,]", tail.rstrip("。 \t")):
+                end = line_end
+        elif not boundary:
+            continue
+        else:
+            end = _extent(text, body)
+            if end <= body:
+                continue
+            heading_folded = match_key(text[body:end])
+            if not heading_folded:
+                continue
+            if any(heading_folded.startswith(label) for label in table_labels):
+                found.append(_Candidate(match.start(), end, value, None, "", table_label=True))
+                continue
+            key = _fuzzy_key(heading_folded)
+        heading = re.sub(r"\s+", "", text[match.start() : end]).rstrip("。")
+        found.append(_Candidate(match.start(), end, value, key, heading))
+    # Unnumbered heading lines that are exactly an official heading ("总体情况").
+    official = {match_key(p): s.key for s in load_templates().official_sections for p in s.phrases}
+    pos = 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if 0 < len(stripped) <= _MAX_HEADING:
+            key = official.get(match_key(stripped).rstrip("。"))
+            if key:
+                start = pos + line.index(stripped[0])
+                found.append(_Candidate(start, start + len(stripped), None, key, stripped))
+        pos += len(line) + 1
+    found.sort(key=lambda c: c.start)
+    return found
+
+
+def find_sections(text: str, issues: list[str] | None = None) -> list[Section]:
+    """Top-level sections of `text` in printed order (see module docstring).
+
+    Problems (duplicated headings, headings out of order) are appended to `issues`.
+    """
+    issues = [] if issues is None else issues
+    candidates = _candidates(text)
+    order = _canonical_order()
+    accepted: list[_Candidate] = []
+    seen: set[str] = set()
+    # Pass 1: headings with a known phrase; the first occurrence of a key wins.
+    for cand in candidates:
+        if cand.key is None:
+            continue
+        if cand.key in seen:
+            last = accepted[-1] if accepted else None
+            adjacent = (
+                last is not None
+                and last.key == cand.key
+                and cand.value is not None
+                and last.value is not None
+                and cand.value == last.value + 1
+            )
+            if adjacent:
+                # "六、存在的主要问题" + "七、改进措施": one section printed as two.
+                accepted.append(_Candidate(cand.start, cand.end, cand.value, cand.key, "", table_label=False))
+            elif cand.value is not None:
+                issues.append(f"duplicated heading {cand.heading!r} at char {cand.start} ignored")
+            continue
+        seen.add(cand.key)
+        accepted.append(cand)
+    # Pass 2: numbered headings with no known phrase, where their numeral continues the
+    # sequence (and the next known heading's numeral is larger).
+    known = sorted(accepted, key=lambda c: c.start)
+    result: list[_Candidate] = []
+    prev_value = 0
+    k = 0
+    for cand in candidates:
+        while k < len(known) and known[k].start < cand.start:
+            result.append(known[k])
+            prev_value = known[k].value if known[k].value is not None else prev_value
+            k += 1
+        if k < len(known) and known[k].start == cand.start:
+            continue
+        if cand.key is not None or cand.table_label or cand.value is None:
+            continue
+        next_value = next((c.value for c in known[k:] if c.value is not None), None)
+        if cand.value == prev_value + 1 and (next_value is None or cand.value < next_value):
+            result.append(cand)
+            prev_value = cand.value
+    result.extend(known[k:])
+    # Out-of-order report (printed numerals going backwards, or canonical order broken).
+    last_value, last_rank, last_heading = 0, -1, ""
+    for cand in result:
+        if not cand.heading:
+            continue
+        rank = order.get(cand.key or "", -1)
+        backwards = cand.value is not None and cand.value <= last_value
+        if backwards or (rank != -1 and rank < last_rank):
+            issues.append(f"heading {cand.heading!r} out of order (after {last_heading!r})")
+        last_value = cand.value if cand.value is not None else last_value
+        last_rank = max(last_rank, rank)
+        last_heading = cand.heading
+    # Merge continuation headings (empty printed heading) into the section before them.
+    merged = [c for c in result if c.heading]
+    sections: list[Section] = []
+    for i, cand in enumerate(merged):
+        end = merged[i + 1].start if i + 1 < len(merged) else len(text)
+        key = cand.key or f"other_{cand.value}"
+        sections.append(Section(key, cand.heading, i + 1, cand.start, end, text[cand.start : end]))
+    return sections
+
+
+# --------------------------------------------------------------------------------------
+# The stage
+
+
+def section_report(
+    doc: DecodedDocument, *, year_hint: int | None = None, year_hint_source: str | None = None
+) -> SectionedReport:
+    """Sections, metadata, template/layout version and narrative metrics of one report.
+
+    Never raises on content: problems become `status` and `issues`.
+    year_hint (a sidecar or a YYYY/ folder) wins over the text's year; when the document
+    clearly says another year (title or 统计期限 sentence) the issue "document says YYYY"
+    lets the ledger report it.
+    """
+    text = doc.text or ""
+    templates = load_templates()
+    issues: list[str] = []
+    if not text.strip():
+        year = year_hint
+        version = templates.version_for_year(year) if year else "unknown"
+        meta = md.extract_metadata("")
+        meta.report_year, meta.year_source = year, (year_hint_source if year else None)
+        return SectionedReport(meta, [], version, version, [], "empty_text", ["empty text: nothing to section"])
+
+    meta = md.extract_metadata(text)
+    if year_hint is not None:
+        if meta.report_year is not None and meta.report_year != year_hint and meta.year_source != "text":
+            issues.append(
+                f"document says {meta.report_year} ({meta.year_source}); "
+                f"using {year_hint} from {year_hint_source or 'hint'}"
+            )
+        meta.report_year, meta.year_source = year_hint, year_hint_source or "hint"
+        if meta.publish_date is not None and meta.publish_date.year < year_hint:
+            meta.publish_date = None  # a date before the year reported on is not its publication
+
+    sections = find_sections(text, issues)
+    template_version = templates.version_for_year(meta.report_year) if meta.report_year else "unknown"
+    layout_version = _decide_layout(template_version, layout_evidence(text), issues)
+    if template_version == "unknown":
+        issues.append("report year not found in the text (no title year, 统计期限 sentence or 现将YYYY年…报告)")
+
+    status = "ok"
+    canonical = [s for s in sections if not s.key.startswith("other_")]
+    if not canonical:
+        status = "no_sections"
+        issues.append(
+            "no recognisable section heading (一、总体情况 … 六、其他需要报告的事项 or a pre-2019 heading)"
+            + (f"; numbered headings found: {', '.join(s.heading for s in sections)}" if sections else "")
+        )
+    elif layout_version in ("2019", "2021") or template_version in ("2019", "2021"):
+        present = {s.key for s in sections}
+        missing = [s.key for s in templates.official_sections if s.key not in present]
+        if missing:
+            issues.append(f"missing sections: {', '.join(missing)}")
+    if status == "ok" and template_version == "unknown":
+        status = "year_unknown"
+
+    narrative = extract_narrative(text, sections, meta.report_year, meta.agency_name)
+    return SectionedReport(meta, sections, template_version, layout_version, narrative, status, issues)
