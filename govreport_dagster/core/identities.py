@@ -122,11 +122,11 @@ def _terms(values: Values, table_id: str, pairs: Iterable[tuple[str, str]], axis
     for row, col in pairs:
         key = (table_id, row, col)
         label = cell_label(table_id, "row", row) if axis == "row" else cell_label(table_id, "col", col)
-        terms.append(_Term(key, label, _number(values.get(key)), key in values))
+        terms.append(_Term(key, label, as_number(values.get(key)), key in values))
     return terms
 
 
-def _number(value: object) -> float | None:
+def as_number(value: object) -> float | None:
     """A usable number, or None (blank, text, NaN, bool…)."""
     if value is None or isinstance(value, bool):
         return None
@@ -187,7 +187,7 @@ def effective_version(table_id: str, values: Values, version: str) -> str:
         return version
     # a row counts as printed when it holds a number: blank rows of the other layout (a
     # transcription listing every key) must not decide
-    rows = {r for (t, r, _c), v in values.items() if t == "t3" and _number(v) is not None}
+    rows = {r for (t, r, _c), v in values.items() if t == "t3" and as_number(v) is not None}
     only_2019, only_2021 = _t3_layout_rows()
     has_single = bool(rows & only_2019)
     has_split = bool(rows & only_2021)
@@ -270,7 +270,7 @@ def cell_values(tables: TableExtraction) -> dict[CellKey, float | None]:
         key = (cell.table_id, cell.row_key, cell.col_key)
         if key in values:
             continue
-        values[key] = _number(cell.value) if cell.cell_state == "number" else None
+        values[key] = as_number(cell.value) if cell.cell_state == "number" else None
     return values
 
 
@@ -299,7 +299,7 @@ def _evaluate_narrative(values: Values, sectioned: SectionedReport, version: str
             table_id = pair["table"]
             rows = pair.get("rows") or [pair["row"]]
             metric_label = _metric_labels().get(metric_key, metric_key)
-            lhs = [_Term(("text", metric_key, ""), f"正文{metric_label}", _number(stated[metric_key]), True)]
+            lhs = [_Term(("text", metric_key, ""), f"正文{metric_label}", as_number(stated[metric_key]), True)]
             rhs = _terms(values, table_id, [(r, pair["col"]) for r in rows], "row")
             extra = "" if table_id in present else f"（{table_id}表格缺失）"
             results.append(_compare(identity, metric_key, metric_label, lhs, rhs, extra))
@@ -365,7 +365,7 @@ def _cross_year_terms(
 def _year_term(values: Values, table_id: str, row: str, col: str, prefix: str, axis: str, sign: float = 1.0) -> _Term:
     key = (table_id, row, col)
     label = cell_label(table_id, axis, row if axis == "row" else col)
-    return _Term(key, f"{prefix}{label}", _number(values.get(key)), key in values, sign)
+    return _Term(key, f"{prefix}{label}", as_number(values.get(key)), key in values, sign)
 
 
 def count_violations(results: Iterable[IdentityResult]) -> int:

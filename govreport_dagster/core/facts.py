@@ -1,0 +1,379 @@
+"""Stage 4: one report year's bundles → the warehouse contract's tables (docs/warehouse_contract.md).
+
+Long (tidy) frames whose columns are exactly `schemas.CONTRACT[table]` plus `report_year`
+(int64; the writer moves it into the Hive path). Counts are nullable Int64 (null = blank or
+absent in the source, never 0), money float64, flags bool / nullable boolean, text `string`,
+`publish_date` `datetime.date` objects.
+
+Values are never altered: a cell the extractor inferred by splitting run-together digits keeps
+its value, and a report that breaks an identity is published as it is, with the failed check
+(lhs, rhs, a Chinese detail) in `identity_checks` and `quality_status = identity_violation`.
+
+`reports.identity_violations` counts the failed identities of severity `error` (the template's
+stated and structural sums: table-3 balance, outcome sums, row totals, table-4 totals). Failed
+`warn` identities (cross-year carry and stock, text vs table) are listed in `identity_checks`
+with their severity but do not change the report's status: real reports break them
+legitimately (recounts, agency reorganisations, narratives that count differently).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from datetime import date
+from functools import cache
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from . import identities
+from .metadata import agency_match_key
+from .model import PARSER_VERSION, IdentityResult, ReportBundle, TableCell
+from .schemas import CONTRACT, YEAR_PARTITIONED
+from .templates import TEMPLATE_VERSIONS, load_templates
+
+log = logging.getLogger(__name__)
+
+REPORT_YEAR = "report_year"
+TEMPLATE_TABLES = ("t2", "t3", "t4")
+
+
+# --------------------------------------------------------------------------------------
+# Frames that conform to the contract
+
+
+def _pandas_dtype(arrow_type: pa.DataType) -> Any:
+    if pa.types.is_integer(arrow_type):
+        return "Int64"
+    if pa.types.is_floating(arrow_type):
+        return "float64"
+    if pa.types.is_boolean(arrow_type):
+        return "boolean"
+    if pa.types.is_string(arrow_type):
+        return "string"
+    return object  # date32: datetime.date objects
+
+
+# Columns that never hold null are plain numpy bool (what BI expects for flags).
+_NOT_NULL_BOOL = {("reports", "has_t2"), ("reports", "has_t3"), ("reports", "has_t4"),
+                  ("reports", "duplicate_agency_year")}  # fmt: skip
+
+
+def contract_frame(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """A frame with the contract table's columns (plus report_year) and dtypes."""
+    schema = CONTRACT[table]
+    columns = [*schema.names, REPORT_YEAR] if table in YEAR_PARTITIONED else list(schema.names)
+    frame = pd.DataFrame(rows, columns=columns)
+    for name in schema.names:
+        dtype = "bool" if (table, name) in _NOT_NULL_BOOL else _pandas_dtype(schema.field(name).type)
+        if dtype is object:
+            frame[name] = frame[name].astype(object)
+            frame[name] = frame[name].where(frame[name].notna(), None)
+        else:
+            frame[name] = frame[name].astype(dtype)
+    if REPORT_YEAR in columns:
+        frame[REPORT_YEAR] = frame[REPORT_YEAR].astype("int64")
+    return frame
+
+
+def empty_facts() -> dict[str, pd.DataFrame]:
+    return {table: contract_frame(table, []) for table in YEAR_PARTITIONED}
+
+
+def labels_frame() -> pd.DataFrame:
+    """The official Chinese label of every key the warehouse uses (the BI `labels` table)."""
+    rows = [{"key_type": kt, "key": k, "label_zh": v} for kt, k, v in load_templates().label_rows()]
+    return contract_frame("labels", rows)
+
+
+# --------------------------------------------------------------------------------------
+# The year's facts
+
+
+def build_facts(bundles: list[ReportBundle], previous: list[ReportBundle]) -> dict[str, pd.DataFrame]:
+    """Every year-partitioned contract table for the bundles' report year.
+
+    `previous` are the previous year's bundles (possibly none): the same agency's report there
+    feeds the cross-year identities. Nothing a report contains raises: an unexpected failure
+    while building one report's facts marks that report `unparseable` with the reason.
+    """
+    rows: dict[str, list[dict[str, Any]]] = {table: [] for table in YEAR_PARTITIONED}
+    if not bundles:
+        return empty_facts()
+
+    keys = [_agency_key(b) for b in bundles]
+    per_key = Counter(k for k in keys if k)
+    previous_by_key = _previous_by_agency(previous)
+
+    for bundle, key in zip(bundles, keys, strict=True):
+        duplicate = bool(key) and per_key[key] > 1
+        prior = previous_by_key.get(key) if key else None
+        try:
+            report_rows = _report_facts(bundle, prior, duplicate)
+        except Exception as exc:  # a bug must not cost the partition: the report says what happened
+            log.exception("facts for report %s failed", bundle.report_id)
+            report_rows = {"reports": [_report_row(bundle, duplicate, [], f"internal error: {exc!r}")]}
+        for table, table_rows in report_rows.items():
+            rows[table].extend(table_rows)
+
+    year = bundles[0].report_year
+    frames = {}
+    for table in YEAR_PARTITIONED:
+        for row in rows[table]:
+            row[REPORT_YEAR] = year
+        frames[table] = contract_frame(table, rows[table])
+    return frames
+
+
+def _agency_key(bundle: ReportBundle) -> str:
+    return agency_match_key(bundle.sectioned.metadata.agency_name or "")
+
+
+def _previous_by_agency(previous: Iterable[ReportBundle]) -> dict[str, ReportBundle]:
+    """The previous year's report per agency key. With several, prefer one that has table 3,
+    then the smallest report id (deterministic)."""
+    grouped: dict[str, list[ReportBundle]] = defaultdict(list)
+    for bundle in previous:
+        key = _agency_key(bundle)
+        if key:
+            grouped[key].append(bundle)
+    return {
+        key: sorted(group, key=lambda b: (not b.tables.has_table("t3"), b.report_id))[0]
+        for key, group in grouped.items()
+    }
+
+
+def _report_facts(bundle: ReportBundle, prior: ReportBundle | None, duplicate: bool) -> dict[str, list[dict]]:
+    rid = bundle.report_id
+    results = identities.evaluate_report(bundle.tables, bundle.sectioned)
+    results.extend(identities.evaluate_cross_year(bundle, prior))
+    out: dict[str, list[dict[str, Any]]] = {
+        "reports": [_report_row(bundle, duplicate, results, None)],
+        "report_sections": [
+            {
+                "report_id": rid,
+                "section_key": s.key,
+                "heading": s.heading,
+                "ordinal": s.ordinal,
+                "char_start": s.char_start,
+                "char_end": s.char_end,
+                "text": s.text,
+            }
+            for s in bundle.sectioned.sections
+        ],
+        "fact_narrative_metrics": [
+            {
+                "report_id": rid,
+                "metric_key": m.metric_key,
+                "value": m.value,
+                "unit": m.unit,
+                "evidence": m.evidence,
+                "char_start": m.char_start,
+                "char_end": m.char_end,
+            }
+            for m in bundle.sectioned.narrative
+        ],
+        "fact_legacy_indicators": [
+            {
+                "report_id": rid,
+                "ordinal": r.ordinal,
+                "indicator_label": r.indicator_label,
+                "indicator_key": r.indicator_key,
+                "parent_ordinal": r.parent_ordinal,
+                "unit": r.unit,
+                "this_period": r.this_period,
+                "cumulative": r.cumulative,
+                "raw_text": r.raw_text,
+            }
+            for r in bundle.tables.legacy
+        ],
+        "identity_checks": [_identity_row(rid, r) for r in results],
+        "fact_active_disclosure": [],
+        "fact_applications": [],
+        "fact_review_litigation": [],
+    }
+    layout = _layout_version(bundle)
+    for cell in _mapped_cells(bundle.tables.cells):
+        if cell.table_id == "t2":
+            out["fact_active_disclosure"].append(
+                {
+                    "report_id": rid,
+                    "item_key": cell.row_key,
+                    "metric_key": cell.col_key,
+                    "value": _float(cell),
+                    "unit": _t2_units(layout).get((cell.row_key, cell.col_key)) or _t2_column_units().get(cell.col_key),
+                    "raw_text": cell.raw_text,
+                    "cell_state": cell.cell_state,
+                }
+            )
+        elif cell.table_id == "t3":
+            out["fact_applications"].append(
+                {
+                    "report_id": rid,
+                    "outcome_key": cell.row_key,
+                    "applicant_key": cell.col_key,
+                    "count": _count(cell),
+                    "raw_text": cell.raw_text,
+                    "cell_state": cell.cell_state,
+                }
+            )
+        elif cell.table_id == "t4":
+            out["fact_review_litigation"].append(
+                {
+                    "report_id": rid,
+                    "proceeding_key": cell.row_key,
+                    "result_key": cell.col_key,
+                    "count": _count(cell),
+                    "raw_text": cell.raw_text,
+                    "cell_state": cell.cell_state,
+                }
+            )
+    return out
+
+
+def _mapped_cells(cells: Iterable[TableCell]) -> list[TableCell]:
+    """Cells the contract can hold: unmapped rows stay in extracted_tables (with the
+    extractor's warning), and a repeated key keeps its first cell (the extractor reports it)."""
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for cell in cells:
+        key = (cell.table_id, cell.row_key, cell.col_key)
+        if cell.row_key.startswith("unmapped:") or key in seen:
+            continue
+        seen.add(key)
+        out.append(cell)
+    return out
+
+
+def _float(cell: TableCell) -> float | None:
+    """The cell's number; None unless the state is `number` and the value is a real number."""
+    return identities.as_number(cell.value) if cell.cell_state == "number" else None
+
+
+def _count(cell: TableCell) -> int | None:
+    """A count as printed; a non-integer number cannot be a count and stays null (its raw
+    text is kept, and the tables suite reports it)."""
+    value = _float(cell)
+    if value is None or not value.is_integer():
+        return None
+    return int(value)
+
+
+@cache
+def _t2_units(version: str) -> dict[tuple[str, str], str | None]:
+    layout = load_templates().layout("t2", version) if version in ("2019", "2021") else None
+    if layout is None:
+        return {}
+    return {(r.key, c.key): c.unit for b in layout.blocks for r in b.rows for c in b.columns}
+
+
+@cache
+def _t2_column_units() -> dict[str, str | None]:
+    """Fallback for a cell printed in the other layout: the metric key's unit in any layout."""
+    units: dict[str, str | None] = {}
+    for version in ("2021", "2019"):
+        for (_row, col), unit in _t2_units(version).items():
+            units.setdefault(col, unit)
+    return units
+
+
+def _template_version(bundle: ReportBundle) -> str:
+    version = bundle.sectioned.template_version
+    return version if version in TEMPLATE_VERSIONS else load_templates().version_for_year(bundle.report_year)
+
+
+def _layout_version(bundle: ReportBundle) -> str:
+    for version in (bundle.tables.layout_version, bundle.sectioned.layout_version):
+        if version in TEMPLATE_VERSIONS:
+            return version
+    return _template_version(bundle)
+
+
+def _identity_row(report_id: str, result: IdentityResult) -> dict[str, Any]:
+    return {
+        "report_id": report_id,
+        "identity_id": result.identity_id,
+        "scope": result.scope,
+        "lhs": result.lhs,
+        "rhs": result.rhs,
+        "passed": result.passed,
+        "detail": result.detail,
+        "status": result.status,
+        "severity": result.severity,
+    }
+
+
+# --------------------------------------------------------------------------------------
+# reports row and quality status
+
+
+def _report_row(
+    bundle: ReportBundle, duplicate: bool, results: list[IdentityResult], failure: str | None
+) -> dict[str, Any]:
+    md = bundle.sectioned.metadata
+    decoded = bundle.decoded
+    has = {t: bundle.tables.has_table(t) for t in TEMPLATE_TABLES}
+    violations = [r for r in results if r.status == identities.STATUS_FAILED and r.severity == "error"]
+    status, reason = quality_status(bundle, has, violations)
+    if failure is not None:
+        status, reason = "unparseable", failure
+    return {
+        "report_id": bundle.report_id,
+        "agency_name": md.agency_name,
+        "agency_level": md.agency_level or "unknown",
+        "title": md.title,
+        "publish_date": md.publish_date if isinstance(md.publish_date, date) else None,
+        "source_uri": bundle.raw.source_uri or decoded.source_uri,
+        "source_sha256": bundle.raw.sha256,
+        "source_format": decoded.source_format,
+        "detected_encoding": decoded.detected_encoding,
+        "original_script": decoded.original_script,
+        "template_version": _template_version(bundle),
+        "has_t2": has["t2"],
+        "has_t3": has["t3"],
+        "has_t4": has["t4"],
+        "quality_status": status,
+        "identity_violations": len(violations),
+        "parser_version": PARSER_VERSION,
+        "layout_version": _layout_version(bundle),
+        "index_no": md.index_no,
+        "doc_no": md.doc_no,
+        "year_source": md.year_source,
+        "status_reason": reason,
+        "duplicate_agency_year": duplicate,
+    }
+
+
+def quality_status(
+    bundle: ReportBundle, has: dict[str, bool], violations: list[IdentityResult]
+) -> tuple[str, str | None]:
+    """(quality_status, reason). First match wins:
+
+    unparseable (empty text, or sectioning not ok) → identity_violation (a failed error-severity
+    identity) → no_tables_expected (pre-2019 without template tables) → tables_missing (none of
+    tables 2–4) → partial_tables (some missing, or the extractor recorded one as incomplete) → ok.
+    """
+    sectioned = bundle.sectioned
+    if not (bundle.decoded.text or "").strip():
+        return "unparseable", "empty text"
+    if sectioned.status != "ok":
+        return "unparseable", "; ".join([f"sectioning: {sectioned.status}", *sectioned.issues])
+    if violations:
+        shown = ", ".join(f"{r.identity_id}({r.scope})" for r in violations[:5])
+        more = f" and {len(violations) - 5} more" if len(violations) > 5 else ""
+        return "identity_violation", f"{len(violations)} identity violation(s): {shown}{more}"
+    if not any(has.values()) and _layout_version(bundle) == "pre2019":
+        return "no_tables_expected", "pre-2019 report: no national table template"
+    missing_reasons = {m.table_id: m.reason for m in bundle.tables.missing}
+    if not any(has.values()):
+        reasons = "; ".join(f"{t}: {missing_reasons.get(t, 'not found')}" for t in TEMPLATE_TABLES)
+        return "tables_missing", reasons
+    absent = [t for t in TEMPLATE_TABLES if not has[t]]
+    incomplete = [t for t in missing_reasons if has.get(t)]
+    if absent or incomplete:
+        parts = [f"{t}: {missing_reasons.get(t, 'not found')}" for t in absent]
+        parts += [f"{t} incomplete: {missing_reasons[t]}" for t in incomplete]
+        return "partial_tables", "; ".join(parts)
+    return "ok", None
