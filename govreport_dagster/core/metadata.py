@@ -87,8 +87,8 @@ _MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市", "北京",
 # Suffixes naming the government of an area itself (not one of its departments).
 _GOV_SUFFIX_RE = re.compile(r"^(?:人民政府|政府|党工委|工委|管委会|管理委员会|办事处|公所|委员会管委会)+")
 _DEPT_SUFFIX_RE = re.compile(r"(?:局|委|办|厅|室|署|院|部|处|中心|委员会|办公室|站|所|队|会|馆|团|社|司|科|股)$")
-_MATCH_KEY_DROP_RE = re.compile(r"[\s()()\[\]【】·•]|人民政府|政府|党工委|管委会|管理委员会|办事处")
-_NOTE_RE = re.compile(r"[((][^))]*[))]")
+_MATCH_KEY_DROP_RE = re.compile(r"[\s()\uff08\uff09\[\]【】·•]|人民政府|政府|党工委|管委会|管理委员会|办事处")
+_NOTE_RE = re.compile(r"[(\uff08][^)\uff09]*[)\uff09]")
 _SELF_REF_RE = re.compile(r"(?:我|本)(镇|乡|街道|区|县|市|旗|局|委|办|厅)")
 _NAME_STOP_START = set("我本全该各此其每原现新与和及在对向按从由经据为将把被")
 

@@ -58,7 +58,7 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
     "applications_received": (
         re.compile(r"(?:收到|受理|接收|接到|接收到)(?:了)?(?P<q>[^,。;\d]{0,20}?)" + _N + r"(?:件|宗|条|个|份|人次)"),
         re.compile(r"(?:收到|受理|接收|接到)(?:了)?" + _N + r"(?:件|宗|个|份)(?P<bare>[^,。;\d]{0,8}?申请)"),
-        re.compile(r"(?:未|没有|无)(?:收到|接到|接收到|受理|发生)(?P<q>[^,。;\d]{0,20}?申请)"),
+        re.compile(r"(?:未|没有|无)(?:收到|接到|接收到|受理)(?P<q>[^,。;\d]{0,20}?申请)"),
         re.compile(r"(?:没有|无)(?:任何)?(?P<q>依申请公开)(?:的?申请|事项|件|情况|和|信息情况)"),
     ),
     "applications_carried_over": (
@@ -207,7 +207,9 @@ def _value(metric: str, match: re.Match[str], clause: str, sentence: str, before
     groups = match.groupdict()
     if metric == "applications_received":
         qualifier = groups.get("q") or groups.get("bare") or ""
-        if _APPEAL_WORDS_RE.search(qualifier) or "申请" not in qualifier:
+        # "…申请行政复议" is an appeal, not a disclosure application.
+        following = clause[match.end() : match.end() + 6]
+        if _APPEAL_WORDS_RE.search(qualifier + following) or "申请" not in qualifier:
             return None
         if groups.get("bare") is not None:
             # "共收到70件申请": which applications only the paragraph says (依申请公开方面).

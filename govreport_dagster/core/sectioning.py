@@ -152,16 +152,18 @@ def _layout_markers() -> _LayoutMarkers:
             for i, row in enumerate(rows[version]):
                 if row.key in other_keys:
                     continue
-                label = _ITEM_NO_RE.sub("", match_key(row.label))
+                # Kept with its numbering: "(六)其他处理" and "(七)总计" are specific, a bare
+                # "其他处理" / "总计" is not.
+                label = match_key(row.label)
                 children = tuple(
                     m
                     for r in rows[other]
-                    if r.group and _ITEM_NO_RE.sub("", match_key(r.group)) == label
+                    if r.group and match_key(r.group) == label
                     for m in (_ITEM_NO_RE.sub("", k) for k in r.match_keys)
                     if len(m) >= 4
                 )
                 if children and i + 1 < len(rows[version]):
-                    following = _ITEM_NO_RE.sub("", match_key(rows[version][i + 1].label))
+                    following = match_key(rows[version][i + 1].label)
                     unsplit.append((table_id, version, label, following, children))
     return _LayoutMarkers(only, tuple(unsplit))
 
