@@ -228,12 +228,17 @@ class _Candidate:
     table_label: bool = False
 
 
+@cache
+def _fold_char(ch: str) -> str:
+    return match_key(ch)
+
+
 def _fold_window(window: str) -> tuple[str, list[int]]:
     """Fold `window` char by char, remembering each folded char's offset in `window`."""
     folded: list[str] = []
     offsets: list[int] = []
     for i, ch in enumerate(window):
-        f = match_key(ch)
+        f = _fold_char(ch)
         if f:
             folded.append(f)
             offsets.append(i)
