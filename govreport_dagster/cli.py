@@ -53,7 +53,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         open_root(landing)
     except LandingZoneMissing as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         return 2
     home = prepare_dagster_home(args.dagster_home)
     console.print(f"landing zone [bold]{landing}[/bold] → warehouse [bold]{warehouse}[/bold] (Dagster home {home})")
