@@ -14,6 +14,10 @@ import dagster as dg
 
 from .jobs import YEARLY_ASSETS
 
+# The CLI shows its own progress and summary; Dagster's per-event console log would bury it
+# (the full event log is in the instance: `govreport ui`).
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
 
 @dataclass
 class PipelineOutcome:
@@ -59,7 +63,12 @@ def run_pipeline(
     with progress:
         task = progress.add_task("ingest ledger", total=1)
         result = dg.materialize(
-            all_assets, selection=["ingest_ledger"], instance=instance, resources=resources, raise_on_error=False
+            all_assets,
+            selection=["ingest_ledger"],
+            instance=instance,
+            resources=resources,
+            raise_on_error=False,
+            run_config=QUIET,
         )
         outcome.run_ids.append(result.run_id)
         if not result.success:
@@ -81,6 +90,7 @@ def run_pipeline(
                 instance=instance,
                 resources=resources,
                 raise_on_error=False,
+                run_config=QUIET,
             )
             outcome.run_ids.append(result.run_id)
             if not result.success:
