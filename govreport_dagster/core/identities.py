@@ -33,7 +33,7 @@ Values = Mapping[CellKey, float | None]
 # Sums of integer counts are exact in float64; the tolerance only absorbs decimal money.
 _TOLERANCE = 1e-6
 _MAX_TERMS_SHOWN = 8
-_LABEL_MAX = 10
+_LABEL_MAX = 14
 _GROUP_ORDINAL_RE = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
 _ITEM_NUMBER_RE = re.compile(r"^\d+[.．、]")
 
