@@ -1,9 +1,13 @@
 """Accuracy against hand-checked gold files (`*.gold.json`, format of tests/fixtures/corpus).
 
 `run_eval` runs decode → sectioning → table extraction on every report that has a gold
-file and compares every gold cell; `score_report` compares one extraction. A gold null
-means blank, absent or not decidable: the extraction must give no value there. Cells the
-gold lists under `ambiguous_cells` are kept out of the "unambiguous" accuracy.
+file (in `gold_dir` and its subfolders), decides run-together rows with the same agency's
+neighbouring years (`tables.crossyear`), and compares every gold cell; `score_report`
+compares one extraction. A gold null means blank, absent or not decidable: the extraction
+must give no value there. Cells the gold lists under `ambiguous_cells` are kept out of the
+"unambiguous" accuracy. A gold value the extraction leaves null while listing it among the
+row's candidate splits is counted apart as undecided: the reports at hand cannot decide it
+(the transcriber used a source outside them), which is the right answer, not an error.
 """
 
 from __future__ import annotations
@@ -49,6 +53,8 @@ class ReportScore:
     gold_nulls_matched: int = 0
     mismatches: list[Mismatch] = field(default_factory=list)
     meta_mismatches: list[Mismatch] = field(default_factory=list)
+    # gold values left null with the gold among the row's candidate splits (not matched, not wrong)
+    undecided: list[Mismatch] = field(default_factory=list)
     error: str | None = None
 
     @property
@@ -79,11 +85,21 @@ class EvalReport:
     def mismatches(self) -> list[Mismatch]:
         return [m for r in self.reports for m in r.mismatches]
 
+    @property
+    def undecided(self) -> list[Mismatch]:
+        return [m for r in self.reports for m in r.undecided]
+
     def summary_line(self) -> str:
         def pct(m: int, n: int) -> str:
             return f"{100.0 * m / n:.1f}%" if n else "n/a"
 
-        parts = [f"eval: {self.matched}/{self.total} unambiguous gold cells ({pct(self.matched, self.total)})"]
+        n_undecided = len(self.undecided)
+        decidable = self.total - n_undecided
+        parts = [
+            f"eval: {self.matched}/{self.total} unambiguous gold cells ({pct(self.matched, self.total)})",
+            f"{n_undecided} undecidable from the corpus, null with candidates "
+            f"(decidable: {self.matched}/{decidable}, {pct(self.matched, decidable)})",
+        ]
         for t in TABLES:
             parts.append(f"{t} {pct(*self.table_counts(t))}")
         return " · ".join(parts)
@@ -96,6 +112,7 @@ class EvalReport:
                 out.append(f"{r.file}: ERROR {r.error}")
             out.extend(str(m) for m in r.mismatches)
             out.extend(str(m) for m in r.meta_mismatches)
+            out.extend(f"undecided: {m}" for m in r.undecided)
         return out
 
 
@@ -159,6 +176,11 @@ def score_report(
                     score.matched[table] += 1
                     if gv is None:
                         score.gold_nulls_matched += 1
+                elif got is None and gv is not None and _among_candidates(extraction, table, row, col, gv):
+                    n = len(_splits(extraction, table, row))
+                    score.undecided.append(
+                        Mismatch(score.file, table, row, col, g_val, None, f"gold among {n} candidate splits")
+                    )
                 else:
                     detail = ""
                     if cell is not None:
@@ -179,6 +201,19 @@ def score_report(
                 Mismatch(score.file, "meta", "report_year", "", year, sectioned.metadata.report_year)
             )
     return score
+
+
+def _splits(extraction: TableExtraction, table: str, row: str) -> list[dict[str, Any]]:
+    """The row's candidate splits (table 4 is one run keyed "t4", columns proceeding.result)."""
+    return extraction.ambiguous_splits.get("t4" if table == "t4" else f"{table}.{row}", [])
+
+
+def _among_candidates(extraction: TableExtraction, table: str, row: str, col: str, value: float) -> bool:
+    key = f"{row}.{col}" if table == "t4" else col
+    return any(
+        split.get(key) and split[key][0] is not None and abs(split[key][0] - value) < 1e-6
+        for split in _splits(extraction, table, row)
+    )
 
 
 def _legacy_key(label: str) -> str:
@@ -215,29 +250,91 @@ def _find_source(landing: Path, gold_dir: Path, gold_path: Path, name: str) -> P
     return None
 
 
+@dataclass
+class _Evaluated:
+    name: str  # the gold's `file`, under its subfolder of gold_dir
+    gold: dict[str, Any]
+    extraction: TableExtraction | None = None
+    sectioned: SectionedReport | None = None
+    error: str | None = None
+
+
 def run_eval(landing: Path, gold_dir: Path) -> EvalReport:
-    """Score every `*.gold.json` directly in `gold_dir` against the pipeline's output."""
+    """Score every `*.gold.json` in `gold_dir` (and its subfolders; a gold's `file` is looked up
+    beside it, under the same subfolder of `landing`) against the pipeline's output.
+
+    Before scoring, each agency's reports are resolved across years
+    (`tables.crossyear.resolve_across_years`), as the facts stage does with the previous year.
+    """
     from govreport_dagster.core.decode import decode_file
     from govreport_dagster.core.sectioning import section_report
     from govreport_dagster.core.tables import extract_tables
 
-    report = EvalReport()
-    for gold_path in sorted(Path(gold_dir).glob("*.gold.json")):
+    gold_dir, landing = Path(gold_dir), Path(landing)
+    items: list[_Evaluated] = []
+    for gold_path in sorted(gold_dir.rglob("*.gold.json")):
         gold = json.loads(gold_path.read_text(encoding="utf-8"))
         name = gold.get("file") or gold_path.name.replace(".gold.json", ".txt")
-        src = _find_source(Path(landing), Path(gold_dir), gold_path, name)
+        item = _Evaluated((gold_path.parent.relative_to(gold_dir) / name).as_posix(), gold)
+        items.append(item)
+        src = _find_source(landing, gold_dir, gold_path, name)
         if src is None:
-            report.reports.append(ReportScore(name, error="source file not found"))
+            item.error = "source file not found"
             continue
         try:
             doc = decode_file(src.read_bytes(), str(src))
-            sectioned = section_report(doc)
-            extraction = extract_tables(doc, sectioned)
+            item.sectioned = section_report(doc)
+            item.extraction = extract_tables(doc, item.sectioned)
         except Exception as exc:  # one bad report must not end the run
-            empty = TableExtraction(layout_version="?")
-            score = score_report(empty, gold, file=name)
-            score.error = f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
+            item.error = f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
+
+    resolved = _resolve_by_agency(items)
+    report = EvalReport()
+    for i, item in enumerate(items):
+        if item.error == "source file not found":
+            report.reports.append(ReportScore(item.name, error=item.error))
+            continue
+        if item.error is not None or item.extraction is None:
+            score = score_report(TableExtraction(layout_version="?"), item.gold, file=item.name)
+            score.error = item.error
             report.reports.append(score)
             continue
-        report.reports.append(score_report(extraction, gold, file=name, sectioned=sectioned))
+        extraction = resolved.get(i, item.extraction)
+        report.reports.append(score_report(extraction, item.gold, file=item.name, sectioned=item.sectioned))
     return report
+
+
+def _resolve_by_agency(items: list[_Evaluated]) -> dict[int, TableExtraction]:
+    """Each report resolved with its agency's other years (agency by `agency_match_key`).
+
+    Two reports of one agency and year are copies (007.txt and html/007.html) or a mix-up;
+    they are never put in one series: each report is resolved with exactly one report per
+    other year, the first by gold path (so copies never decide each other, and a copy is
+    resolved with the same neighbours as the primary).
+    """
+    from govreport_dagster.core.metadata import agency_match_key
+    from govreport_dagster.core.tables.crossyear import resolve_across_years
+
+    groups: dict[str, dict[int, list[int]]] = {}
+    dated: dict[int, tuple[int, TableExtraction]] = {}
+    for i, item in enumerate(items):
+        if item.extraction is None or item.sectioned is None:
+            continue
+        key = agency_match_key(item.sectioned.metadata.agency_name or "")
+        year = item.sectioned.metadata.report_year
+        if key and year is not None:
+            groups.setdefault(key, {}).setdefault(year, []).append(i)
+            dated[i] = (year, item.extraction)
+    out: dict[int, TableExtraction] = {}
+    for by_year in groups.values():
+        if len(by_year) < 2:
+            continue
+        primary = {year: members[0] for year, members in by_year.items()}
+        done: dict[tuple[int, ...], list[TableExtraction]] = {}
+        for year, members in by_year.items():
+            for i in members:
+                chosen = tuple(i if y == year else primary[y] for y in sorted(by_year))
+                if chosen not in done:
+                    done[chosen] = resolve_across_years([dated[j] for j in chosen])
+                out[i] = done[chosen][chosen.index(i)]
+    return out

@@ -218,6 +218,10 @@ class TableExtraction:
     # Run-together digit strings the identities could not split uniquely:
     # {"t2.procurement": ["135 / 75394432.52", …]}
     ambiguous: dict[str, list[str]] = field(default_factory=dict)
+    # The same rows' candidates, machine-readable: one {col_key: (value, printed part)} per
+    # split, all of them (not only the first 50), so a later stage can keep the ones other
+    # reports' identities allow (tables.crossyear). Absent for a row with too many splits.
+    ambiguous_splits: dict[str, list[dict[str, tuple[float | None, str]]]] = field(default_factory=dict)
 
     def has_table(self, table_id: str) -> bool:
         return any(c.table_id == table_id for c in self.cells)

@@ -26,6 +26,9 @@ from govreport_dagster.core.tables.scan import Scan, find_all, find_label, scan
 from govreport_dagster.core.tables.text_grid import RawRow, Tok, row_tokens
 from govreport_dagster.core.templates import Label, TableLayout, load_templates, match_key
 
+# Undecided rows keep their candidate splits machine-readable up to this many (a 7-column
+# table-3 run can have thousands; a later stage could not use them and the payload would bloat).
+MAX_SPLITS_KEPT = 1000
 _SECTION_NUMERALS = {"t2": "二", "t3": "三", "t4": "四"}
 _TABLE_NAMES = {"t2": "table 2", "t3": "table 3", "t4": "table 4"}
 
@@ -74,6 +77,7 @@ class _Out:
     cells: list[TableCell] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     ambiguous: dict[str, list[str]] = field(default_factory=dict)
+    splits: dict[str, list[dict[str, tuple[float | None, str]]]] = field(default_factory=dict)
     missing: str | None = None
 
 
@@ -155,6 +159,7 @@ def _extract(doc: DecodedDocument, sectioned: SectionedReport, version: str, res
         result.cells.extend(out.cells)
         result.warnings.extend(out.warnings)
         result.ambiguous.update(out.ambiguous)
+        result.ambiguous_splits.update(out.splits)
         if not out.cells:
             result.missing.append(MissingTable(tid, out.missing or _missing_reason(tid, sectioned, layout)))
 
@@ -437,6 +442,8 @@ def _read_t4(sc: Scan, layout: TableLayout, version: str, source: _Source) -> _O
         )
     for v in tmp.ambiguous.values():
         out.ambiguous["t4"] = v
+    for s in tmp.splits.values():
+        out.splits["t4"] = s
     out.warnings.extend(w.replace("t3.", "t4.") for w in tmp.warnings)
     return out
 
@@ -579,6 +586,10 @@ def _resolve_table(out: _Out, tid: str, parsed: dict[str, _ParsedRow], columns, 
             cells = p.candidates[choice[key]]
         else:
             cells = _undecided(out, tid, key, p)
+            if len(p.candidates) <= MAX_SPLITS_KEPT:
+                out.splits[f"{tid}.{key}"] = [
+                    {c: (cell.value, cell.raw) for c, cell in zip(col_keys, cand, strict=True)} for cand in p.candidates
+                ]
         for col, cell in zip(columns, cells, strict=True):
             note = cell.note
             if cell.inferred and p.run_text:

@@ -1,0 +1,303 @@
+"""Deciding run-together digit rows with the same agency's neighbouring reports.
+
+A flattened page prints a table-2 row as one digit run (`3960181`); inside one report no
+identity says where the numbers end, so the extractor leaves the row null with its
+candidate splits (`TableExtraction.ambiguous_splits`). The template's cross-year identities
+(`kind: cross_year` in templates.yaml, e.g. prev_year_items(N) = prev_year_items(N-1) +
+change(N-1)) link the agency's consecutive reports: only some combinations of the two
+years' candidates satisfy them. `resolve_across_years` enumerates those combinations and
+keeps the candidates that take part in at least one combination where every assessable
+identity holds.
+
+- One candidate left: the row's cells get its values (`inferred=True`, the note names the
+  identity and the other year's report).
+- Several left: the row stays undecided with the shorter candidate list; a cell on which all
+  remaining candidates agree is filled (as the extractor does within one report).
+- None left (the source broke the identity: recounts, reorganisations): nothing changes,
+  and a warning says so. Values the source printed unambiguously are never changed.
+
+Identities are evaluated as `identities.evaluate_cross_year` does: lhs = the current year's
+`col`/`row`, rhs = the previous year's plus each side's `plus`, minus its `minus`; a blank or
+missing input makes an instance not assessable (it filters nothing).
+
+Reports of the same year (two copies, or two bodies that share an agency key) are never
+linked to each other; each is linked to every report of the adjacent years. Callers that
+may hold copies should pass one report per year (`run_eval` does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from functools import cache
+from itertools import product
+
+from govreport_dagster.core.identities import cell_values, effective_version
+from govreport_dagster.core.model import TableExtraction
+from govreport_dagster.core.templates import Identity, load_templates
+
+# Above this many combinations in one linked group of rows the group is left as it is.
+SEARCH_LIMIT = 200_000
+_TOLERANCE = 1e-6
+
+RowRef = tuple[int, str]  # (index in the series, "t2.licensing")
+Split = dict[str, tuple[float | None, str]]
+
+
+@dataclass(frozen=True)
+class _Term:
+    entry: int
+    table: str
+    row: str
+    col: str
+    sign: float
+
+
+@dataclass(frozen=True)
+class _Instance:
+    """One identity instance between a previous and a current report."""
+
+    identity: Identity
+    previous: int
+    current: int
+    lhs: tuple[_Term, ...]
+    rhs: tuple[_Term, ...]
+
+    @property
+    def terms(self) -> tuple[_Term, ...]:
+        return (*self.lhs, *self.rhs)
+
+
+def resolve_across_years(series: list[tuple[int, TableExtraction]]) -> list[TableExtraction]:
+    """One agency's reports (report year, extraction), ordered by year → new extractions,
+    in the same order, with the rows the cross-year identities decide filled in.
+
+    A series of one report, or with no report of an adjacent year, comes back unchanged
+    (as copies). The input objects are not modified.
+    """
+    out = [_copy(ext) for _, ext in series]
+    years = [year for year, _ in series]
+    variables = {
+        (i, row): splits
+        for i, ext in enumerate(out)
+        for row, splits in ext.ambiguous_splits.items()
+        if splits and row in ext.ambiguous and "." in row  # table 4's one run ("t4") has no cross-year identity
+    }
+    if not variables:
+        return out
+    fixed = [cell_values(ext) for ext in out]
+    instances = [
+        inst for prev, cur in _pairs(years) for inst in _instances(out, prev, cur) if _usable(inst, variables, fixed)
+    ]
+    for group in _groups(instances, variables):
+        _resolve_group(group, out, years, variables, fixed)
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Building the identity instances
+
+
+def _copy(ext: TableExtraction) -> TableExtraction:
+    return replace(
+        ext,
+        cells=list(ext.cells),
+        missing=list(ext.missing),
+        legacy=list(ext.legacy),
+        warnings=list(ext.warnings),
+        ambiguous=dict(ext.ambiguous),
+        ambiguous_splits=dict(ext.ambiguous_splits),
+    )
+
+
+def _pairs(years: list[int]) -> Iterator[tuple[int, int]]:
+    """(previous, current) indices of reports one year apart; same-year reports never pair."""
+    for cur, year in enumerate(years):
+        for prev, prev_year in enumerate(years):
+            if prev_year == year - 1:
+                yield prev, cur
+
+
+@cache
+def _cross_year_identities() -> tuple[Identity, ...]:
+    return tuple(i for i in load_templates().identities if i.kind == "cross_year" and i.table)
+
+
+def _table_version(ext: TableExtraction, table_id: str) -> str:
+    """The layout the table was printed in: for table 2 the one whose columns the cells use
+    (a 2021-year report may print the 2019 table), for table 3 by its rows."""
+    version = ext.layout_version
+    if table_id == "t2":
+        cols = {c.col_key for c in ext.cells if c.table_id == "t2" and not c.row_key.startswith("unmapped:")}
+        for candidate in ("2019", "2021"):
+            layout = load_templates().layout("t2", candidate)
+            if cols and layout is not None and cols <= set(layout.column_keys):
+                return candidate
+        return version
+    return effective_version(table_id, cell_values(ext), version)
+
+
+def _instances(exts: list[TableExtraction], prev: int, cur: int) -> Iterator[_Instance]:
+    for identity in _cross_year_identities():
+        table = identity.table or ""
+        version = _table_version(exts[cur], table)
+        if version not in identity.layouts:
+            continue
+        current, previous = identity.spec["current"], identity.spec["previous"]
+        if "row" in current:  # along rows: one instance per column of the current layout
+            layout = load_templates().layout(table, version)
+            for col in layout.column_keys if layout else ():
+                yield _Instance(
+                    identity,
+                    prev,
+                    cur,
+                    (_Term(cur, table, current["row"], col, 1.0),),
+                    (_Term(prev, table, previous["row"], col, 1.0),),
+                )
+            continue
+        for row in identity.spec.get("rows", ()):
+            rhs = [_Term(prev, table, row, previous["col"], 1.0)]
+            for side, entry in ((current, cur), (previous, prev)):
+                rhs += [_Term(entry, table, row, c, 1.0) for c in side.get("plus", ())]
+                rhs += [_Term(entry, table, row, c, -1.0) for c in side.get("minus", ())]
+            yield _Instance(identity, prev, cur, (_Term(cur, table, row, current["col"], 1.0),), tuple(rhs))
+
+
+def _var(term: _Term) -> RowRef:
+    return (term.entry, f"{term.table}.{term.row}")
+
+
+def _usable(inst: _Instance, variables: dict[RowRef, list[Split]], fixed: list[dict]) -> bool:
+    """The instance involves an undecided row and every other input is a printed number."""
+    involves = False
+    for term in inst.terms:
+        splits = variables.get(_var(term))
+        if splits is not None:
+            if term.col not in splits[0]:
+                return False
+            involves = True
+        elif fixed[term.entry].get((term.table, term.row, term.col)) is None:
+            return False  # blank or missing: not assessable
+    return involves
+
+
+def _groups(instances: list[_Instance], variables: dict[RowRef, list[Split]]) -> list[list[_Instance]]:
+    """Instances that share undecided rows, transitively (each group is solved on its own)."""
+    parent: dict[RowRef, RowRef] = {}
+
+    def find(x: RowRef) -> RowRef:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for inst in instances:
+        refs = [_var(t) for t in inst.terms if _var(t) in variables]
+        for ref in refs[1:]:
+            parent[find(ref)] = find(refs[0])
+    groups: dict[RowRef, list[_Instance]] = {}
+    for inst in instances:
+        ref = next(_var(t) for t in inst.terms if _var(t) in variables)
+        groups.setdefault(find(ref), []).append(inst)
+    return list(groups.values())
+
+
+# --------------------------------------------------------------------------------------
+# Solving one group
+
+
+def _resolve_group(
+    group: list[_Instance],
+    out: list[TableExtraction],
+    years: list[int],
+    variables: dict[RowRef, list[Split]],
+    fixed: list[dict],
+) -> None:
+    refs = list(dict.fromkeys(_var(t) for inst in group for t in inst.terms if _var(t) in variables))
+    sizes = [len(variables[r]) for r in refs]
+    total = 1
+    for size in sizes:
+        total *= size
+    if total > SEARCH_LIMIT:
+        for entry, row in refs:
+            out[entry].warnings.append(f"{row}: {total} cross-year combinations, too many to search; left undecided")
+        return
+    survivors: dict[RowRef, set[int]] = {r: set() for r in refs}
+    for combo in product(*(range(s) for s in sizes)):
+        chosen = dict(zip(refs, combo, strict=True))
+        if all(_holds(inst, chosen, variables, fixed) for inst in group):
+            for ref, index in chosen.items():
+                survivors[ref].add(index)
+    if not any(survivors.values()):
+        for entry, row in refs:
+            ids = ", ".join(sorted({i.identity.id for i in group}))
+            out[entry].warnings.append(
+                f"{row}: no candidate split satisfies the cross-year identities ({ids}); left undecided"
+            )
+        return
+    for ref in refs:
+        kept = sorted(survivors[ref])
+        if len(kept) < len(variables[ref]):
+            _narrow(out[ref[0]], ref[1], [variables[ref][i] for i in kept], _because(ref, group, years))
+
+
+def _value(term: _Term, chosen: dict[RowRef, int], variables: dict[RowRef, list[Split]], fixed: list[dict]) -> float:
+    ref = _var(term)
+    if ref in chosen:
+        value = variables[ref][chosen[ref]][term.col][0]
+    else:
+        value = fixed[term.entry][(term.table, term.row, term.col)]
+    return float(value) if value is not None else float("nan")
+
+
+def _holds(inst: _Instance, chosen: dict[RowRef, int], variables: dict[RowRef, list[Split]], fixed: list[dict]) -> bool:
+    lhs = sum(t.sign * _value(t, chosen, variables, fixed) for t in inst.lhs)
+    rhs = sum(t.sign * _value(t, chosen, variables, fixed) for t in inst.rhs)
+    if lhs != lhs or rhs != rhs:  # a candidate without a value in that column: not assessable
+        return True
+    return abs(lhs - rhs) <= _TOLERANCE
+
+
+def _because(ref: RowRef, group: list[_Instance], years: list[int]) -> str:
+    """'x_t2_prev_items with the 2020 report' for every instance that links this row."""
+    entry = ref[0]
+    reasons = []
+    for inst in group:
+        if ref not in {_var(t) for t in inst.terms}:
+            continue
+        other = inst.current if inst.previous == entry else inst.previous
+        reasons.append(f"{inst.identity.id} with the {years[other]} report")
+    return ", ".join(dict.fromkeys(reasons))
+
+
+def _narrow(ext: TableExtraction, row: str, kept: list[Split], because: str) -> None:
+    """Keep only `kept` as the row's candidates; fill what they determine."""
+    table, row_key = row.split(".", 1)
+    run = next(
+        (c.raw_text for c in ext.cells if c.table_id == table and c.row_key == row_key and c.cell_state == "text"),
+        "",
+    )
+    decided = len(kept) == 1
+    how = f"decided across years ({because})" if decided else f"narrowed across years ({because})"
+    cells = []
+    for cell in ext.cells:
+        col = cell.col_key
+        mine = cell.table_id == table and cell.row_key == row_key
+        if not mine or cell.cell_state != "text" or col not in kept[0]:
+            cells.append(cell)  # another row, or printed / already determined: never changed
+            continue
+        values = {split[col][0] for split in kept}
+        if len(values) != 1:
+            cells.append(cell)
+            continue
+        value, part = kept[0][col]
+        note = f"split from printed run {run!r}; {how}"
+        cells.append(replace(cell, value=value, cell_state="number", raw_text=part, inferred=True, note=note))
+    ext.cells = cells
+    if decided:
+        ext.ambiguous.pop(row, None)
+        ext.ambiguous_splits.pop(row, None)
+    else:
+        ext.ambiguous[row] = [" / ".join(part for _, part in split.values()) for split in kept[:50]]
+        ext.ambiguous_splits[row] = kept
+    shown = " / ".join(part for _, part in kept[0].values()) if decided else f"{len(kept)} candidates left"
+    ext.warnings.append(f"{row}: {how}: {shown}")
