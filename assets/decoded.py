@@ -1,7 +1,10 @@
 """Stage 1: raw files → normalised simplified text, tables kept as grids."""
 
+from collections.abc import Iterator
+
 import dagster as dg
 
+from govreport_dagster.checks import suite_check_specs, validate
 from govreport_dagster.core.frames import decoded_frame
 from govreport_dagster.core.ingest import identify
 from govreport_dagster.core.landing import LandingEntry, read_bytes
@@ -18,10 +21,11 @@ from .raw import ingested_from_row
     partitions_def=report_year_partitions,
     description="One row per report: normalised text (simplified, pinyin and site chrome removed), the original "
     "text, the source's tables as grids, and what was done to get there.",
+    check_specs=suite_check_specs("decoded", "decoded_reports"),
 )
 def decoded_reports(
     context: dg.AssetExecutionContext, raw_reports: Frames, warehouse: WarehouseResource
-) -> dg.Output[Frames]:
+) -> Iterator[dg.Output[Frames] | dg.AssetCheckResult]:
     year = int(context.partition_key)
     cache = warehouse.cache()
     items = []
@@ -38,7 +42,7 @@ def decoded_reports(
             continue
         items.append((ingested, doc))
     frame = decoded_frame(items, year)
-    return dg.Output(
+    yield dg.Output(
         {"reports": frame},
         metadata={
             "reports": len(frame),
@@ -48,3 +52,6 @@ def decoded_reports(
             "cache": dg.MetadataValue.json(cache.summary()),
         },
     )
+    from govreport_dagster.core.quality import prepare_decoded, run_suite
+
+    yield from validate(context, "decoded", [run_suite(prepare_decoded(frame), "decoded")], warehouse.data_docs_root)

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import dagster as dg
 
+from govreport_dagster.checks import suite_check_specs, validate
 from govreport_dagster.core.frames import bundles_from_frames
 from govreport_dagster.core.schemas import CONTRACT
 from govreport_dagster.core.warehouse import to_arrow
@@ -41,7 +42,8 @@ _MULTI_YEAR = dg.AssetIn(partition_mapping=previous_and_current_year, metadata={
             blocking=True,
             description="Every table converts to the warehouse contract's explicit Arrow schema. A failure is a "
             "pipeline bug: nothing is published.",
-        )
+        ),
+        *suite_check_specs("facts", "report_facts"),
     ],
 )
 def report_facts(
@@ -50,6 +52,7 @@ def report_facts(
     decoded_reports: dict[str, Frames],
     sectioned_reports: dict[str, Frames],
     extracted_tables: dict[str, Frames],
+    warehouse: WarehouseResource,
 ) -> Iterator[dg.Output[Frames] | dg.AssetCheckResult]:
     from govreport_dagster.core.facts import build_facts
 
@@ -78,6 +81,9 @@ def report_facts(
         },
     )
     yield _contract_check(frames)
+    from govreport_dagster.core.quality import run_facts_suite
+
+    yield from validate(context, "facts", run_facts_suite(frames), warehouse.data_docs_root)
 
 
 def _contract_check(frames: Frames) -> dg.AssetCheckResult:
@@ -110,9 +116,8 @@ def _contract_check(frames: Frames) -> dg.AssetCheckResult:
 def published_warehouse(
     context: dg.AssetExecutionContext, report_facts: Frames, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    from govreport_dagster.core.facts import labels_frame
-
     from govreport_dagster.core.charts import quality_chart
+    from govreport_dagster.core.facts import labels_frame
 
     year = int(context.partition_key)
     writer = warehouse.writer()

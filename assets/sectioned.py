@@ -1,7 +1,10 @@
 """Stage 2: decoded text → official sections, metadata, template version, narrative metrics."""
 
+from collections.abc import Iterator
+
 import dagster as dg
 
+from govreport_dagster.checks import suite_check_specs, validate
 from govreport_dagster.core.frames import decoded_from_row, sectioned_frames
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.partitions import report_year_partitions
@@ -14,10 +17,11 @@ from govreport_dagster.resources import WarehouseResource
     partitions_def=report_year_partitions,
     description="Each report's sections (canonical keys, offsets), metadata (agency, level, dates, 索引号, 文号), "
     "template version and the numbers stated in its prose.",
+    check_specs=suite_check_specs("sectioned", "sectioned_reports"),
 )
 def sectioned_reports(
     context: dg.AssetExecutionContext, decoded_reports: Frames, warehouse: WarehouseResource
-) -> dg.Output[Frames]:
+) -> Iterator[dg.Output[Frames] | dg.AssetCheckResult]:
     from govreport_dagster.core.sectioning import section_report
 
     year = int(context.partition_key)
@@ -33,7 +37,7 @@ def sectioned_reports(
         items.append((row["report_id"], rep))
     frames = sectioned_frames(items, year)
     reports = frames["reports"]
-    return dg.Output(
+    yield dg.Output(
         frames,
         metadata={
             "reports": len(reports),
@@ -43,3 +47,7 @@ def sectioned_reports(
             "cache": dg.MetadataValue.json(cache.summary()),
         },
     )
+    from govreport_dagster.core.quality import prepare_sectioned, run_suite
+
+    prepared = prepare_sectioned(reports, frames["sections"], year)
+    yield from validate(context, "sectioned", [run_suite(prepared, "sectioned")], warehouse.data_docs_root)

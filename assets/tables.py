@@ -1,7 +1,10 @@
 """Stage 3: the three official tables, cell by cell, from grids and flattened text."""
 
+from collections.abc import Iterator
+
 import dagster as dg
 
+from govreport_dagster.checks import suite_check_specs, validate
 from govreport_dagster.core.frames import decoded_from_row, from_json, tables_frames
 from govreport_dagster.core.model import SectionedReport
 from govreport_dagster.io_manager import Frames
@@ -15,13 +18,14 @@ from govreport_dagster.resources import WarehouseResource
     partitions_def=report_year_partitions,
     description="Every cell of tables 2, 3 and 4 keyed by the template's row/column keys (value, cell state, raw "
     "text, source, position), the tables each report is missing and why, and pre-2019 statistics tables.",
+    check_specs=suite_check_specs("tables", "extracted_tables"),
 )
 def extracted_tables(
     context: dg.AssetExecutionContext,
     decoded_reports: Frames,
     sectioned_reports: Frames,
     warehouse: WarehouseResource,
-) -> dg.Output[Frames]:
+) -> Iterator[dg.Output[Frames] | dg.AssetCheckResult]:
     from govreport_dagster.core.tables import extract_tables
 
     year = int(context.partition_key)
@@ -38,7 +42,7 @@ def extracted_tables(
         items.append((row["report_id"], cache.get_or_compute("tables", key, _extract)))
     frames = tables_frames(items, year)
     cells, reports = frames["cells"], frames["reports"]
-    return dg.Output(
+    yield dg.Output(
         frames,
         metadata={
             "reports": len(reports),
@@ -50,3 +54,7 @@ def extracted_tables(
             "cache": dg.MetadataValue.json(cache.summary()),
         },
     )
+    from govreport_dagster.core.quality import prepare_tables, run_suite
+
+    prepared = prepare_tables(cells, reports)
+    yield from validate(context, "tables", [run_suite(prepared, "tables")], warehouse.data_docs_root)

@@ -25,6 +25,8 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+from dataclasses import replace
+
 import pandas as pd
 import pyarrow as pa
 
@@ -111,6 +113,7 @@ def build_facts(bundles: list[ReportBundle], previous: list[ReportBundle]) -> di
         duplicate = bool(key) and per_key[key] > 1
         prior = previous_by_key.get(key) if key else None
         try:
+            bundle = _resolve_with_previous_year(bundle, prior)
             report_rows = _report_facts(bundle, prior, duplicate)
         except Exception as exc:  # a bug must not cost the partition: the report says what happened
             log.exception("facts for report %s failed", bundle.report_id)
@@ -125,6 +128,18 @@ def build_facts(bundles: list[ReportBundle], previous: list[ReportBundle]) -> di
             row[REPORT_YEAR] = year
         frames[table] = contract_frame(table, rows[table])
     return frames
+
+
+def _resolve_with_previous_year(bundle: ReportBundle, prior: ReportBundle | None) -> ReportBundle:
+    """Run-together digit rows the report's own identities left open may be decided by the
+    template's cross-year identities against the same agency's previous report; the cells so
+    decided are marked inferred, with a note naming the identity and the year."""
+    if prior is None or not (bundle.tables.ambiguous or prior.tables.ambiguous):
+        return bundle
+    from .tables import resolve_across_years
+
+    _, current = resolve_across_years([(prior.report_year, prior.tables), (bundle.report_year, bundle.tables)])
+    return replace(bundle, tables=current)
 
 
 def _agency_key(bundle: ReportBundle) -> str:
