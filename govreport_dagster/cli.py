@@ -91,7 +91,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from .core.evaluation import run_eval
 
     report = run_eval(Path(args.landing), Path(args.gold))
-    print(report.render())
+    print("\n".join(report.lines()))
     return 0
 
 
