@@ -16,7 +16,8 @@ from .raw import ingested_from_row
 
 
 @dg.asset(
-    group_name="decoded",
+    group_name="annual_reports",
+    tags={"stage": "decoded"},
     kinds={"python", "parquet"},
     partitions_def=report_year_partitions,
     description="One row per report: normalised text (simplified, pinyin and site chrome removed), the original "

@@ -24,7 +24,8 @@ _MULTI_YEAR = dg.AssetIn(partition_mapping=previous_and_current_year, metadata={
 
 
 @dg.asset(
-    group_name="facts",
+    group_name="annual_reports",
+    tags={"stage": "facts"},
     kinds={"python", "parquet"},
     partitions_def=report_year_partitions,
     ins={
@@ -107,7 +108,8 @@ def _contract_check(frames: Frames) -> dg.AssetCheckResult:
 
 
 @dg.asset(
-    group_name="facts",
+    group_name="annual_reports",
+    tags={"stage": "facts"},
     kinds={"parquet", "duckdb"},
     partitions_def=report_year_partitions,
     description="The published warehouse: every contract table's year partition, replaced atomically. Runs only "

@@ -16,7 +16,8 @@ RAW_COLUMNS = ["report_id", "source_uri", "source_sha256", "bytes", "detected_ty
 
 
 @dg.asset(
-    group_name="ingest",
+    group_name="annual_reports",
+    tags={"stage": "ingest"},
     kinds={"python", "parquet"},
     description="Every file in the landing zone exactly once, with its status (parsed | duplicate | rejected | "
     "year_unknown | removed) and a readable reason. Also written to the warehouse as `ingest_ledger`.",
@@ -77,7 +78,8 @@ def _problems_md(ledger: pd.DataFrame) -> str:
 
 
 @dg.asset(
-    group_name="ingest",
+    group_name="annual_reports",
+    tags={"stage": "ingest"},
     kinds={"python", "parquet"},
     partitions_def=report_year_partitions,
     description="The year's distinct reports (first copy of each content), from the ingest ledger.",

@@ -12,7 +12,8 @@ from govreport_dagster.resources import WarehouseResource
 
 
 @dg.asset(
-    group_name="sectioned",
+    group_name="annual_reports",
+    tags={"stage": "sectioned"},
     kinds={"python", "parquet"},
     partitions_def=report_year_partitions,
     description="Each report's sections (canonical keys, offsets), metadata (agency, level, dates, 索引号, 文号), "

@@ -13,7 +13,8 @@ from govreport_dagster.resources import WarehouseResource
 
 
 @dg.asset(
-    group_name="tables",
+    group_name="annual_reports",
+    tags={"stage": "tables"},
     kinds={"python", "parquet"},
     partitions_def=report_year_partitions,
     description="Every cell of tables 2, 3 and 4 keyed by the template's row/column keys (value, cell state, raw "

@@ -76,7 +76,10 @@ def run_pipeline(
             return outcome
         frames = result.output_for_node("ingest_ledger")
         outcome.ledger = frames["ledger"]
-        available = sorted(int(y) for y in outcome.ledger["report_year"].dropna().unique())
+        parsed = outcome.ledger[outcome.ledger["status"] == "parsed"]
+        # years already published are re-run too: a year whose files all left the landing
+        # zone must be emptied, not left stale
+        available = sorted({int(y) for y in parsed["report_year"].dropna()} | _published_years(warehouse))
         outcome.years = _parse_years(years, available) if years != "all" else available
         progress.update(task, completed=1)
 
@@ -97,6 +100,15 @@ def run_pipeline(
                 outcome.failures.append((str(year), _failure_reason(result)))
             progress.advance(task)
     return outcome
+
+
+def _published_years(warehouse: str) -> set[int]:
+    from upath import UPath
+
+    reports = UPath(warehouse) / "reports"
+    if not reports.exists():
+        return set()
+    return {int(p.name.split("=", 1)[1]) for p in reports.iterdir() if p.name.startswith("report_year=")}
 
 
 def summarize(outcome: PipelineOutcome, warehouse: str, console: Any, *, seconds: float) -> None:
