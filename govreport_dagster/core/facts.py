@@ -21,11 +21,10 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 from functools import cache
 from typing import Any
-
-from dataclasses import replace
 
 import pandas as pd
 import pyarrow as pa
@@ -166,18 +165,7 @@ def _report_facts(bundle: ReportBundle, prior: ReportBundle | None, duplicate: b
     results.extend(identities.evaluate_cross_year(bundle, prior))
     out: dict[str, list[dict[str, Any]]] = {
         "reports": [_report_row(bundle, duplicate, results, None)],
-        "report_sections": [
-            {
-                "report_id": rid,
-                "section_key": s.key,
-                "heading": s.heading,
-                "ordinal": s.ordinal,
-                "char_start": s.char_start,
-                "char_end": s.char_end,
-                "text": s.text,
-            }
-            for s in bundle.sectioned.sections
-        ],
+        "report_sections": [s.record(rid) for s in bundle.sectioned.sections],
         "fact_narrative_metrics": [
             {
                 "report_id": rid,

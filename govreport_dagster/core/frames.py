@@ -182,18 +182,7 @@ def sectioned_frames(items: list[tuple[str, SectionedReport]], year: int) -> dic
             }
         )
         for s in rep.sections:
-            sections.append(
-                {
-                    "report_id": report_id,
-                    "report_year": year,
-                    "section_key": s.key,
-                    "heading": s.heading,
-                    "ordinal": s.ordinal,
-                    "char_start": s.char_start,
-                    "char_end": s.char_end,
-                    "text": s.text,
-                }
-            )
+            sections.append({**s.record(report_id), "report_year": year})
     return {
         "reports": _frame(reports, SECTIONED_REPORT_COLUMNS),
         "sections": _frame(sections, SECTION_COLUMNS),

@@ -20,12 +20,12 @@ never changed here; a violation is reported with lhs, rhs and a readable Chinese
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
 from .model import IdentityResult, ReportBundle, SectionedReport, TableExtraction
-from .templates import Identity, TableLayout, load_templates
+from .templates import Identity, TableLayout, expand_keys, load_templates
 
 CellKey = tuple[str, str, str]  # (table_id, row_key, col_key)
 Values = Mapping[CellKey, float | None]
@@ -104,16 +104,6 @@ class _Term:
     value: float | None
     present: bool
     sign: float = 1.0  # -1 for a subtracted term (cross-year `minus`)
-
-
-def _expand(keys: Sequence[str], universe: Sequence[str]) -> list[str]:
-    out: list[str] = []
-    for key in keys:
-        if key.endswith("*"):
-            out.extend(k for k in universe if k.startswith(key[:-1]))
-        elif key in universe:
-            out.append(key)
-    return list(dict.fromkeys(out))
 
 
 def _terms(values: Values, table_id: str, pairs: Iterable[tuple[str, str]], axis: str) -> list[_Term]:
@@ -236,7 +226,7 @@ def _evaluate_sum(identity: Identity, layout: TableLayout, values: Values) -> li
         row_keys = [r.key for r in block.rows]
         col_keys = [c.key for c in block.columns]
         if identity.along == "rows":
-            lhs_rows, rhs_rows = _expand(identity.lhs, row_keys), _expand(identity.rhs, row_keys)
+            lhs_rows, rhs_rows = expand_keys(identity.lhs, row_keys), expand_keys(identity.rhs, row_keys)
             if not lhs_rows or not rhs_rows:
                 continue
             for col in col_keys:
@@ -244,7 +234,7 @@ def _evaluate_sum(identity: Identity, layout: TableLayout, values: Values) -> li
                 rhs = _terms(values, table_id, [(r, col) for r in rhs_rows], "row")
                 results.append(_compare(identity, col, cell_label(table_id, "col", col), lhs, rhs))
         else:  # along columns: one evaluation per row
-            lhs_cols, rhs_cols = _expand(identity.lhs, col_keys), _expand(identity.rhs, col_keys)
+            lhs_cols, rhs_cols = expand_keys(identity.lhs, col_keys), expand_keys(identity.rhs, col_keys)
             if not lhs_cols or not rhs_cols:
                 continue
             for row in row_keys:

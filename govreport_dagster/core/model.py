@@ -138,6 +138,18 @@ class Section:
     char_end: int
     text: str
 
+    def record(self, report_id: str) -> dict[str, Any]:
+        """The section as a `report_sections` row (contract column names)."""
+        return {
+            "report_id": report_id,
+            "section_key": self.key,
+            "heading": self.heading,
+            "ordinal": self.ordinal,
+            "char_start": self.char_start,
+            "char_end": self.char_end,
+            "text": self.text,
+        }
+
 
 @dataclass(frozen=True)
 class NarrativeMetric:

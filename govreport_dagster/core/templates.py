@@ -9,6 +9,7 @@ inside labels, 1. / 1、 / 1． item numbering).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -56,6 +57,18 @@ def match_key(label: str) -> str:
     folded = label.translate(_FOLD_TABLE)
     folded = "".join(chr(ord(c) - 0xFEE0) if "！" <= c <= "～" else c for c in folded)
     return _SPACE_RE.sub("", folded)
+
+
+def expand_keys(keys: Iterable[str], universe: Sequence[str]) -> list[str]:
+    """Resolve an identity's key list against a layout's keys: `withheld_*` stands for every
+    key with that prefix; keys the layout does not have are dropped. Order kept, no repeats."""
+    out: list[str] = []
+    for key in keys:
+        if key.endswith("*"):
+            out.extend(k for k in universe if k.startswith(key[:-1]))
+        elif key in universe:
+            out.append(key)
+    return list(dict.fromkeys(out))
 
 
 @dataclass(frozen=True)

@@ -10,19 +10,9 @@ from __future__ import annotations
 
 from itertools import product
 
-from govreport_dagster.core.templates import Identity, load_templates
+from govreport_dagster.core.templates import Identity, expand_keys, load_templates
 
 SEARCH_LIMIT = 200_000
-
-
-def _expand(keys: tuple[str, ...], universe: list[str]) -> list[str]:
-    out: list[str] = []
-    for k in keys:
-        if k.endswith("*"):
-            out.extend(u for u in universe if u.startswith(k[:-1]))
-        elif k in universe:
-            out.append(k)
-    return out
 
 
 def row_identities(table_id: str, version: str) -> tuple[Identity, ...]:
@@ -40,8 +30,8 @@ def column_identities(table_id: str, version: str) -> tuple[Identity, ...]:
 def row_ok(values: dict[str, float | None], identities: tuple[Identity, ...], columns: list[str]) -> bool:
     """Every row identity holds (blank counted as 0 for this purpose)."""
     for ident in identities:
-        lhs = sum(values.get(c) or 0 for c in _expand(ident.lhs, columns))
-        rhs = sum(values.get(c) or 0 for c in _expand(ident.rhs, columns))
+        lhs = sum(values.get(c) or 0 for c in expand_keys(ident.lhs, columns))
+        rhs = sum(values.get(c) or 0 for c in expand_keys(ident.rhs, columns))
         if abs(lhs - rhs) > 1e-6:
             return False
     return True
@@ -58,7 +48,7 @@ def column_violations(
         named = [k for k in (*ident.lhs, *ident.rhs) if not k.endswith("*")]
         if any(k not in table for k in named):
             continue
-        lhs_rows, rhs_rows = _expand(ident.lhs, rows), _expand(ident.rhs, rows)
+        lhs_rows, rhs_rows = expand_keys(ident.lhs, rows), expand_keys(ident.rhs, rows)
         for col in columns:
             lhs = sum(table[r].get(col) or 0 for r in lhs_rows)
             rhs = sum(table[r].get(col) or 0 for r in rhs_rows)
