@@ -8,6 +8,7 @@ from govreport_dagster.checks import suite_check_specs, validate
 from govreport_dagster.core.frames import decoded_frame
 from govreport_dagster.core.ingest import identify
 from govreport_dagster.core.landing import LandingEntry, read_bytes
+from govreport_dagster.core.quality import prepare_decoded, run_suite
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.partitions import report_year_partitions
 from govreport_dagster.resources import WarehouseResource
@@ -43,9 +44,13 @@ def decoded_reports(
             continue
         items.append((ingested, doc))
     frame = decoded_frame(items, year)
+    check_metadata, check_results = validate(
+        context, "decoded", [run_suite(prepare_decoded(frame), "decoded")], warehouse.data_docs_root
+    )
     yield dg.Output(
         {"reports": frame},
         metadata={
+            **check_metadata,
             "reports": len(frame),
             "traditional_script": int((frame["original_script"] == "traditional").sum()),
             "pinyin_removed": int(frame["pinyin_removed"].sum()),
@@ -53,6 +58,4 @@ def decoded_reports(
             "cache": dg.MetadataValue.json(cache.summary()),
         },
     )
-    from govreport_dagster.core.quality import prepare_decoded, run_suite
-
-    yield from validate(context, "decoded", [run_suite(prepare_decoded(frame), "decoded")], warehouse.data_docs_root)
+    yield from check_results

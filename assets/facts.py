@@ -14,6 +14,7 @@ import dagster as dg
 
 from govreport_dagster.checks import suite_check_specs, validate
 from govreport_dagster.core.frames import bundles_from_frames
+from govreport_dagster.core.quality import run_facts_suite
 from govreport_dagster.core.schemas import CONTRACT
 from govreport_dagster.core.warehouse import to_arrow
 from govreport_dagster.io_manager import Frames
@@ -71,20 +72,21 @@ def report_facts(
     frames = build_facts(current, previous)
     reports = frames["reports"]
     checks = frames["identity_checks"]
+    check_metadata, check_results = validate(context, "facts", run_facts_suite(frames), warehouse.data_docs_root)
     yield dg.Output(
         frames,
         metadata={
+            **check_metadata,
             "reports": len(reports),
             "previous_year_reports": len(previous),
             "quality_status": dg.MetadataValue.json(reports["quality_status"].value_counts().to_dict()),
             "identity_status": dg.MetadataValue.json(checks["status"].value_counts().to_dict() if len(checks) else {}),
             **{f"rows_{name}": len(frame) for name, frame in frames.items()},
+            "reports_preview": dg.MetadataValue.md(_preview(reports)),
         },
     )
     yield _contract_check(frames)
-    from govreport_dagster.core.quality import run_facts_suite
-
-    yield from validate(context, "facts", run_facts_suite(frames), warehouse.data_docs_root)
+    yield from check_results
 
 
 def _contract_check(frames: Frames) -> dg.AssetCheckResult:

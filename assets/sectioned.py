@@ -6,6 +6,7 @@ import dagster as dg
 
 from govreport_dagster.checks import suite_check_specs, validate
 from govreport_dagster.core.frames import decoded_from_row, sectioned_frames
+from govreport_dagster.core.quality import prepare_sectioned, run_suite
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.partitions import report_year_partitions
 from govreport_dagster.resources import WarehouseResource
@@ -38,9 +39,14 @@ def sectioned_reports(
         items.append((row["report_id"], rep))
     frames = sectioned_frames(items, year)
     reports = frames["reports"]
+    prepared = prepare_sectioned(reports, frames["sections"], year)
+    check_metadata, check_results = validate(
+        context, "sectioned", [run_suite(prepared, "sectioned")], warehouse.data_docs_root
+    )
     yield dg.Output(
         frames,
         metadata={
+            **check_metadata,
             "reports": len(reports),
             "sections": len(frames["sections"]),
             "status_counts": dg.MetadataValue.json(reports["status"].value_counts().to_dict()),
@@ -48,7 +54,4 @@ def sectioned_reports(
             "cache": dg.MetadataValue.json(cache.summary()),
         },
     )
-    from govreport_dagster.core.quality import prepare_sectioned, run_suite
-
-    prepared = prepare_sectioned(reports, frames["sections"], year)
-    yield from validate(context, "sectioned", [run_suite(prepared, "sectioned")], warehouse.data_docs_root)
+    yield from check_results

@@ -7,6 +7,7 @@ import dagster as dg
 from govreport_dagster.checks import suite_check_specs, validate
 from govreport_dagster.core.frames import decoded_from_row, from_json, tables_frames
 from govreport_dagster.core.model import SectionedReport
+from govreport_dagster.core.quality import prepare_tables, run_suite
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.partitions import report_year_partitions
 from govreport_dagster.resources import WarehouseResource
@@ -43,9 +44,14 @@ def extracted_tables(
         items.append((row["report_id"], cache.get_or_compute("tables", key, _extract)))
     frames = tables_frames(items, year)
     cells, reports = frames["cells"], frames["reports"]
+    prepared = prepare_tables(cells, reports)
+    check_metadata, check_results = validate(
+        context, "tables", [run_suite(prepared, "tables")], warehouse.data_docs_root
+    )
     yield dg.Output(
         frames,
         metadata={
+            **check_metadata,
             "reports": len(reports),
             "cells": len(cells),
             "reports_with_t2": int(reports["has_t2"].sum()),
@@ -55,7 +61,4 @@ def extracted_tables(
             "cache": dg.MetadataValue.json(cache.summary()),
         },
     )
-    from govreport_dagster.core.quality import prepare_tables, run_suite
-
-    prepared = prepare_tables(cells, reports)
-    yield from validate(context, "tables", [run_suite(prepared, "tables")], warehouse.data_docs_root)
+    yield from check_results

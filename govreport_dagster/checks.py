@@ -79,15 +79,27 @@ def _jsonable(value: object) -> object:
 
 def validate(
     context: dg.AssetExecutionContext, suite: str, runs: list[SuiteRun], site_root
-) -> Iterator[dg.AssetCheckResult]:
+) -> tuple[dict[str, dg.MetadataValue], list[dg.AssetCheckResult]]:
     """Results for every check of the suite (an expectation the runs did not report is a
-    failed check saying so, never a silently missing one), linked to the Data Docs page."""
+    failed check saying so, never a silently missing one), and asset metadata linking the
+    Data Docs page of this validation. Call before yielding the Output, yield the results
+    after it."""
     asset = context.assets_def.key.to_user_string()
     docs = data_docs_for(runs, site_root, asset, context.partition_key, context.log)
     outcomes = {o.check_name: o for run in runs for o in run.outcomes}
-    yield from check_results(outcomes.values(), docs)
+    results = list(check_results(outcomes.values(), docs))
     for spec in suite_check_specs(suite, asset):
         if spec.name not in outcomes:
-            yield dg.AssetCheckResult(
-                check_name=spec.name, passed=False, metadata={"reason": "expectation was not evaluated"}
+            results.append(
+                dg.AssetCheckResult(
+                    check_name=spec.name, passed=False, metadata={"reason": "expectation was not evaluated"}
+                )
             )
+    failed = sum(1 for r in results if not r.passed)
+    metadata: dict[str, dg.MetadataValue] = {
+        "checks_failed": dg.MetadataValue.int(failed),
+        "checks_total": dg.MetadataValue.int(len(results)),
+    }
+    if docs is not None:
+        metadata["data_docs"] = dg.MetadataValue.path(str(docs))
+    return metadata, results

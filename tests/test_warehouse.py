@@ -104,3 +104,28 @@ def test_concurrent_swaps_of_the_same_partition_leave_one_complete_copy(tmp_path
     part = tmp_path / "wh" / "fact_applications" / "report_year=2019"
     assert [p.name for p in part.iterdir()] == [wh.PART_NAME]
     assert len(pd.read_parquet(part)) == 1
+
+
+def test_any_fsspec_url_works_for_landing_and_warehouse() -> None:
+    """`memory://` stands in for object stores: nothing in the path assumes a local disk."""
+    import fsspec
+    from conftest import seed_path
+
+    from govreport_dagster.core.cache import ResultCache
+    from govreport_dagster.core.ingest import build_ledger, ledger_frame
+    from govreport_dagster.core.landing import scan
+
+    fs = fsspec.filesystem("memory")
+    fs.pipe("/landing/2021/pingshan.txt", seed_path("002").read_bytes())
+    fs.pipe("/landing/empty.txt", b"")
+    ledger = ledger_frame(build_ledger(scan("memory://landing"), ResultCache("memory://cache")))
+    assert dict(zip(ledger["source_uri"].str.rsplit("/", n=1).str[-1], ledger["status"], strict=True)) == {
+        "pingshan.txt": "parsed",
+        "empty.txt": "rejected",
+    }
+    w = Warehouse("memory://wh")
+    w.write_year("fact_applications", 2021, _apps("x", 3))
+    w.write_year("fact_applications", 2021, _apps("y", 4))  # replaced, not appended
+    w.write_ledger(ledger)
+    assert w.read_table("fact_applications")["report_id"].tolist() == ["y"]
+    assert len(w.read_table("ingest_ledger")) == 2

@@ -59,7 +59,7 @@ class Warehouse:
         """Replace one year of one contract table atomically; returns the partition path."""
         arrow = to_arrow(frame.drop(columns=["report_year"], errors="ignore"), CONTRACT[table])
         staging = self._staging()
-        pq.write_table(arrow, str(self._mk(staging) / PART_NAME), compression="zstd")
+        _write_parquet(arrow, self._mk(staging) / PART_NAME)
         final = self.partition_path(table, year)
         self._swap(staging, final)
         return final
@@ -74,7 +74,7 @@ class Warehouse:
         for value, part in frame.groupby(column, sort=True):
             arrow = to_arrow(part.drop(columns=[column]), schema)
             folder = self._mk(staging / f"{column}={value}")
-            pq.write_table(arrow, str(folder / PART_NAME), compression="zstd")
+            _write_parquet(arrow, folder / PART_NAME)
         final = self.table_path(table)
         self._swap(staging, final)
         return final
@@ -90,7 +90,7 @@ class Warehouse:
         path = self.table_path(table)
         if not path.exists():
             return None
-        return pd.read_parquet(str(path), **kwargs)
+        return pd.read_parquet(path.path, filesystem=path.fs, **kwargs)
 
     # -- internals --------------------------------------------------------------------
     def _staging(self) -> UPath:
@@ -135,6 +135,11 @@ class Warehouse:
         fs.mv(staging.path, final.path, recursive=True)
         if retired.exists():
             fs.rm(retired.path, recursive=True)
+
+
+def _write_parquet(table: pa.Table, path: UPath) -> None:
+    """Write through the path's own filesystem, so any fsspec URL works (memory://, s3://…)."""
+    pq.write_table(table, path.path, filesystem=path.fs, compression="zstd")
 
 
 def _is_local(path: UPath) -> bool:
