@@ -67,12 +67,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _absolute(location: str) -> str:
+    """Local paths made absolute (the UI's processes run from the project folder); URLs as given."""
+    return location if "://" in location else str(Path(location).resolve())
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
     prepare_dagster_home(args.dagster_home)
     if args.landing:
-        os.environ["GOVREPORT_LANDING"] = str(Path(args.landing).resolve())
+        os.environ["GOVREPORT_LANDING"] = _absolute(args.landing)
     if args.warehouse:
-        os.environ["GOVREPORT_WAREHOUSE"] = str(Path(args.warehouse).resolve())
+        os.environ["GOVREPORT_WAREHOUSE"] = _absolute(args.warehouse)
     dagster = Path(sys.executable).with_name("dagster")
     command = [
         str(dagster),

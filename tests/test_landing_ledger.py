@@ -111,3 +111,26 @@ def test_removed_files_are_ledgered_as_removed(tmp_path: Path) -> None:
     frame = ledger_frame(rows)
     gone = frame[frame["status"] == "removed"]
     assert list(gone["source_uri"]) == [str(SAMPLE / "gone.txt")]
+
+
+def test_cache_key_changes_when_the_template_or_core_code_changes(tmp_path: Path, monkeypatch) -> None:
+    import govreport_dagster.core.cache as cache_module
+
+    core = tmp_path / "core"
+    (core / "tables").mkdir(parents=True)
+    (core / "templates.yaml").write_text("tables: {}\n", encoding="utf-8")
+    (core / "tables" / "extract.py").write_text("x = 1\n", encoding="utf-8")
+    monkeypatch.setattr(cache_module, "_CORE", core)
+
+    def fingerprint() -> str:
+        cache_module.code_fingerprint.cache_clear()
+        return cache_module.code_fingerprint()
+
+    first = fingerprint()
+    assert fingerprint() == first
+    (core / "templates.yaml").write_text("tables: {t3: {}}\n", encoding="utf-8")
+    second = fingerprint()
+    (core / "tables" / "extract.py").write_text("x = 2\n", encoding="utf-8")
+    third = fingerprint()
+    assert len({first, second, third}) == 3
+    cache_module.code_fingerprint.cache_clear()

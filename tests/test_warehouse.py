@@ -129,3 +129,38 @@ def test_any_fsspec_url_works_for_landing_and_warehouse() -> None:
     w.write_ledger(ledger)
     assert w.read_table("fact_applications")["report_id"].tolist() == ["y"]
     assert len(w.read_table("ingest_ledger")) == 2
+
+
+def test_readers_never_see_a_missing_or_half_partition_during_replacement(tmp_path: Path) -> None:
+    import threading
+
+    w = Warehouse(tmp_path / "wh")
+    w.write_year("fact_applications", 2019, _apps("r0", 0))
+    part = tmp_path / "wh" / "fact_applications" / "report_year=2019"
+    problems: list[str] = []
+    stop = threading.Event()
+
+    def reader() -> None:
+        while not stop.is_set():
+            try:
+                frame = pd.read_parquet(part)
+                if len(frame) != 1:
+                    problems.append(f"{len(frame)} rows")
+            except Exception as exc:  # the folder was missing or half written
+                problems.append(repr(exc))
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    for i in range(1, 40):
+        w.write_year("fact_applications", 2019, _apps(f"r{i}", i))
+    stop.set()
+    thread.join()
+    assert problems == []
+
+
+def test_publishing_several_tables_replaces_nothing_when_one_is_invalid(tmp_path: Path) -> None:
+    w = Warehouse(tmp_path / "wh")
+    w.write_year("fact_applications", 2020, _apps("old", 1))
+    with pytest.raises(ValueError, match="not in the contract"):
+        w.write_year_tables(2020, {"fact_applications": _apps("new", 2), "fact_review_litigation": _apps("x", 1)})
+    assert pd.read_parquet(tmp_path / "wh" / "fact_applications")["report_id"].tolist() == ["old"]

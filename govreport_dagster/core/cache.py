@@ -2,17 +2,23 @@
 
 Year assignment and every per-document stage are pure functions of a file's bytes, so a
 re-run of a year (the catch-up schedule, a sensor tick) reuses the work for files whose
-sha256 did not change. Entries live under `<root>/<stage>/<sha256[:2]>/<sha256>.pkl`; a
-parser-version change invalidates them all. A broken entry is treated as a miss.
+sha256 did not change. Entries live under
+`<root>/<code fingerprint>/<stage>/<sha256[:2]>/<sha256>.pkl`. The fingerprint hashes the
+parser version, the template declaration and the core's source, so any change to how a file
+is read (a fixed extractor, a new label variant) invalidates every entry by itself — nobody
+has to remember to bump a version. A broken entry is treated as a miss.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any, TypeVar
 
 from upath import UPath
@@ -20,6 +26,17 @@ from upath import UPath
 from .model import PARSER_VERSION
 
 T = TypeVar("T")
+_CORE = Path(__file__).resolve().parent
+
+
+@cache
+def code_fingerprint() -> str:
+    """Parser version + a hash of everything in the core that decides a file's results."""
+    digest = hashlib.sha256(PARSER_VERSION.encode())
+    for path in sorted([*_CORE.rglob("*.py"), *_CORE.rglob("*.yaml")]):
+        digest.update(path.relative_to(_CORE).as_posix().encode())
+        digest.update(path.read_bytes())
+    return f"{PARSER_VERSION}-{digest.hexdigest()[:12]}"
 
 
 @dataclass
@@ -35,7 +52,7 @@ class ResultCache:
 
     def _path(self, stage: str, key: str) -> UPath:
         assert self.root is not None
-        return self.root / PARSER_VERSION / stage / key[:2] / f"{key}.pkl"
+        return self.root / code_fingerprint() / stage / key[:2] / f"{key}.pkl"
 
     def get_or_compute(self, stage: str, key: str, compute: Callable[[], T]) -> T:
         stats = self.stats.setdefault(stage, CacheStats())

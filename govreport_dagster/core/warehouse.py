@@ -13,9 +13,12 @@ the whole table is swapped at once.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import errno
 import os
 import shutil
+import time
 import uuid
 from typing import Any
 
@@ -57,15 +60,35 @@ class Warehouse:
     # -- writes -----------------------------------------------------------------------
     def write_year(self, table: str, year: int | str, frame: pd.DataFrame) -> UPath:
         """Replace one year of one contract table atomically; returns the partition path."""
-        arrow = to_arrow(frame.drop(columns=["report_year"], errors="ignore"), CONTRACT[table])
-        staging = self._staging()
-        _write_parquet(arrow, self._mk(staging) / PART_NAME)
-        final = self.partition_path(table, year)
-        self._swap(staging, final)
-        return final
+        return self.write_year_tables(year, {table: frame})[table]
 
     def write_year_tables(self, year: int | str, frames: dict[str, pd.DataFrame]) -> dict[str, UPath]:
-        return {table: self.write_year(table, year, frame) for table, frame in frames.items()}
+        """Replace one year of several tables: every table is written in full first (a schema
+        violation or a full disk stops the publish before anything is replaced), then each
+        partition is swapped in atomically."""
+        self.sweep_staging()
+        staged = {}
+        for table, frame in frames.items():
+            arrow = to_arrow(frame.drop(columns=["report_year"], errors="ignore"), CONTRACT[table])
+            staging = self._staging()
+            _write_parquet(arrow, self._mk(staging) / PART_NAME)
+            staged[table] = staging
+        finals = {}
+        for table, staging in staged.items():
+            finals[table] = self.partition_path(table, year)
+            self._swap(staging, finals[table])
+        return finals
+
+    def sweep_staging(self, older_than_seconds: float = 3600) -> None:
+        """Remove staging folders a crashed writer left behind (never a live writer's)."""
+        tmp = self.root / "_tmp"
+        if not _is_local(tmp) or not tmp.exists():
+            return
+        cutoff = time.time() - older_than_seconds
+        for entry in tmp.iterdir():
+            with contextlib.suppress(OSError):
+                if entry.stat().st_mtime < cutoff:
+                    shutil.rmtree(entry.path, ignore_errors=True)
 
     def write_partitioned_by(self, table: str, frame: pd.DataFrame, column: str, schema: pa.Schema) -> UPath:
         """Replace a whole non-yearly table, Hive-partitioned by a never-null column."""
@@ -102,31 +125,18 @@ class Warehouse:
         return path
 
     def _swap(self, staging: UPath, final: UPath) -> None:
-        """Move a fully written folder into place; the old one is removed only after.
+        """Move a fully written folder into place; readers see the old or the new folder,
+        never none and never half of one.
 
-        Two runs may swap the same folder at once (two years' runs both refresh the ledger):
-        locally a rename onto a folder that reappeared fails, so retire it again and retry.
+        Locally the two folders are exchanged in one step (Linux renameat2 RENAME_EXCHANGE),
+        then the old one is deleted. Where that is not available the old folder is renamed
+        away first (a reader may then briefly find no folder), retrying when another writer
+        swapped the same folder in between. Object stores have no atomic folder rename: there
+        the old folder is moved away and the new one moved in.
         """
         final.parent.mkdir(parents=True, exist_ok=True)
         if _is_local(final):
-            retired_dirs = []
-            for _attempt in range(20):
-                retired = self.root / "_tmp" / f"retired-{uuid.uuid4().hex}"
-                try:
-                    os.rename(final.path, retired.path)
-                    retired_dirs.append(retired)
-                except FileNotFoundError:
-                    pass
-                try:
-                    os.rename(staging.path, final.path)
-                    break
-                except OSError as exc:
-                    if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
-                        raise
-            else:
-                raise RuntimeError(f"could not swap {final} into place")
-            for retired in retired_dirs:
-                shutil.rmtree(retired.path, ignore_errors=True)
+            self._swap_local(staging.path, final.path)
             return
         fs = final.fs
         retired = self.root / "_tmp" / f"retired-{uuid.uuid4().hex}"
@@ -135,6 +145,41 @@ class Warehouse:
         fs.mv(staging.path, final.path, recursive=True)
         if retired.exists():
             fs.rm(retired.path, recursive=True)
+
+    def _swap_local(self, staging: str, final: str) -> None:
+        for _attempt in range(50):
+            try:
+                os.rename(staging, final)  # nothing there yet
+                return
+            except OSError as exc:
+                if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                    raise
+            if _exchange(staging, final):
+                shutil.rmtree(staging, ignore_errors=True)  # now holds the old version
+                return
+            retired = (self.root / "_tmp" / f"retired-{uuid.uuid4().hex}").path
+            with contextlib.suppress(FileNotFoundError):
+                os.rename(final, retired)
+                shutil.rmtree(retired, ignore_errors=True)
+        raise RuntimeError(f"could not swap {final} into place")
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: str, b: str) -> bool:
+    """Atomically exchange two paths (Linux ≥ 3.15); False where the system cannot."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except AttributeError:
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EXDEV, errno.ENOENT):
+        return False
+    raise OSError(code, os.strerror(code), b)
 
 
 def _write_parquet(table: pa.Table, path: UPath) -> None:
