@@ -29,6 +29,17 @@ def _parse_years(spec: str, available: list[int]) -> list[int]:
     return sorted(years)
 
 
+def _check_years(spec: str) -> str | None:
+    """Why a --years value cannot run (before anything runs), or None."""
+    from .core.calendar import year_out_of_range
+
+    try:
+        years = _parse_years(spec, [])
+    except ValueError:
+        return "expected e.g. 2016-2024, 2019,2021 or all"
+    return next((problem for y in years if (problem := year_out_of_range(y))), None)
+
+
 def prepare_dagster_home(path: str | os.PathLike[str] | None) -> Path:
     """Point DAGSTER_HOME at a persistent instance (so the UI shows the history) that has
     the project's instance settings (telemetry off, 2 concurrent runs)."""
@@ -54,6 +65,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         open_root(landing)
     except LandingZoneMissing as exc:
         console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        return 2
+    if problem := _check_years(args.years):
+        console.print(f"[red]error:[/red] --years {args.years}: {problem}", soft_wrap=True)
         return 2
     home = prepare_dagster_home(args.dagster_home)
     console.print(f"landing zone [bold]{landing}[/bold] → warehouse [bold]{warehouse}[/bold] (Dagster home {home})")

@@ -4,12 +4,17 @@ import warnings
 
 import dagster as dg
 
+from .core.calendar import FIRST_REPORT_YEAR, REPORT_TIMEZONE
+
 # There is no YearlyPartitionsDefinition: a yearly cron with fmt="%Y" lists completed years
 # only (the current year's reports do not exist yet), from the first reports under the 2007 条例.
 report_year_partitions = dg.TimeWindowPartitionsDefinition(
-    start="2008",
+    start=str(FIRST_REPORT_YEAR),
     cron_schedule="0 0 1 1 *",
     fmt="%Y",
+    # a report year is complete at Beijing midnight on 1 January (the same rule as
+    # core.calendar, which bounds the years the ledger accepts)
+    timezone=REPORT_TIMEZONE,
 )
 
 # Cross-year identities need the same agency's previous report: a year partition reads the

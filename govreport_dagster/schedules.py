@@ -15,9 +15,10 @@ New files between those dates are picked up by the landing sensor.
 
 import dagster as dg
 
+from .core.calendar import REPORT_TIMEZONE, last_completed_year
 from .jobs import yearly_reports_job
 
-TIMEZONE = "Asia/Shanghai"
+TIMEZONE = REPORT_TIMEZONE
 CATCH_UP_YEARS = 2
 
 
@@ -28,7 +29,7 @@ CATCH_UP_YEARS = 2
     description="15 April: the previous report year, after the 31 January / 31 March deadlines.",
 )
 def yearly_reports_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    year = context.scheduled_execution_time.year - 1
+    year = last_completed_year(context.scheduled_execution_time)
     return dg.RunRequest(run_key=f"yearly-{year}", partition_key=str(year), tags={"govreport/trigger": "yearly"})
 
 
@@ -40,11 +41,12 @@ def yearly_reports_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequ
 )
 def catch_up_schedule(context: dg.ScheduleEvaluationContext) -> list[dg.RunRequest]:
     when = context.scheduled_execution_time
+    last = last_completed_year(when)
     return [
         dg.RunRequest(
             run_key=f"catch-up-{when:%Y-%m}-{year}",
             partition_key=str(year),
             tags={"govreport/trigger": "catch_up"},
         )
-        for year in range(when.year - CATCH_UP_YEARS, when.year)
+        for year in range(last - CATCH_UP_YEARS + 1, last + 1)
     ]

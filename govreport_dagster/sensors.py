@@ -18,6 +18,11 @@ from .jobs import ingest_job, yearly_reports_job
 from .resources import LandingZoneResource, WarehouseResource
 
 
+# Reading a settled file's year may decode it (cached for the run that follows); a bulk drop
+# is spread over several ticks so one evaluation stays well inside the sensor timeout.
+MAX_FILES_PER_TICK = 100
+
+
 def _digest(parts: list[str]) -> str:
     return hashlib.sha1("\n".join(sorted(parts)).encode("utf-8")).hexdigest()[:16]
 
@@ -31,7 +36,10 @@ def _digest(parts: list[str]) -> str:
 def landing_sensor(
     context: dg.SensorEvaluationContext, landing: LandingZoneResource, warehouse: WarehouseResource
 ) -> dg.SensorResult:
-    state = json.loads(context.cursor) if context.cursor else {"files": {}, "pending": {}}
+    state = json.loads(context.cursor) if context.cursor else {"files": {}, "pending": {}, "tick": 0}
+    # the tick number goes into run keys: the same tick evaluated twice gives the same keys,
+    # but a file removed and later copied back (same size and mtime) runs again
+    tick = int(state.get("tick", 0)) + 1
     known: dict[str, dict] = state["files"]
     pending: dict[str, list] = state["pending"]
     cache = warehouse.cache()
@@ -41,6 +49,7 @@ def landing_sensor(
     changes_by_year: dict[int, list[str]] = {}
     yearless: list[str] = []
     next_pending: dict[str, list] = {}
+    identified = 0
     for entry in entries:
         stamp = [entry.size, entry.mtime]
         before = known.get(entry.source_uri)
@@ -49,6 +58,10 @@ def landing_sensor(
         if pending.get(entry.source_uri) != stamp:
             next_pending[entry.source_uri] = stamp  # new or still changing: look again next tick
             continue
+        if identified >= MAX_FILES_PER_TICK:
+            next_pending[entry.source_uri] = stamp  # settled; its year is read on a later tick
+            continue
+        identified += 1
         year = year_of(entry, cache)
         known[entry.source_uri] = {"size": entry.size, "mtime": entry.mtime, "year": year}
         change = f"{entry.source_uri}:{entry.size}:{entry.mtime}"
@@ -70,7 +83,7 @@ def landing_sensor(
         dg.RunRequest(
             job_name=yearly_reports_job.name,
             partition_key=str(year),
-            run_key=f"landing-{year}-{_digest(changes)}",
+            run_key=f"landing-{year}-{tick}-{_digest(changes)}",
             tags={"govreport/trigger": "landing_sensor", "govreport/changed_files": str(len(changes))},
         )
         for year, changes in sorted(changes_by_year.items())
@@ -79,11 +92,11 @@ def landing_sensor(
         requests.append(
             dg.RunRequest(
                 job_name=ingest_job.name,
-                run_key=f"landing-ledger-{_digest(yearless)}",
+                run_key=f"landing-ledger-{tick}-{_digest(yearless)}",
                 tags={"govreport/trigger": "landing_sensor"},
             )
         )
-    cursor = json.dumps({"files": known, "pending": next_pending}, sort_keys=True)
+    cursor = json.dumps({"files": known, "pending": next_pending, "tick": tick}, sort_keys=True)
     if not requests:
         waiting = f"; {len(next_pending)} file(s) waiting for a stable size" if next_pending else ""
         return dg.SensorResult(

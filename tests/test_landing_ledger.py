@@ -134,3 +134,17 @@ def test_cache_key_changes_when_the_template_or_core_code_changes(tmp_path: Path
     third = fingerprint()
     assert len({first, second, third}) == 3
     cache_module.code_fingerprint.cache_clear()
+
+
+def test_years_outside_the_partitions_are_year_unknown_with_the_reason(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    (landing / "2007").mkdir(parents=True)
+    shutil.copy(seed_path("000"), landing / "2007" / "old.txt")
+    future = landing / "future.txt"
+    shutil.copy(seed_path("002"), future)
+    (landing / "future.txt.json").write_text(json.dumps({"report_year": 2090}), encoding="utf-8")
+    _, ledger = _ledger(landing, tmp_path)
+    rows = {Path(u).name: r for u, r in zip(ledger["source_uri"], ledger.to_dict("records"), strict=True)}
+    assert rows["old.txt"]["status"] == rows["future.txt"]["status"] == "year_unknown"
+    assert "2007 is outside the report years 2008–" in rows["old.txt"]["reason"]
+    assert "2090 is outside" in rows["future.txt"]["reason"] and "sidecar" in rows["future.txt"]["reason"]

@@ -110,3 +110,32 @@ def test_same_tick_twice_gives_the_same_run_keys(tmp_path: Path) -> None:
     keys = [r.run_key for r in sensor.tick().run_requests]
     sensor.cursor = cursor
     assert [r.run_key for r in sensor.tick().run_requests] == keys
+
+
+def test_catch_up_on_new_years_day_asks_only_for_completed_years() -> None:
+    from govreport_dagster.partitions import report_year_partitions
+
+    when = datetime(2027, 1, 1, 4, tzinfo=SHANGHAI)
+    requests = catch_up_schedule(dg.build_schedule_context(scheduled_execution_time=when))
+    valid = set(report_year_partitions.get_partition_keys(current_time=when))
+    assert [r.partition_key for r in requests] == ["2025", "2026"]
+    assert {r.partition_key for r in requests} <= valid
+
+
+def test_a_file_removed_and_copied_back_runs_again(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    (landing / "2021").mkdir(parents=True)
+    target = landing / "2021" / "pingshan.txt"
+    shutil.copy(seed_path("002"), target)
+    os.utime(target, (1_700_000_000, 1_700_000_000))
+    sensor = _Sensor(landing, tmp_path / "wh")
+    sensor.tick()
+    first = sensor.tick().run_requests[0].run_key
+    target.unlink()
+    removed = sensor.tick().run_requests[0].run_key
+    shutil.copy(seed_path("002"), target)
+    os.utime(target, (1_700_000_000, 1_700_000_000))  # cp -p: same size and mtime as before
+    sensor.tick()
+    again = sensor.tick().run_requests
+    assert [r.partition_key for r in again] == ["2021"]
+    assert len({first, removed, again[0].run_key}) == 3

@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from .cache import ResultCache
+from .calendar import year_out_of_range
 from .landing import LandingEntry, read_bytes, sha256_hex
 from .model import DecodedDocument, RawFile, RejectedInput, make_report_id
 
@@ -162,7 +163,8 @@ def _ledger_row(
             **common,
         )
     if year is None:
-        notes.insert(0, "no report year in a sidecar, a YYYY/ folder or the document (title, 统计期限)")
+        if not notes:
+            notes.append("no report year in a sidecar, a YYYY/ folder or the document (title, 统计期限)")
         return IngestedFile(status="year_unknown", reason="; ".join(notes), report_id=ident.report_id, **common)
     seen_report[ident.report_id or sha] = entry.source_uri
     return IngestedFile(
@@ -186,6 +188,9 @@ def _assign_year(entry: LandingEntry, ident: Identification) -> tuple[int | None
     year, source = next(((y, s) for y, s in candidates if y is not None), (None, None))
     if year is not None and ident.document_year is not None and ident.document_year != year:
         notes.append(f"{source} says {year} but the document says {ident.document_year}")
+    if year is not None and (problem := year_out_of_range(year)):
+        notes.append(f"{problem} (from the {source})")
+        return None, None, notes
     return year, source, notes
 
 
@@ -224,13 +229,12 @@ def year_of(entry: LandingEntry, cache: ResultCache) -> int | None:
     """
     if entry.problem:
         return None
-    if entry.sidecar.get("report_year") is not None:
-        return int(entry.sidecar["report_year"])
-    if entry.folder_year is not None:
-        return entry.folder_year
-    try:
-        data = read_bytes(entry)
-    except OSError:
-        return None
-    ident = cache.get_or_compute("identify", sha256_hex(data), lambda: identify(data, entry.source_uri, cache)[0])
-    return ident.document_year if ident.rejection is None else None
+    given = entry.sidecar.get("report_year") or entry.folder_year  # no need to read the file
+    if given is None:
+        try:
+            data = read_bytes(entry)
+        except OSError:
+            return None
+        ident = cache.get_or_compute("identify", sha256_hex(data), lambda: identify(data, entry.source_uri, cache)[0])
+        given = ident.document_year if ident.rejection is None else None
+    return None if given is None or year_out_of_range(int(given)) else int(given)
