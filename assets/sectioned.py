@@ -30,13 +30,12 @@ def sectioned_reports(
     cache = warehouse.cache()
     items = []
     for row in decoded_reports["reports"].to_dict("records"):
-        doc = decoded_from_row(row)
         key = f"{row['source_sha256']}-{year}-{row['year_source']}"
-        rep = cache.get_or_compute(
-            "sectioned", key, lambda doc=doc, src=row["year_source"]: section_report(doc, year_hint=year,
-                                                                                     year_hint_source=src)
-        )  # fmt: skip
-        items.append((row["report_id"], rep))
+
+        def _section(row=row):  # rebuilt from the row only on a cache miss
+            return section_report(decoded_from_row(row), year_hint=year, year_hint_source=row["year_source"])
+
+        items.append((row["report_id"], cache.get_or_compute("sectioned", key, _section)))
     frames = sectioned_frames(items, year)
     reports = frames["reports"]
     prepared = prepare_sectioned(reports, frames["sections"], year)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from functools import cache
 import types
 import typing
 from datetime import date
@@ -41,7 +42,7 @@ def from_plain(cls: Any, data: Any) -> Any:
         options = [a for a in get_args(cls) if a is not type(None)]
         return from_plain(options[0], data) if len(options) == 1 else data
     if dataclasses.is_dataclass(cls):
-        hints = get_type_hints(cls)
+        hints = _type_hints(cls)
         kwargs = {f.name: from_plain(hints[f.name], data[f.name]) for f in dataclasses.fields(cls) if f.name in data}
         return cls(**kwargs)
     if origin is list:
@@ -54,6 +55,12 @@ def from_plain(cls: Any, data: Any) -> Any:
     if cls is date:
         return date.fromisoformat(data)
     return data
+
+
+@cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    # resolving string annotations is most of the cost of rebuilding a stage object
+    return get_type_hints(cls)
 
 
 # -- decoded_reports -----------------------------------------------------------------
