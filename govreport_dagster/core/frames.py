@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from functools import cache
 import types
 import typing
 from datetime import date
+from functools import cache
 from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 
 import pandas as pd
