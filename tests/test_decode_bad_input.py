@@ -89,7 +89,7 @@ def test_docx_zip_bomb_rejected_before_parsing() -> None:
     start = time.perf_counter()
     with pytest.raises(RejectedInput, match="DOCX zip bomb"):
         decode_file(buf.getvalue(), "bomb.docx")
-    assert time.perf_counter() - start < 2
+    assert time.perf_counter() - start < 20  # a hang guard, not a speed target (see govreport bench)
 
 
 def test_docx_entity_declarations_refused() -> None:
@@ -121,7 +121,7 @@ def test_damaged_docx_rejected() -> None:
 def test_pathological_html_bounded(html: bytes) -> None:
     start = time.perf_counter()
     result = decode_or_reject(html, "evil.html")
-    assert time.perf_counter() - start < 10
+    assert time.perf_counter() - start < 60  # a hang guard, not a speed target (see govreport bench)
     if isinstance(result, RejectedInput):
         assert "HTML" in result.reason
 
