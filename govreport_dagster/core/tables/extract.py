@@ -9,6 +9,7 @@ and read by the same code. Nothing here raises on content: problems become warni
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -20,15 +21,17 @@ from govreport_dagster.core.model import (
     TableCell,
     TableExtraction,
 )
-from govreport_dagster.core.tables import solve
-from govreport_dagster.core.tables.digits import digit_capacity, parse_number, split_groups
+from govreport_dagster.core.tables import header, solve
+from govreport_dagster.core.tables.digits import digit_capacity, parse_number, split_groups, split_unit
 from govreport_dagster.core.tables.scan import Scan, find_all, find_label, scan
 from govreport_dagster.core.tables.text_grid import RawRow, Tok, row_tokens
-from govreport_dagster.core.templates import Label, TableLayout, load_templates, match_key
+from govreport_dagster.core.templates import Label, TableBlock, TableLayout, load_templates, match_key
 
 # Undecided rows keep their candidate splits machine-readable up to this many (a 7-column
 # table-3 run can have thousands; a later stage could not use them and the payload would bloat).
 MAX_SPLITS_KEPT = 1000
+# Columns holding money: a 万 there is a unit of the amount, not a count scaled up.
+_MONEY_UNITS = ("元", "万元")
 _SECTION_NUMERALS = {"t2": "二", "t3": "三", "t4": "四"}
 _TABLE_NAMES = {"t2": "table 2", "t3": "table 3", "t4": "table 4"}
 
@@ -66,6 +69,18 @@ def _t3_groups() -> tuple[str, ...]:
 _T3_START = tuple(match_key(s) for s in ("（本列数据的勾稽关系为", "申请人情况", "自然人"))
 _T4_START = tuple(match_key(s) for s in ("未经复议直接起诉", "复议后起诉"))
 _T2_HEADER = match_key("信息内容")
+# Stream characters before a table's first row searched for its column header.
+HEADER_WINDOW = 240
+
+
+@cache
+def _t3_repeated_header() -> tuple[str, ...]:
+    """Header labels that, met between table-3 rows, mean the header was printed again
+    (a page break): the start phrases and the column groups (法人或其他组织)."""
+    t3 = load_templates().layout("t3", "2021")
+    assert t3 is not None
+    groups = (match_key(c.group) for c in t3.blocks[0].columns if c.group)
+    return tuple(dict.fromkeys((*_T3_START, *groups)))
 
 
 # --------------------------------------------------------------------------------------
@@ -90,18 +105,38 @@ class _Source:
     kind: str  # text | grid
     grid_positions: list[tuple[int, int, int, int]] | None = None  # (start, table, row, col)
 
+    def cell_at(self, offset: int) -> tuple[int, int, int] | None:
+        """(grid index, row, col) of the grid cell holding a rendered-text offset."""
+        if self.grid_positions is None:
+            return None
+        i = bisect.bisect_right([p[0] for p in self.grid_positions], offset) - 1
+        if i < 0:
+            return None
+        _, t, r, c = self.grid_positions[i]
+        return t, r, c
+
     def position(self, offset: int) -> str:
         if offset < 0:
             return f"char:{self.base}" if self.kind == "text" else "grid:?"
         if self.grid_positions is None:
             return f"char:{self.base + offset}"
-        import bisect
-
-        i = bisect.bisect_right([p[0] for p in self.grid_positions], offset) - 1
-        if i < 0:
+        cell = self.cell_at(offset)
+        if cell is None:
             return "grid:?"
-        _, t, r, c = self.grid_positions[i]
+        t, r, c = cell
         return f"grid:{t}:r{r}c{c}"
+
+    def locator(self, sc: Scan, lo: int, hi: int) -> header.Locate:
+        """Printed row and position of a header label: a grid's cells carry their column;
+        text has lines (or one-cell-per-line stretches)."""
+        if self.grid_positions is None:
+            return header.text_locator(sc.text, *sc.span_offsets(lo, hi))
+
+        def locate(offset: int) -> tuple[object, int]:
+            cell = self.cell_at(offset)
+            return (("grid", cell[0]), cell[2]) if cell else (("lead", offset), offset)
+
+        return locate
 
 
 # --------------------------------------------------------------------------------------
@@ -268,13 +303,29 @@ def _atoms_between(sc: Scan, start_off: int, end_off: int):
     return [a for a in sc.atoms if start_off <= a.start < end_off]
 
 
-def _row_atoms(sc: Scan, spans: list[tuple[int, int]], span: tuple[int, int], end_stream: int):
-    """Atoms from the row label's start to the next anchor's start."""
+def _row_atoms(
+    sc: Scan,
+    spans: list[tuple[int, int]],
+    span: tuple[int, int],
+    end_stream: int,
+    repeated_headers: frozenset[int] = frozenset(),
+):
+    """Atoms from the row label's start to the next anchor's start. When that anchor is the
+    table header printed again (a page break), the row ends at the first text after its
+    values: what lies between is page chrome (a running title with its year, a page number)."""
     start_off = sc.span_offsets(*span)[0]
     later = [s for s, _ in spans if s > span[0]]
     nxt = min(later) if later else end_stream
     end_off = sc.stream_pos[nxt] if nxt < len(sc.stream_pos) else len(sc.text)
-    return _atoms_between(sc, start_off, end_off)
+    atoms = _atoms_between(sc, start_off, end_off)
+    if nxt in repeated_headers:
+        seen_value = False
+        for i, a in enumerate(atoms):
+            if a.kind in ("num", "na"):
+                seen_value = True
+            elif seen_value and a.kind == "text" and a.text.strip():
+                return atoms[:i]
+    return atoms
 
 
 def _read_t2(sc: Scan, layout: TableLayout, source: _Source) -> _Out:
@@ -289,13 +340,17 @@ def _read_t2(sc: Scan, layout: TableLayout, source: _Source) -> _Out:
             claimed.append(hit)
     first_anchor = min((a[0] for a in anchors if a), default=None)
     if first_anchor is None:
-        header = find_label(sc.stream, (_T2_HEADER,), 0, end, claimed, fuzzy=False)
-        if header is None:
+        header_hit = find_label(sc.stream, (_T2_HEADER,), 0, end, claimed, fuzzy=False)
+        if header_hit is None:
             out.missing = None
             return out
-        first_anchor = header[0]
+        first_anchor = header_hit[0]
+    # the next official section's heading ends the table
+    end = header.section_end(sc.stream, layout.section, first_anchor)
+    anchors = [a if a and a[0] < end else None for a in anchors]
     spans: list[tuple[int, int]] = [a for a in anchors if a]
-    block_rows: list[tuple[object, dict[str, tuple[int, int]]]] = []
+    repeated: set[int] = set()
+    block_rows: list[tuple[TableBlock, dict[str, tuple[int, int]], list[Label]]] = []
     prev_end = first_anchor
     for bi, block in enumerate(layout.blocks):
         lo = anchors[bi][1] if anchors[bi] else prev_end
@@ -303,27 +358,36 @@ def _read_t2(sc: Scan, layout: TableLayout, source: _Source) -> _Out:
         hi = min(later) if later else end
         rows = _claim_rows(sc, list(block.rows), lo, hi, claimed)
         first_row = min((s for s, _ in rows.values()), default=hi)
+        columns, order_warning = header.printed_order(
+            sc, block.columns, lo, first_row, claimed, source.locator(sc, lo, first_row)
+        )
+        if order_warning and rows:
+            out.warnings.append(f"t2 {block.block}: {order_warning}")
         for col in (*block.columns, None):
             keys = _keys(col) if col else (_T2_HEADER,)
             for k in keys:
                 for hit in find_all(sc.stream, k, lo, first_row, claimed):
                     claimed.append(hit)
                     spans.append(hit)
+        # a header printed again after a page break ends the row before it
+        for hit in find_all(sc.stream, _T2_HEADER, first_row, hi, claimed):
+            claimed.append(hit)
+            spans.append(hit)
+            repeated.add(hit[0])
         spans.extend(rows.values())
-        block_rows.append((block, rows))
+        block_rows.append((block, rows, columns))
         if rows:
             prev_end = max(e for _, e in rows.values())
-    if not any(rows for _, rows in block_rows):
+    if not any(rows for _, rows, _ in block_rows):
         return out
-    for block, rows in block_rows:
-        columns = list(block.columns)
+    for _block, rows, columns in block_rows:
         for key, span in sorted(rows.items(), key=lambda kv: kv[1]):
-            atoms = _row_atoms(sc, spans, span, end)
+            atoms = _row_atoms(sc, spans, span, end, frozenset(repeated))
             raw_rows = row_tokens(atoms)
             _emit_simple_row(out, "t2", key, columns, raw_rows[0], source, f"t2.{key}")
             for extra in raw_rows[1:]:
                 _emit_unmapped(out, "t2", extra, columns, source)
-    missing_rows = [r.key for b, rows in block_rows for r in b.rows if r.key not in rows]  # type: ignore[attr-defined]
+    missing_rows = [r.key for b, rows, _ in block_rows for r in b.rows if r.key not in rows]
     if missing_rows:
         out.warnings.append(f"t2: rows not found: {', '.join(missing_rows)}")
     return out
@@ -340,12 +404,33 @@ def _read_t3(sc: Scan, layout: TableLayout, version: str, source: _Source) -> _O
         if starts:
             out.missing = "text ends inside table 3 header (no rows)" if _ends_here(sc, starts) else None
         return out
+    # the next official section's heading ends the table (an excerpt that starts inside
+    # table 3 has no header: then the first row found is the table's start)
+    table_end = header.section_end(sc.stream, layout.section, lo if starts else min(s for s, _ in rows.values()))
+    if table_end < end:
+        end, claimed = table_end, []
+        rows = _claim_rows(sc, list(_t3_rows()), lo, end, claimed)
+        if not rows:
+            return out
     spans = list(rows.values())
     for g in _t3_groups():
         for hit in find_all(sc.stream, g, lo, end, claimed):
             claimed.append(hit)
             spans.append(hit)
     first_row = min(s for s, _ in rows.values())
+    # a header printed again after a page break ends the row before it
+    repeated: set[int] = set()
+    for k in _t3_repeated_header():
+        for hit in find_all(sc.stream, k, first_row, end, claimed):
+            claimed.append(hit)
+            spans.append(hit)
+            repeated.add(hit[0])
+    header_lo = max(lo, first_row - HEADER_WINDOW)
+    columns, order_warning = header.printed_order(
+        sc, layout.blocks[0].columns, header_lo, first_row, claimed, source.locator(sc, header_lo, first_row)
+    )
+    if order_warning:
+        out.warnings.append(f"t3: {order_warning}")
     for col in layout.blocks[0].columns:
         for k in _keys(col):
             for hit in find_all(sc.stream, k, lo, first_row, claimed):
@@ -357,22 +442,24 @@ def _read_t3(sc: Scan, layout: TableLayout, version: str, source: _Source) -> _O
         row_keys = [r.key for r in _t3_rows() if r.key != "other_processing"]
     else:
         row_keys = [r.key for r in _t3_rows() if r.key not in sub]
-    columns = list(layout.blocks[0].columns)
     col_keys = [c.key for c in columns]
     row_ids = solve.row_identities("t3", version)
+    total_last = columns[-1].key == "total"
     parsed: dict[str, _ParsedRow] = {}
     for key in row_keys:
         if key not in rows:
             continue
-        raw_rows = row_tokens(_row_atoms(sc, spans, rows[key], end))
-        parsed[key] = _parse_row(raw_rows[0], columns, lambda v: solve.row_ok(v, row_ids, col_keys), t3_total=True)
+        raw_rows = row_tokens(_row_atoms(sc, spans, rows[key], end, frozenset(repeated)))
+        parsed[key] = _parse_row(
+            raw_rows[0], columns, lambda v: solve.row_ok(v, row_ids, col_keys), t3_total=total_last
+        )
         for extra in raw_rows[1:]:
             _emit_unmapped(out, "t3", extra, columns, source)
     _resolve_table(out, "t3", parsed, columns, solve.column_identities("t3", version), source)
     missing_rows = [k for k in row_keys if k not in rows]
     if missing_rows:
         found_order = sorted(rows, key=lambda k: rows[k][0])
-        if _ends_here(sc, [rows[found_order[-1]]]):
+        if end == len(sc.stream) and _ends_here(sc, [rows[found_order[-1]]]):
             out.warnings.append(f"text truncated inside table 3 after row {found_order[-1]}")
         else:
             out.warnings.append(f"t3: rows not found: {', '.join(missing_rows)}")
@@ -592,6 +679,9 @@ def _resolve_table(out: _Out, tid: str, parsed: dict[str, _ParsedRow], columns, 
                 ]
         for col, cell in zip(columns, cells, strict=True):
             note = cell.note
+            if cell.state == "number" and col.unit not in _MONEY_UNITS and split_unit(cell.raw)[1] == "万":
+                where = f"{tid}.{col.key}" if key == "_" else f"{tid}.{key}.{col.key}"
+                out.warnings.append(f"{where}: 万 unit converted in a count column: {cell.raw!r} → {cell.value:g}")
             if cell.inferred and p.run_text:
                 note = "; ".join(x for x in (f"split from printed run {p.run_text!r}", note) if x)
             if p.note:

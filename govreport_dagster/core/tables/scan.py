@@ -15,14 +15,18 @@ from dataclasses import dataclass
 
 from govreport_dagster.core.templates import match_key
 
-# One alternation, tried left to right at each position. Page footers ("-4-") are dropped.
+# One alternation, tried left to right at each position. A page footer on a line of its own
+# ("-4-", "第 4 页 共 7 页") is never a value: it becomes a `break` atom, which ends the row
+# printed before it. Whitespace is taken one line at a time so a footer's indentation
+# stays on its line.
 _ATOM_RE = re.compile(
     r"""
-    (?P<footer>^[ \t]*[-—–][ \t]*\d{1,3}[ \t]*[-—–][ \t]*$)
+    (?P<footer>^[ \t]*(?:[-—–][ \t]*\d{1,3}[ \t]*[-—–]
+                       |第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*共[ \t]*\d{1,3}[ \t]*页)?)[ \t]*$)
   | (?P<num>[-−]?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:万元|元|万|件|条|项|个)?)
   | (?P<na>(?<![^\s|])(?:/|／|—+|–|-+|－|\\)(?![^\s|]))
   | (?P<pipe>\|)
-  | (?P<space>\s+)
+  | (?P<space>[^\S\n]*\n|[^\S\n]+)
   | (?P<char>.)
     """,
     re.X | re.M | re.S,
@@ -32,7 +36,7 @@ _NUMBERING_FOLLOW = ".、．"
 
 @dataclass(frozen=True)
 class Atom:
-    kind: str  # num | na | pipe | text
+    kind: str  # num | na | pipe | text | break (a page footer)
     text: str
     start: int  # offset in the scanned text (add the region's base for document offsets)
     end: int
@@ -105,7 +109,9 @@ def scan(text: str) -> Scan:
             atoms.append(Atom("pipe", "|", s, e))
         elif kind == "char":
             add_char(m.group(), s)
-        # footer / space: nothing
+        elif kind == "footer":
+            atoms.append(Atom("break", "", s, e))
+        # space: nothing
     return Scan(text, atoms, "".join(stream), stream_pos)
 
 

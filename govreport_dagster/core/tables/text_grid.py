@@ -40,6 +40,10 @@ def row_tokens(atoms: list[Atom]) -> list[RawRow]:
     seen_value = False
     pending_text: str | None = None
     for a in atoms:
+        if a.kind == "break":
+            if seen_value:
+                break  # a page ends after the row: what follows (running header, repeated table header) is not it
+            continue
         if a.kind == "text":
             stripped = a.text.strip()
             if not stripped:
