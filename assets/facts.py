@@ -18,10 +18,10 @@ from govreport_dagster.core.quality import run_facts_suite
 from govreport_dagster.core.schemas import CONTRACT
 from govreport_dagster.core.warehouse import to_arrow
 from govreport_dagster.io_manager import Frames
-from govreport_dagster.partitions import previous_and_current_year, report_year_partitions
+from govreport_dagster.partitions import neighbouring_years, report_year_partitions
 from govreport_dagster.resources import WarehouseResource
 
-_MULTI_YEAR = dg.AssetIn(partition_mapping=previous_and_current_year, metadata={"multi_year": True})
+_MULTI_YEAR = dg.AssetIn(partition_mapping=neighbouring_years, metadata={"multi_year": True})
 
 
 @dg.asset(
@@ -68,8 +68,8 @@ def report_facts(
             raw_reports[key], decoded_reports[key], sectioned_reports[key], extracted_tables[key], y
         )
 
-    current, previous = bundles(year), bundles(year - 1)
-    frames = build_facts(current, previous)
+    current, previous, following = bundles(year), bundles(year - 1), bundles(year + 1)
+    frames = build_facts(current, previous, following)
     reports = frames["reports"]
     checks = frames["identity_checks"]
     check_metadata, check_results = validate(context, "facts", run_facts_suite(frames), warehouse.data_docs_root)
@@ -79,6 +79,7 @@ def report_facts(
             **check_metadata,
             "reports": len(reports),
             "previous_year_reports": len(previous),
+            "following_year_reports": len(following),
             "quality_status": dg.MetadataValue.json(reports["quality_status"].value_counts().to_dict()),
             "identity_status": dg.MetadataValue.json(checks["status"].value_counts().to_dict() if len(checks) else {}),
             **{f"rows_{name}": len(frame) for name, frame in frames.items()},

@@ -3,20 +3,15 @@
 `yearly_reports_job` materialises one report year: it first rebuilds the ingest ledger
 (unpartitioned: a landing-zone scan, cheap because per-file work is cached by content hash)
 so that the year's run always reads a ledger that matches the landing zone, then every
-per-year stage. `govreport run` builds the ledger once and runs the per-year assets
-(YEARLY_ASSETS) for each year.
+per-year stage. `govreport run` builds the ledger once, runs the per-document stages
+for every year, then the facts for every year (a year's facts read its neighbours' tables).
 """
 
 import dagster as dg
 
-YEARLY_ASSETS = [
-    "raw_reports",
-    "decoded_reports",
-    "sectioned_reports",
-    "extracted_tables",
-    "report_facts",
-    "published_warehouse",
-]
+PER_DOCUMENT_ASSETS = ["raw_reports", "decoded_reports", "sectioned_reports", "extracted_tables"]
+FACT_ASSETS = ["report_facts", "published_warehouse"]
+YEARLY_ASSETS = PER_DOCUMENT_ASSETS + FACT_ASSETS
 
 yearly_reports_job = dg.define_asset_job(
     "yearly_reports_job",

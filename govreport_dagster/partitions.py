@@ -17,12 +17,13 @@ report_year_partitions = dg.TimeWindowPartitionsDefinition(
     timezone=REPORT_TIMEZONE,
 )
 
-# Cross-year identities need the same agency's previous report: a year partition reads the
-# previous year's partition too (absent for 2008 or when never materialised).
+# Cross-year identities need the same agency's previous report, and splitting run-together
+# digit rows may need the following one: the facts of a year read the stages of the years
+# around it too (absent for the first/last year or when never materialised).
 # (allow_nonexistent_upstream_partitions is marked beta; it is what makes 2008 and unmaterialised
 # years legal inputs, so the warning is expected.)
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", dg.BetaWarning)
-    previous_and_current_year = dg.TimeWindowPartitionMapping(
-        start_offset=-1, end_offset=0, allow_nonexistent_upstream_partitions=True
+    neighbouring_years = dg.TimeWindowPartitionMapping(
+        start_offset=-1, end_offset=1, allow_nonexistent_upstream_partitions=True
     )

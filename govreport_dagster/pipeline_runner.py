@@ -12,7 +12,7 @@ from typing import Any
 
 import dagster as dg
 
-from .jobs import YEARLY_ASSETS
+from .jobs import FACT_ASSETS, PER_DOCUMENT_ASSETS
 
 # The CLI shows its own progress and summary; Dagster's per-event console log would bury it
 # (the full event log is in the instance: `govreport ui`).
@@ -83,22 +83,29 @@ def run_pipeline(
         outcome.years = _parse_years(years, available) if years != "all" else available
         progress.update(task, completed=1)
 
-        task = progress.add_task("years", total=len(outcome.years))
-        for year in outcome.years:
-            progress.update(task, description=f"year {year}")
-            result = dg.materialize(
-                all_assets,
-                selection=YEARLY_ASSETS,
-                partition_key=str(year),
-                instance=instance,
-                resources=resources,
-                raise_on_error=False,
-                run_config=QUIET,
-            )
-            outcome.run_ids.append(result.run_id)
-            if not result.success:
-                outcome.failures.append((str(year), _failure_reason(result)))
-            progress.advance(task)
+        # Two passes: every year's per-document stages first, then every year's facts, because
+        # a year's facts read the neighbouring years' tables (cross-year identities).
+        passes = [("stages", PER_DOCUMENT_ASSETS), ("facts", FACT_ASSETS)]
+        task = progress.add_task("years", total=len(outcome.years) * len(passes))
+        for name, selection in passes:
+            for year in outcome.years:
+                if any(failed_year == str(year) for failed_year, _ in outcome.failures):
+                    progress.advance(task)
+                    continue
+                progress.update(task, description=f"{name} {year}")
+                result = dg.materialize(
+                    all_assets,
+                    selection=selection,
+                    partition_key=str(year),
+                    instance=instance,
+                    resources=resources,
+                    raise_on_error=False,
+                    run_config=QUIET,
+                )
+                outcome.run_ids.append(result.run_id)
+                if not result.success:
+                    outcome.failures.append((str(year), _failure_reason(result)))
+                progress.advance(task)
     return outcome
 
 

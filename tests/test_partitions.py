@@ -4,7 +4,7 @@ from datetime import datetime
 
 import dagster as dg
 
-from govreport_dagster.partitions import previous_and_current_year, report_year_partitions
+from govreport_dagster.partitions import neighbouring_years, report_year_partitions
 
 
 def test_years_from_2008_to_the_last_completed_year() -> None:
@@ -19,19 +19,19 @@ def test_on_new_year_the_finished_year_appears() -> None:
     assert keys[-1] == "2026"
 
 
-def test_cross_year_mapping_reads_previous_and_current_year() -> None:
-    upstream = previous_and_current_year.get_upstream_mapped_partitions_result_for_partitions(
+def test_cross_year_mapping_reads_neighbouring_years() -> None:
+    upstream = neighbouring_years.get_upstream_mapped_partitions_result_for_partitions(
         report_year_partitions.subset_with_partition_keys(["2020"]),
         report_year_partitions,
         report_year_partitions,
         current_time=datetime(2026, 11, 23),
     )
-    assert sorted(upstream.partitions_subset.get_partition_keys()) == ["2019", "2020"]
-    first = previous_and_current_year.get_upstream_mapped_partitions_result_for_partitions(
+    assert sorted(upstream.partitions_subset.get_partition_keys()) == ["2019", "2020", "2021"]
+    first = neighbouring_years.get_upstream_mapped_partitions_result_for_partitions(
         report_year_partitions.subset_with_partition_keys(["2008"]),
         report_year_partitions,
         report_year_partitions,
         current_time=datetime(2026, 11, 23),
     )
-    assert sorted(first.partitions_subset.get_partition_keys()) == ["2008"]
+    assert sorted(first.partitions_subset.get_partition_keys()) == ["2008", "2009"]
     assert isinstance(report_year_partitions, dg.TimeWindowPartitionsDefinition)

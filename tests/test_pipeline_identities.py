@@ -119,3 +119,14 @@ def test_a_year_whose_files_all_left_is_emptied(tmp_path: Path) -> None:
     reports = pd.read_parquet(paths["warehouse"] / "reports")
     assert reports["report_year"].astype(int).tolist() == [2016]
     assert (paths["warehouse"] / "reports" / "report_year=2023").is_dir()  # an empty, valid partition
+
+
+def test_published_values_are_what_eval_scores(run: dict[str, Path]) -> None:
+    """The warehouse gets the same cross-year splits `govreport eval` scores: 平潭 2019's
+    licensing row `3960181` is split by the 2020 report (prev_year_items 396 = 396 + 0)."""
+    reports = _table(run, "reports")
+    report_2019 = reports[reports["report_year"] == 2019]["report_id"].iloc[0]
+    t2 = _table(run, "fact_active_disclosure")
+    licensing = t2[(t2["report_id"] == report_2019) & (t2["item_key"] == "licensing")]
+    values = dict(zip(licensing["metric_key"], licensing["value"], strict=True))
+    assert values == {"prev_year_items": 396.0, "change": 0.0, "decisions": 181.0}

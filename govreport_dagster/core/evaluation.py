@@ -308,9 +308,10 @@ def _resolve_by_agency(items: list[_Evaluated]) -> dict[int, TableExtraction]:
     """Each report resolved with its agency's other years (agency by `agency_match_key`).
 
     Two reports of one agency and year are copies (007.txt and html/007.html) or a mix-up;
-    they are never put in one series: each report is resolved with exactly one report per
-    other year, the first by gold path (so copies never decide each other, and a copy is
-    resolved with the same neighbours as the primary).
+    they are never put in one series: each report is resolved with exactly one report of the
+    previous and of the following year (the window the facts stage has), the first by gold
+    path (so copies never decide each other, and a copy is resolved with the same neighbours
+    as the primary).
     """
     from govreport_dagster.core.metadata import agency_match_key
     from govreport_dagster.core.tables.crossyear import resolve_across_years
@@ -332,8 +333,10 @@ def _resolve_by_agency(items: list[_Evaluated]) -> dict[int, TableExtraction]:
         primary = {year: members[0] for year, members in by_year.items()}
         done: dict[tuple[int, ...], list[TableExtraction]] = {}
         for year, members in by_year.items():
+            # the facts stage sees the previous and the following year, no further: so does eval
+            window = [y for y in sorted(by_year) if abs(y - year) <= 1]
             for i in members:
-                chosen = tuple(i if y == year else primary[y] for y in sorted(by_year))
+                chosen = tuple(i if y == year else primary[y] for y in window)
                 if chosen not in done:
                     done[chosen] = resolve_across_years([dated[j] for j in chosen])
                 out[i] = done[chosen][chosen.index(i)]

@@ -93,12 +93,16 @@ def labels_frame() -> pd.DataFrame:
 # The year's facts
 
 
-def build_facts(bundles: list[ReportBundle], previous: list[ReportBundle]) -> dict[str, pd.DataFrame]:
+def build_facts(
+    bundles: list[ReportBundle], previous: list[ReportBundle], following: list[ReportBundle] | None = None
+) -> dict[str, pd.DataFrame]:
     """Every year-partitioned contract table for the bundles' report year.
 
     `previous` are the previous year's bundles (possibly none): the same agency's report there
-    feeds the cross-year identities. Nothing a report contains raises: an unexpected failure
-    while building one report's facts marks that report `unparseable` with the reason.
+    feeds the cross-year identities. `previous` and `following` (the next year's) also let the
+    cross-year identities split run-together table-2 rows the report alone leaves open.
+    Nothing a report contains raises: an unexpected failure while building one report's
+    facts marks that report `unparseable` with the reason.
     """
     rows: dict[str, list[dict[str, Any]]] = {table: [] for table in YEAR_PARTITIONED}
     if not bundles:
@@ -106,13 +110,14 @@ def build_facts(bundles: list[ReportBundle], previous: list[ReportBundle]) -> di
 
     keys = [_agency_key(b) for b in bundles]
     per_key = Counter(k for k in keys if k)
-    previous_by_key = _previous_by_agency(previous)
+    previous_by_key = _one_per_agency(previous)
+    following_by_key = _one_per_agency(following or [])
 
     for bundle, key in zip(bundles, keys, strict=True):
         duplicate = bool(key) and per_key[key] > 1
         prior = previous_by_key.get(key) if key else None
         try:
-            bundle = _resolve_with_previous_year(bundle, prior)
+            bundle = _resolve_with_neighbours(bundle, prior, following_by_key.get(key) if key else None)
             report_rows = _report_facts(bundle, prior, duplicate)
         except Exception as exc:  # a bug must not cost the partition: the report says what happened
             log.exception("facts for report %s failed", bundle.report_id)
@@ -129,24 +134,28 @@ def build_facts(bundles: list[ReportBundle], previous: list[ReportBundle]) -> di
     return frames
 
 
-def _resolve_with_previous_year(bundle: ReportBundle, prior: ReportBundle | None) -> ReportBundle:
+def _resolve_with_neighbours(
+    bundle: ReportBundle, prior: ReportBundle | None, following: ReportBundle | None
+) -> ReportBundle:
     """Run-together digit rows the report's own identities left open may be decided by the
-    template's cross-year identities against the same agency's previous report; the cells so
-    decided are marked inferred, with a note naming the identity and the year."""
-    if prior is None or not (bundle.tables.ambiguous or prior.tables.ambiguous):
+    template's cross-year identities against the same agency's previous and following
+    reports (`govreport eval` resolves with the same window); the cells so decided are marked
+    inferred, with a note naming the identity and the year."""
+    series = [b for b in (prior, bundle, following) if b is not None]
+    if len(series) < 2 or not any(b.tables.ambiguous for b in series):
         return bundle
     from .tables import resolve_across_years
 
-    _, current = resolve_across_years([(prior.report_year, prior.tables), (bundle.report_year, bundle.tables)])
-    return replace(bundle, tables=current)
+    resolved = resolve_across_years([(b.report_year, b.tables) for b in series])
+    return replace(bundle, tables=resolved[series.index(bundle)])
 
 
 def _agency_key(bundle: ReportBundle) -> str:
     return agency_match_key(bundle.sectioned.metadata.agency_name or "")
 
 
-def _previous_by_agency(previous: Iterable[ReportBundle]) -> dict[str, ReportBundle]:
-    """The previous year's report per agency key. With several, prefer one that has table 3,
+def _one_per_agency(previous: Iterable[ReportBundle]) -> dict[str, ReportBundle]:
+    """One report of a neighbouring year per agency key. With several, prefer one that has table 3,
     then the smallest report id (deterministic)."""
     grouped: dict[str, list[ReportBundle]] = defaultdict(list)
     for bundle in previous:
