@@ -7,7 +7,8 @@ import dagster as dg
 from govreport_dagster.checks import suite_check_specs, validate
 from govreport_dagster.core.frames import decoded_frame
 from govreport_dagster.core.ingest import identify
-from govreport_dagster.core.landing import LandingEntry, read_bytes
+from govreport_dagster.core.landing import LandingEntry, read_bytes, sha256_hex
+from govreport_dagster.core.model import RejectedInput
 from govreport_dagster.core.quality import prepare_decoded, run_suite
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.partitions import report_year_partitions
@@ -34,13 +35,10 @@ def decoded_reports(
     for row in raw_reports["files"].to_dict("records"):
         ingested = ingested_from_row(row)
 
-        def _decode(uri: str = ingested.source_uri):  # cache miss: the ledger ran elsewhere
-            entry = LandingEntry(uri, uri.rsplit("/", 1)[-1], 0, None, None)
-            return identify(read_bytes(entry), uri, cache)[1]
-
-        doc = cache.get_or_compute("decoded", ingested.sha256, _decode)
+        doc = cache.get_or_compute("decoded", ingested.sha256, lambda f=ingested: _decode_again(f, cache))
         if doc is None or isinstance(doc, Exception):
-            context.log.warning(f"{ingested.source_uri}: could not be decoded again; skipped")
+            # report_facts lists it as unparseable ("lost between stages"): never silently gone
+            context.log.warning(f"{ingested.source_uri}: could not be decoded again ({doc}); skipped")
             continue
         items.append((ingested, doc))
     frame = decoded_frame(items, year)
@@ -59,3 +57,16 @@ def decoded_reports(
         },
     )
     yield from check_results
+
+
+def _decode_again(ingested, cache):
+    """A cache miss (the ledger ran on another machine or the cache was cleared): read the
+    file again, but only use it if it still has the bytes the ledger saw."""
+    uri = ingested.source_uri
+    try:
+        data = read_bytes(LandingEntry(uri, uri.rsplit("/", 1)[-1], 0, None, None))
+    except OSError as exc:
+        return RejectedInput(f"gone since the ledger: {exc}")
+    if sha256_hex(data) != ingested.sha256:
+        return RejectedInput("changed since the ledger read it")
+    return identify(data, uri, cache)[1]

@@ -11,6 +11,7 @@ import base64
 from collections.abc import Iterator
 
 import dagster as dg
+import pandas as pd
 
 from govreport_dagster.checks import suite_check_specs, validate
 from govreport_dagster.core.frames import bundles_from_frames
@@ -20,6 +21,8 @@ from govreport_dagster.core.warehouse import to_arrow
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.partitions import neighbouring_years, report_year_partitions
 from govreport_dagster.resources import WarehouseResource
+
+from .raw import ingested_from_row
 
 _MULTI_YEAR = dg.AssetIn(partition_mapping=neighbouring_years, metadata={"multi_year": True})
 
@@ -70,6 +73,10 @@ def report_facts(
 
     current, previous, following = bundles(year), bundles(year - 1), bundles(year + 1)
     frames = build_facts(current, previous, following)
+    lost = _lost_reports(raw_reports.get(str(year)), {b.report_id for b in current}, year)
+    if len(lost):
+        context.log.warning(f"{len(lost)} parsed file(s) did not reach the facts: {lost['source_uri'].tolist()}")
+        frames["reports"] = pd.concat([frames["reports"], lost], ignore_index=True)
     reports = frames["reports"]
     checks = frames["identity_checks"]
     check_metadata, check_results = validate(context, "facts", run_facts_suite(frames), warehouse.data_docs_root)
@@ -88,6 +95,15 @@ def report_facts(
     )
     yield _contract_check(frames)
     yield from check_results
+
+
+def _lost_reports(raw: Frames | None, reached: set[str], year: int) -> pd.DataFrame:
+    from govreport_dagster.core.facts import lost_report_rows
+
+    files = [] if raw is None else [r for r in raw["files"].to_dict("records") if r["report_id"] not in reached]
+    raws = [ingested_from_row(r).raw_file() for r in files]
+    reason = "lost between stages: the file vanished or changed after the ledger read it; the next run retries"
+    return lost_report_rows(raws, [r["report_id"] for r in files], year, reason)
 
 
 def _contract_check(frames: Frames) -> dg.AssetCheckResult:

@@ -164,3 +164,30 @@ def test_rerun_reuses_per_file_work_and_says_so(seeded_run: dict[str, Path]) -> 
     record = instance.fetch_materializations(dg.AssetKey("extracted_tables"), limit=1).records[0]
     cache = record.asset_materialization.metadata["cache"].value
     assert cache["tables"]["misses"] == 0 and cache["tables"]["hits"] >= 1
+
+
+def test_a_file_that_vanishes_after_the_ledger_is_reported_not_lost(tmp_path: Path) -> None:
+    """The ledger parsed it, then it disappeared before decoding (and nothing was cached):
+    the year still publishes, with the report listed as unparseable and why."""
+    from govreport_dagster.definitions import all_assets, make_resources
+    from govreport_dagster.jobs import FACT_ASSETS, PER_DOCUMENT_ASSETS
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    shutil.copy(seed_path("002"), landing)
+    shutil.copy(seed_path("003"), landing)
+    warehouse = tmp_path / "w"
+    resources = make_resources(str(landing), str(warehouse))
+    instance = dg.DagsterInstance.ephemeral()
+    assert dg.materialize(all_assets, selection=["ingest_ledger"], resources=resources, instance=instance).success
+    shutil.rmtree(warehouse / "_cache")
+    next(landing.glob("002_*")).unlink()
+    for selection in (PER_DOCUMENT_ASSETS, FACT_ASSETS):
+        result = dg.materialize(
+            all_assets, selection=selection, partition_key="2021", resources=resources, instance=instance
+        )
+        assert result.success
+    reports = pd.read_parquet(warehouse / "reports")
+    assert len(reports) == 1
+    lost = reports.iloc[0]
+    assert lost["quality_status"] == "unparseable" and "lost between stages" in lost["status_reason"]

@@ -31,7 +31,7 @@ import pyarrow as pa
 
 from . import identities
 from .metadata import agency_match_key
-from .model import PARSER_VERSION, IdentityResult, ReportBundle, TableCell
+from .model import PARSER_VERSION, IdentityResult, RawFile, ReportBundle, TableCell
 from .schemas import CONTRACT, YEAR_PARTITIONED
 from .templates import TEMPLATE_VERSIONS, load_templates
 
@@ -356,6 +356,31 @@ def _report_row(
         "status_reason": reason,
         "duplicate_agency_year": duplicate,
     }
+
+
+def lost_report_rows(lost: list[RawFile], report_ids: list[str], year: int, reason: str) -> pd.DataFrame:
+    """`reports` rows for parsed files a later stage could not carry (the file vanished or
+    changed between the ledger and decoding): nothing the ledger parsed disappears silently."""
+    rows = [
+        {
+            "report_id": report_id,
+            "agency_level": "unknown",
+            "source_uri": raw.source_uri,
+            "source_sha256": raw.sha256,
+            "source_format": raw.detected_type,
+            "has_t2": False,
+            "has_t3": False,
+            "has_t4": False,
+            "quality_status": "unparseable",
+            "identity_violations": 0,
+            "parser_version": PARSER_VERSION,
+            "status_reason": reason,
+            "duplicate_agency_year": False,
+            REPORT_YEAR: year,
+        }
+        for raw, report_id in zip(lost, report_ids, strict=True)
+    ]
+    return contract_frame("reports", rows)
 
 
 def quality_status(
