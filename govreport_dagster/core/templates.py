@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
@@ -85,7 +85,7 @@ class Label:
     def all_labels(self) -> tuple[str, ...]:
         return (self.label, *self.variants)
 
-    @property
+    @cached_property
     def match_keys(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(match_key(text) for text in self.all_labels))
 
@@ -175,14 +175,14 @@ class Templates:
         return "2021"
 
     # -- sections -----------------------------------------------------------------------
-    @property
+    @cached_property
     def official_sections(self) -> tuple[SectionSpec, ...]:
         return tuple(
             SectionSpec(s["key"], s["numeral"], s["heading"], tuple(s.get("variants", ())))
             for s in self.raw["sections"]["official"]
         )
 
-    @property
+    @cached_property
     def pre2019_families(self) -> dict[str, tuple[str, ...]]:
         return {f["key"]: tuple(f["phrases"]) for f in self.raw["sections"]["pre2019_families"]}
 
@@ -191,6 +191,7 @@ class Templates:
         return dict(self.raw["section_labels"])
 
     # -- tables -------------------------------------------------------------------------
+    @cache  # noqa: B019 - one Templates per process (load_templates), never freed anyway
     def layout(self, table_id: str, version: str) -> TableLayout | None:
         """The table's layout for a template version (None for pre2019: no template)."""
         if version == "pre2019":
@@ -221,7 +222,7 @@ class Templates:
         return str(self.raw["tables"]["t3"]["header_note"])
 
     # -- identities ---------------------------------------------------------------------
-    @property
+    @cached_property
     def identities(self) -> tuple[Identity, ...]:
         out = []
         for spec in self.raw["identities"]:
@@ -241,15 +242,16 @@ class Templates:
             )
         return tuple(out)
 
+    @cache  # noqa: B019 - see layout()
     def identities_for(self, version: str, kind: str | None = None) -> tuple[Identity, ...]:
         return tuple(i for i in self.identities if version in i.layouts and (kind is None or i.kind == kind))
 
     # -- narrative & legacy -------------------------------------------------------------
-    @property
+    @cached_property
     def narrative_metrics(self) -> tuple[Label, ...]:
         return tuple(_label(m) for m in self.raw["narrative_metrics"])
 
-    @property
+    @cached_property
     def legacy_indicators(self) -> tuple[LegacyIndicator, ...]:
         return tuple(LegacyIndicator(i["key"], tuple(i["phrases"])) for i in self.raw["legacy_indicators"])
 
