@@ -191,3 +191,24 @@ def test_a_file_that_vanishes_after_the_ledger_is_reported_not_lost(tmp_path: Pa
     assert len(reports) == 1
     lost = reports.iloc[0]
     assert lost["quality_status"] == "unparseable" and "lost between stages" in lost["status_reason"]
+
+
+def test_a_cold_run_gives_the_same_warehouse(seeded_run: dict[str, Path], tmp_path: Path) -> None:
+    """Idempotence without the per-file cache: a run into an empty warehouse (nothing cached)
+    publishes exactly what the cached re-runs published."""
+    fresh = tmp_path / "warehouse"
+    code = main(
+        [
+            "run",
+            "--landing",
+            str(seeded_run["landing"]),
+            "--warehouse",
+            str(fresh),
+            "--dagster-home",
+            str(tmp_path / "home"),
+        ]
+    )
+    assert code == 0
+    before, after = _snapshot(seeded_run["warehouse"]), _snapshot(fresh)
+    for table, frame in before.items():
+        pd.testing.assert_frame_equal(frame, after[table], check_dtype=False, obj=table)
