@@ -59,7 +59,7 @@ def _folder_year(relative_parts: tuple[str, ...]) -> int | None:
     return None
 
 
-def _is_local(path: UPath) -> bool:
+def is_local(path: UPath) -> bool:
     return getattr(path, "protocol", "") in ("", "file", "local")
 
 
@@ -70,7 +70,7 @@ def scan(root: str | os.PathLike[str], *, max_file_bytes: int = DEFAULT_MAX_FILE
     size limit, an empty file, an unreadable entry) are recorded on the entry, never raised.
     """
     base = open_root(root)
-    local = _is_local(base)
+    local = is_local(base)
     real_root = os.path.realpath(str(base)) if local else None
     files: dict[str, UPath] = {}
     for path in _walk(base):
@@ -120,7 +120,7 @@ def scan(root: str | os.PathLike[str], *, max_file_bytes: int = DEFAULT_MAX_FILE
 def _walk(base: UPath) -> Iterator[UPath]:
     """All files below base. Symlinked directories are not followed (they could loop or
     leave the root); symlinked files are yielded and judged by scan()."""
-    if _is_local(base):
+    if is_local(base):
         for dirpath, _dirnames, filenames in os.walk(str(base), followlinks=False):
             for name in filenames:
                 yield UPath(os.path.join(dirpath, name))

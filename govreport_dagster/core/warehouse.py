@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from upath import UPath
 
+from .landing import is_local as _is_local
 from .schemas import CONTRACT, LEDGER_SCHEMA
 
 PART_NAME = "part-0.parquet"
@@ -185,7 +186,3 @@ def _exchange(a: str, b: str) -> bool:
 def _write_parquet(table: pa.Table, path: UPath) -> None:
     """Write through the path's own filesystem, so any fsspec URL works (memory://, s3://…)."""
     pq.write_table(table, path.path, filesystem=path.fs, compression="zstd")
-
-
-def _is_local(path: UPath) -> bool:
-    return getattr(path, "protocol", "") in ("", "file", "local")
