@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import SAMPLE, SEED_YEARS, seed_path
 
@@ -148,3 +152,79 @@ def test_years_outside_the_partitions_are_year_unknown_with_the_reason(tmp_path:
     assert rows["old.txt"]["status"] == rows["future.txt"]["status"] == "year_unknown"
     assert "2007 is outside the report years 2008–" in rows["old.txt"]["reason"]
     assert "2090 is outside" in rows["future.txt"]["reason"] and "sidecar" in rows["future.txt"]["reason"]
+
+
+def _age(landing: Path, seconds: float = 3600) -> None:
+    """Give every file an old mtime: only settled files get a content-hash memo entry."""
+    old = time.time() - seconds
+    for path in landing.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            os.utime(path, (old, old))
+
+
+def _memo_landing(seed_landing: Path) -> Path:
+    """Seeds plus a byte duplicate, a text duplicate, an undecodable and an empty file."""
+    (seed_landing / "2019").mkdir()
+    shutil.copy(seed_path("001"), seed_landing / "2019" / "copy.txt")
+    (seed_landing / "spaced.txt").write_text(seed_path("002").read_text(encoding="utf-8") + "\n\n", encoding="utf-8")
+    (seed_landing / "noise.bin").write_bytes(bytes(range(256)) * 8)
+    (seed_landing / "empty.txt").write_bytes(b"")
+    _age(seed_landing)
+    return seed_landing
+
+
+def test_hash_memo_leaves_the_ledger_unchanged_and_skips_reading(
+    seed_landing: Path, tmp_path: Path, monkeypatch
+) -> None:
+    import govreport_dagster.core.ingest as ingest_module
+
+    landing = _memo_landing(seed_landing)
+    without_memo = ledger_frame(build_ledger(scan(landing), ResultCache(None)))
+    cold = ResultCache(tmp_path / "cache")
+    cold_frame = ledger_frame(build_ledger(scan(landing), cold))
+    readable = int((without_memo["source_sha256"].notna()).sum())
+    assert cold.summary()["content_sha"] == {"hits": 0, "misses": readable}
+
+    reads: list[str] = []
+    real_read = ingest_module.read_bytes
+    monkeypatch.setattr(ingest_module, "read_bytes", lambda entry: reads.append(entry.source_uri) or real_read(entry))
+    warm = ResultCache(tmp_path / "cache")
+    warm_frame = ledger_frame(build_ledger(scan(landing), warm))
+    assert warm.summary()["content_sha"] == {"hits": readable, "misses": 0}
+    assert reads == []  # hashes and identifications all came from the cache
+    pd.testing.assert_frame_equal(warm_frame, without_memo)
+    pd.testing.assert_frame_equal(cold_frame, without_memo)
+    statuses = dict(zip(without_memo["source_uri"].map(lambda u: Path(u).name), without_memo["status"], strict=True))
+    assert statuses["copy.txt"] == statuses["spaced.txt"] == "duplicate"
+
+
+def test_a_file_with_a_new_mtime_is_hashed_again(seed_landing: Path, tmp_path: Path) -> None:
+    landing = _memo_landing(seed_landing)
+    build_ledger(scan(landing), ResultCache(tmp_path / "cache"))
+    changed = landing / "2019" / "copy.txt"
+    changed.write_text(seed_path("004").read_text(encoding="utf-8") + "\n附:另一份。", encoding="utf-8")
+    _age(changed.parent, 60)  # settled, but a different mtime from the memoised one
+
+    cache = ResultCache(tmp_path / "cache")
+    frame = ledger_frame(build_ledger(scan(landing), cache))
+    assert cache.summary()["content_sha"]["misses"] == 1
+    row = frame[frame["source_uri"] == str(changed)].iloc[0]
+    assert row["source_sha256"] == hashlib.sha256(changed.read_bytes()).hexdigest()
+    assert row["status"] == "parsed" and row["report_year"] == 2019  # the folder year; no longer a copy
+    pd.testing.assert_frame_equal(frame, ledger_frame(build_ledger(scan(landing), ResultCache(None))))
+
+
+def test_fresh_or_undated_files_are_not_memoised(seed_landing: Path, tmp_path: Path) -> None:
+    # a file written just now could be rewritten within the same mtime tick: no memo entry
+    _age(seed_landing, 0)  # copytree kept the seeds' old mtimes
+    cache = ResultCache(tmp_path / "cache")
+    build_ledger(scan(seed_landing), cache)
+    again = ResultCache(tmp_path / "cache")
+    build_ledger(scan(seed_landing), again)
+    assert again.summary()["content_sha"] == {"hits": 0, "misses": 5}
+    # without an mtime there is nothing to recognise an unchanged file by: always read
+    undated = [dataclasses.replace(e, mtime=None) for e in scan(SAMPLE)]
+    blind = ResultCache(tmp_path / "cache2")
+    build_ledger(undated, blind)
+    build_ledger(undated, blind)
+    assert "content_sha" not in blind.summary()

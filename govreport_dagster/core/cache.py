@@ -26,6 +26,7 @@ from upath import UPath
 from .model import PARSER_VERSION
 
 T = TypeVar("T")
+MISSING: Any = object()  # what get() returns on a miss (None can be a cached value)
 _CORE = Path(__file__).resolve().parent
 
 
@@ -73,6 +74,26 @@ class ResultCache:
         value = compute()
         self._store(path, value)
         return value
+
+    def get(self, stage: str, key: str) -> Any:
+        """The cached value, or MISSING (counted as a hit or a miss like get_or_compute)."""
+        stats = self.stats.setdefault(stage, CacheStats())
+        if self.root is not None:
+            try:
+                with self._path(stage, key).open("rb") as fh:
+                    value = pickle.load(fh)
+                stats.hits += 1
+                return value
+            except Exception:  # absent, truncated or stale: a miss, never an error
+                pass
+        stats.misses += 1
+        return MISSING
+
+    def put(self, stage: str, key: str, value: Any) -> None:
+        """Store a value computed outside get_or_compute (when the caller decides whether
+        it may be kept)."""
+        if self.root is not None:
+            self._store(self._path(stage, key), value)
 
     def _store(self, path: UPath, value: Any) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,13 +17,15 @@ sha256), never from the current date.
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from .cache import ResultCache
+from .cache import MISSING, ResultCache
 from .calendar import year_out_of_range
 from .landing import LandingEntry, read_bytes, sha256_hex
 from .model import DecodedDocument, RawFile, RejectedInput, make_report_id
@@ -102,6 +104,47 @@ def identify(data: bytes, source_uri: str, cache: ResultCache) -> tuple[Identifi
     return Identification(detected, None, make_report_id(decoded.text), year, source), decoded
 
 
+# A file whose mtime is this recent is not memoised: on a filesystem (or object store) with
+# coarse timestamps, a rewrite within the same tick would keep size and mtime unchanged.
+# Only files that have been still for a while get a memo entry (git's "racily clean" rule).
+_MEMO_SETTLE_SECONDS = 2.0
+
+
+def _memo_key(entry: LandingEntry) -> str | None:
+    if entry.mtime is None:
+        return None  # nothing to tell an unchanged file from a rewritten one: always read
+    stamp = f"{entry.source_uri}\n{entry.size}\n{entry.mtime!r}"
+    return hashlib.sha256(stamp.encode("utf-8")).hexdigest()
+
+
+def content_sha(entry: LandingEntry, cache: ResultCache) -> tuple[str, bytes | None]:
+    """The file's sha256 and, when the file had to be read for it, its bytes.
+
+    Every yearly run re-ledgers the whole landing zone, so the hash is memoised by
+    (source_uri, size, mtime): an unchanged file is not read again (bytes None); a new size
+    or mtime, or no mtime at all, means read and hash. Blind spot, the same trade-off as the
+    landing sensor's cursor: a file rewritten with identical size *and* mtime keeps its old
+    hash. Fresh files (mtime within _MEMO_SETTLE_SECONDS) are never memoised, so coarse
+    timestamps alone cannot cause it. The memo lives in the ResultCache, so a code change
+    (new fingerprint) also clears it. Raises OSError when the file cannot be read.
+    """
+    key = _memo_key(entry)
+    if key is not None:
+        known = cache.get("content_sha", key)
+        if isinstance(known, str):
+            return known, None
+    data = read_bytes(entry)
+    sha = sha256_hex(data)
+    _remember(entry, cache, sha)
+    return sha, data
+
+
+def _remember(entry: LandingEntry, cache: ResultCache, sha: str) -> None:
+    key = _memo_key(entry)
+    if key is not None and entry.mtime is not None and time.time() - entry.mtime > _MEMO_SETTLE_SECONDS:
+        cache.put("content_sha", key, sha)
+
+
 def build_ledger(
     entries: Iterable[LandingEntry],
     cache: ResultCache,
@@ -137,14 +180,26 @@ def _ledger_row(
     if entry.problem:
         return IngestedFile(sha256=None, status="rejected", reason=entry.problem, **base)
     try:
-        data = read_bytes(entry)
+        sha, data = content_sha(entry, cache)
+        ident = None
+        if data is None and sha not in seen_sha:
+            # Hash from the memo. Usually the identification is cached too; if not, the
+            # bytes are needed anyway, and they are checked against the memo on the way
+            # (a rewritten file is then judged by what it holds now).
+            ident = cache.get("identify", sha)
+            if ident is MISSING:
+                ident, data = None, read_bytes(entry)
+                if (actual := sha256_hex(data)) != sha:
+                    sha = actual
+                    _remember(entry, cache, sha)
     except OSError as exc:
         return IngestedFile(sha256=None, status="rejected", reason=f"unreadable: {exc}", **base)
-    sha = sha256_hex(data)
     if sha in seen_sha:
         return IngestedFile(sha256=sha, status="duplicate", reason=f"same bytes as {seen_sha[sha]}", **base)
     seen_sha[sha] = entry.source_uri
-    ident = cache.get_or_compute("identify", sha, lambda: identify(data, entry.source_uri, cache)[0])
+    if ident is None:
+        assert data is not None  # read above whenever the identification was not cached
+        ident = cache.get_or_compute("identify", sha, lambda: identify(data, entry.source_uri, cache)[0])
     common = dict(sha256=sha, detected_type=ident.detected_type, **base)
     if ident.rejection:
         return IngestedFile(status="rejected", reason=ident.rejection, **common)
