@@ -76,6 +76,13 @@ def _phrase_index() -> tuple[tuple[str, str], ...]:
 
 
 @cache
+def _official_heading_index() -> dict[str, str]:
+    """Folded official heading phrase → section key, for unnumbered heading lines (read-only;
+    a later phrase wins on a clash, as the per-document dict it replaces did)."""
+    return {match_key(p): s.key for s in load_templates().official_sections for p in s.phrases}
+
+
+@cache
 def _canonical_order() -> dict[str, int]:
     return {spec.key: i for i, spec in enumerate(load_templates().official_sections)}
 
@@ -317,7 +324,7 @@ def _candidates(text: str) -> list[_Candidate]:
         heading = re.sub(r"\s+", "", text[match.start() : end]).rstrip("。")
         found.append(_Candidate(match.start(), end, value, key, heading))
     # Unnumbered heading lines that are exactly an official heading ("总体情况").
-    official = {match_key(p): s.key for s in load_templates().official_sections for p in s.phrases}
+    official = _official_heading_index()
     pos = 0
     for line in text.split("\n"):
         stripped = line.strip()
