@@ -167,12 +167,15 @@ class Templates:
 
     # -- versions -----------------------------------------------------------------------
     def version_for_year(self, year: int) -> str:
-        """The template a report for `year` is expected to follow (by report year)."""
-        if year <= 2018:
-            return "pre2019"
-        if year <= 2020:
-            return "2019"
-        return "2021"
+        """The template a report for `year` is expected to follow (by report year): the
+        first version, in declared order, whose `report_years` range does not end before
+        `year` (years before the first range belong to the first version)."""
+        versions = self.raw["versions"]
+        for version, spec in versions.items():
+            last = spec["report_years"][1]
+            if last is None or year <= last:
+                return str(version)
+        return str(next(reversed(versions)))
 
     # -- sections -----------------------------------------------------------------------
     @cached_property
