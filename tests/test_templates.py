@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from govreport_dagster.core.templates import TEMPLATE_VERSIONS, load_templates
+import pytest
+
+from govreport_dagster.core.templates import TEMPLATE_VERSIONS, load_templates, match_key, strip_item_number
 
 
 def test_version_for_year_follows_declared_report_years() -> None:
@@ -17,3 +19,27 @@ def test_version_for_year_follows_declared_report_years() -> None:
     first_version = next(iter(tpl.raw["versions"]))
     assert tpl.version_for_year(tpl.raw["versions"][first_version]["report_years"][0] - 5) == first_version
     assert tpl.version_for_year(2100) == TEMPLATE_VERSIONS[-1]
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("其中：1、网站公开", "网站公开"),
+        ("（一）予以公开", "予以公开"),
+        ("1.属于国家秘密", "属于国家秘密"),
+        ("一、本年新收政府信息公开申请数量", "本年新收政府信息公开申请数量"),
+        ("12．当面申请数", "当面申请数"),
+        ("主动公开信息数", "主动公开信息数"),
+        # only one marker, only at the start
+        ("1.2.其他", "2.其他"),
+        ("申请1.数", "申请1.数"),
+    ],
+)
+def test_strip_item_number(label: str, expected: str) -> None:
+    assert strip_item_number(label) == match_key(expected)
+
+
+def test_strip_item_number_is_stable_on_folded_text() -> None:
+    for label in ("其中：1、网站公开", "（二）部分公开", "三、本年度办理结果"):
+        once = strip_item_number(label)
+        assert strip_item_number(match_key(label)) == once

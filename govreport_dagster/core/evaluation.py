@@ -19,12 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from govreport_dagster.core.model import SectionedReport, TableExtraction
-from govreport_dagster.core.templates import match_key
+from govreport_dagster.core.templates import strip_item_number
 
 _GOLD_ROW_ALIASES = {"other_external_services": "other_services"}
 _GOLD_COL_ALIASES = {"amount": "amount_yuan"}
 _AMBIG_KEY_RE = re.compile(r"^(t[234])\.(\w+)(?:\s+([A-Za-z_/]+))?")
-_LEGACY_PREFIX_RE = re.compile(r"^(?:其中[:：]?)?\s*(?:\d{1,2}[.、．]|[（(][一二三四五六七八九十\d]+[)）])?")
 TABLES = ("t2", "t3", "t4", "legacy")
 
 
@@ -217,7 +216,7 @@ def _among_candidates(extraction: TableExtraction, table: str, row: str, col: st
 
 
 def _legacy_key(label: str) -> str:
-    return match_key(_LEGACY_PREFIX_RE.sub("", label.strip()))
+    return strip_item_number(label)
 
 
 def _score_legacy(score: ReportScore, extraction: TableExtraction, gold_rows: list[dict[str, Any]]) -> None:

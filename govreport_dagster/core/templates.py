@@ -59,6 +59,20 @@ def match_key(label: str) -> str:
     return _SPACE_RE.sub("", folded)
 
 
+# A leading item marker: 其中 ("of which", a child row) and/or an item number 1. / (一) / 一.
+# Applied to folded text (match_key), where 、 and ． are already `.` and brackets ASCII.
+_ITEM_NUMBER_RE = re.compile(
+    r"^(?:其中:?)?(?:\d{1,2}\.|\([一二三四五六七八九十\d]{1,3}\)|[一二三四五六七八九十]{1,3}\.)?"
+)
+
+
+def strip_item_number(label: str) -> str:
+    """The folded label (`match_key`) without its leading item marker: `其中：`, then an
+    item number `1.` / `1、` / `（一）` / `一、`. Row labels are matched with and without
+    numbering because reports renumber, drop or reword the ordinals."""
+    return _ITEM_NUMBER_RE.sub("", match_key(label), count=1)
+
+
 def expand_keys(keys: Iterable[str], universe: Sequence[str]) -> list[str]:
     """Resolve an identity's key list against a layout's keys: `withheld_*` stands for every
     key with that prefix; keys the layout does not have are dropped. Order kept, no repeats."""

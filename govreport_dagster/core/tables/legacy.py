@@ -16,14 +16,13 @@ from functools import cache
 from govreport_dagster.core.model import LegacyIndicatorRow
 from govreport_dagster.core.tables.digits import parse_number, split_groups
 from govreport_dagster.core.tables.scan import scan
-from govreport_dagster.core.templates import load_templates, match_key
+from govreport_dagster.core.templates import load_templates, match_key, strip_item_number
 
 _START_RE = re.compile(r"指标名称")
 _HEADER_END_RE = re.compile(r"历年累计|累计")
 _UNIT_RE = re.compile(r"(万元|人次|条|件|元|项|个|次)$")
 _CHILD_RE = re.compile(r"^(?:其中[:：]?)")
 _NUMBERED_RE = re.compile(r"^(?:其中[:：]?)?\s*(?:\d{1,2}[.、．]|[（(][一二三四五六七八九十\d]+[)）])")
-_PREFIX_RE = re.compile(r"^(?:其中[:：]?)?\s*(?:\d{1,2}[.、．]|[（(][一二三四五六七八九十\d]+[)）])?")
 _NARRATIVE_PUBLISHED_RE = re.compile(r"主动公开[^，,。；;\d]{0,6}?(\d+)条")
 MAX_LABEL = 40
 
@@ -75,7 +74,7 @@ def extract_legacy(text: str) -> tuple[list[LegacyIndicatorRow], list[str]]:
     out = []
     index = _indicator_index()
     for i, r in enumerate(rows):
-        key = index.get(match_key(_PREFIX_RE.sub("", r.label)))
+        key = index.get(strip_item_number(r.label))
         this, cum = r.value if r.value else (None, None)
         out.append(
             LegacyIndicatorRow(
@@ -156,7 +155,7 @@ def _resolve(rows: list[_Row], narrative: str) -> None:
                         changed = True
                         continue
             # the narrative's 主动公开…N条 for the published-items indicator
-            if index.get(match_key(_PREFIX_RE.sub("", r.label))) == "items_published" and published:
+            if index.get(strip_item_number(r.label)) == "items_published" and published:
                 fit = [c for c in r.cands if c[0] in published]
                 if len(fit) == 1:
                     r.value, r.note = fit[0], "split using the narrative's published count"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from govreport_dagster.core.templates import match_key
+from govreport_dagster.core.templates import match_key, strip_item_number
 
 # One alternation, tried left to right at each position. A page footer on a line of its own
 # ("-4-", "第 4 页 共 7 页") is never a value: it becomes a `break` atom, which ends the row
@@ -118,12 +118,6 @@ def scan(text: str) -> Scan:
 # --------------------------------------------------------------------------------------
 # Finding labels in the stream
 
-_NUMBERING_RE = re.compile(r"^(?:\d{1,2}\.|\([一二三四五六七八九十\d]{1,3}\)|[一二三四五六七八九十]{1,3}\.)")
-
-
-def strip_numbering(key: str) -> str:
-    return _NUMBERING_RE.sub("", key)
-
 
 def _overlaps(s: int, e: int, claimed: list[tuple[int, int]]) -> bool:
     return any(s < ce and cs < e for cs, ce in claimed)
@@ -164,7 +158,7 @@ def find_label(
 
     Tries exact keys, then keys without their item number (1. / (三) / 一.), then a
     gap-tolerant match for long labels. Returns the stream span."""
-    cores = [strip_numbering(k) for k in keys]
+    cores = [strip_item_number(k) for k in keys]
     cores = [c for k, c in zip(keys, cores, strict=True) if c != k and len(c) >= core_min]
     for group in (list(keys), cores):
         hits = []
