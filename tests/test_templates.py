@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from govreport_dagster.core.templates import TEMPLATE_VERSIONS, load_templates, match_key, strip_item_number
+from govreport_dagster.core.templates import TABLE_IDS, TEMPLATE_VERSIONS, load_templates, match_key, strip_item_number
 
 
 def test_version_for_year_follows_declared_report_years() -> None:
@@ -19,6 +19,21 @@ def test_version_for_year_follows_declared_report_years() -> None:
     first_version = next(iter(tpl.raw["versions"]))
     assert tpl.version_for_year(tpl.raw["versions"][first_version]["report_years"][0] - 5) == first_version
     assert tpl.version_for_year(2100) == TEMPLATE_VERSIONS[-1]
+
+
+@pytest.mark.parametrize("table_id", TABLE_IDS)
+def test_row_and_column_keys_are_the_union_of_the_layouts(table_id: str) -> None:
+    tpl = load_templates()
+    rows = {k for v in TEMPLATE_VERSIONS[1:] for k in tpl.layout(table_id, v).row_keys}  # type: ignore[union-attr]
+    cols = {k for v in TEMPLATE_VERSIONS[1:] for k in tpl.layout(table_id, v).column_keys}  # type: ignore[union-attr]
+    assert set(tpl.row_keys(table_id)) == rows and len(tpl.row_keys(table_id)) == len(rows)
+    assert set(tpl.column_keys(table_id)) == cols and len(tpl.column_keys(table_id)) == len(cols)
+    # each layout's own order is kept within the union
+    for v in TEMPLATE_VERSIONS[1:]:
+        layout = tpl.layout(table_id, v)
+        assert layout is not None
+        positions = [tpl.row_keys(table_id).index(k) for k in layout.row_keys]
+        assert positions == sorted(positions)
 
 
 @pytest.mark.parametrize(

@@ -231,6 +231,28 @@ class Templates:
             blocks = (TableBlock(table_id, table_id, None, rows, tuple(_label(c) for c in spec["columns"])),)
         return TableLayout(table_id, version, spec["title"], spec["section"], spec["fact_table"], blocks)
 
+    @cache  # noqa: B019 - see layout()
+    def row_keys(self, table_id: str) -> tuple[str, ...]:
+        """Every row key of the table over all layouts, in printed order."""
+        return self._keys_over_layouts(table_id, "rows")
+
+    @cache  # noqa: B019 - see layout()
+    def column_keys(self, table_id: str) -> tuple[str, ...]:
+        """Every column key of the table over all layouts, in printed order."""
+        return self._keys_over_layouts(table_id, "columns")
+
+    def _keys_over_layouts(self, table_id: str, axis: str) -> tuple[str, ...]:
+        spec = self.raw["tables"][table_id]
+        if axis in spec:  # t3/t4: one list in printed order, layouts only leave rows out
+            return tuple(item["key"] for item in spec[axis])
+        # t2: block by block in printed order (20_1, 20_5, ...), newest layout's keys first
+        by_block: dict[str, dict[str, None]] = {}
+        for version in reversed(TEMPLATE_VERSIONS[1:]):
+            for block in spec["layouts"][version]:
+                by_block.setdefault(block["block"], {}).update(dict.fromkeys(i["key"] for i in block[axis]))
+        order = sorted(by_block, key=lambda b: [int(n) for n in b.split("_")])
+        return tuple(dict.fromkeys(k for b in order for k in by_block[b]))
+
     def table_title(self, table_id: str) -> str:
         return str(self.raw["tables"][table_id]["title"])
 

@@ -55,8 +55,7 @@ def _t3_rows() -> tuple[Label, ...]:
         assert layout is not None
         for r in layout.blocks[0].rows:
             seen.setdefault(r.key, r)
-    order = [r["key"] for r in t.raw["tables"]["t3"]["rows"]]
-    return tuple(seen[k] for k in order if k in seen)
+    return tuple(seen[k] for k in t.row_keys("t3") if k in seen)
 
 
 @cache
