@@ -36,6 +36,23 @@ def test_row_and_column_keys_are_the_union_of_the_layouts(table_id: str) -> None
         assert positions == sorted(positions)
 
 
+def test_t3_excluded_rows_partition_the_other_processing_rows() -> None:
+    tpl = load_templates()
+    sub, single = tpl.excluded_rows("t3", "2019"), tpl.excluded_rows("t3", "2021")
+    assert sub and single and not set(sub) & set(single)
+    for version, excluded in (("2019", sub), ("2021", single)):
+        layout = tpl.layout("t3", version)
+        assert layout is not None
+        assert not set(excluded) & set(layout.row_keys)
+        assert set(excluded) <= set(tpl.row_keys("t3"))
+
+
+@pytest.mark.parametrize("table_id", TABLE_IDS)
+def test_every_table_declares_header_anchors(table_id: str) -> None:
+    anchors = load_templates().header_anchors(table_id)
+    assert anchors and all(match_key(a) for a in anchors)
+
+
 @pytest.mark.parametrize(
     ("label", "expected"),
     [

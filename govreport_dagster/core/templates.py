@@ -203,6 +203,11 @@ class Templates:
     def pre2019_families(self) -> dict[str, tuple[str, ...]]:
         return {f["key"]: tuple(f["phrases"]) for f in self.raw["sections"]["pre2019_families"]}
 
+    @cached_property
+    def section_numerals(self) -> dict[str, str]:
+        """Official section key → its printed ordinal (applications → 三)."""
+        return {s.key: s.numeral for s in self.official_sections}
+
     @property
     def section_labels(self) -> dict[str, str]:
         return dict(self.raw["section_labels"])
@@ -230,6 +235,18 @@ class Templates:
             rows = tuple(_label(r) for r in spec["rows"] if r["key"] not in excluded)
             blocks = (TableBlock(table_id, table_id, None, rows, tuple(_label(c) for c in spec["columns"])),)
         return TableLayout(table_id, version, spec["title"], spec["section"], spec["fact_table"], blocks)
+
+    @cache  # noqa: B019 - see layout()
+    def header_anchors(self, table_id: str) -> tuple[str, ...]:
+        """Phrases printed at the top of the table (header or first row), as written."""
+        return tuple(self.raw["tables"][table_id].get("header_anchors", ()))
+
+    def excluded_rows(self, table_id: str, version: str) -> tuple[str, ...]:
+        """Row keys of the table's row list that a layout does not print (t3: the 2019
+        layout has no （六） sub-rows, the 2021 layout no single （六） row)."""
+        layouts = self.raw["tables"][table_id].get("layouts", {})
+        spec = layouts.get(version, {}) if table_id != "t2" else {}
+        return tuple(spec.get("exclude_rows", ()))
 
     @cache  # noqa: B019 - see layout()
     def row_keys(self, table_id: str) -> tuple[str, ...]:

@@ -32,7 +32,6 @@ from govreport_dagster.core.templates import Label, TableBlock, TableLayout, loa
 MAX_SPLITS_KEPT = 1000
 # Columns holding money: a 万 there is a unit of the amount, not a count scaled up.
 _MONEY_UNITS = ("元", "万元")
-_SECTION_NUMERALS = {"t2": "二", "t3": "三", "t4": "四"}
 _TABLE_NAMES = {"t2": "table 2", "t3": "table 3", "t4": "table 4"}
 
 
@@ -65,9 +64,9 @@ def _t3_groups() -> tuple[str, ...]:
     return tuple(g for g in groups if g not in rows)
 
 
-_T3_START = tuple(match_key(s) for s in ("（本列数据的勾稽关系为", "申请人情况", "自然人"))
-_T4_START = tuple(match_key(s) for s in ("未经复议直接起诉", "复议后起诉"))
-_T2_HEADER = match_key("信息内容")
+_T3_START = tuple(match_key(s) for s in load_templates().header_anchors("t3"))
+_T4_START = tuple(match_key(s) for s in load_templates().header_anchors("t4"))
+_T2_HEADER = tuple(match_key(s) for s in load_templates().header_anchors("t2"))
 # Stream characters before a table's first row searched for its column header.
 HEADER_WINDOW = 240
 
@@ -199,7 +198,7 @@ def _extract(doc: DecodedDocument, sectioned: SectionedReport, version: str, res
 
 
 def _missing_reason(tid: str, sectioned: SectionedReport, layout: TableLayout) -> str:
-    numeral = _SECTION_NUMERALS[tid]
+    numeral = load_templates().section_numerals[layout.section]
     if any(s.key == layout.section for s in sectioned.sections):
         return f"section {numeral} has no {_TABLE_NAMES[tid]} (image or removed)"
     return f"section {numeral} not found and no {_TABLE_NAMES[tid]} in the text"
@@ -339,7 +338,7 @@ def _read_t2(sc: Scan, layout: TableLayout, source: _Source) -> _Out:
             claimed.append(hit)
     first_anchor = min((a[0] for a in anchors if a), default=None)
     if first_anchor is None:
-        header_hit = find_label(sc.stream, (_T2_HEADER,), 0, end, claimed, fuzzy=False)
+        header_hit = find_label(sc.stream, _T2_HEADER, 0, end, claimed, fuzzy=False)
         if header_hit is None:
             out.missing = None
             return out
@@ -363,16 +362,17 @@ def _read_t2(sc: Scan, layout: TableLayout, source: _Source) -> _Out:
         if order_warning and rows:
             out.warnings.append(f"t2 {block.block}: {order_warning}")
         for col in (*block.columns, None):
-            keys = _keys(col) if col else (_T2_HEADER,)
+            keys = _keys(col) if col else _T2_HEADER
             for k in keys:
                 for hit in find_all(sc.stream, k, lo, first_row, claimed):
                     claimed.append(hit)
                     spans.append(hit)
         # a header printed again after a page break ends the row before it
-        for hit in find_all(sc.stream, _T2_HEADER, first_row, hi, claimed):
-            claimed.append(hit)
-            spans.append(hit)
-            repeated.add(hit[0])
+        for k in _T2_HEADER:
+            for hit in find_all(sc.stream, k, first_row, hi, claimed):
+                claimed.append(hit)
+                spans.append(hit)
+                repeated.add(hit[0])
         spans.extend(rows.values())
         block_rows.append((block, rows, columns))
         if rows:
@@ -436,9 +436,11 @@ def _read_t3(sc: Scan, layout: TableLayout, version: str, source: _Source) -> _O
                 claimed.append(hit)
                 spans.append(hit)
     # 2021 prints three （六） rows, 2019 one; some 2021-year reports print the single row.
-    sub = ("other_overdue_correction", "other_overdue_fee", "other_other")
+    # The sub-rows are what the 2019 layout leaves out; the single row what 2021 leaves out.
+    sub = load_templates().excluded_rows("t3", "2019")
     if any(k in rows for k in sub):
-        row_keys = [r.key for r in _t3_rows() if r.key != "other_processing"]
+        single = load_templates().excluded_rows("t3", "2021")
+        row_keys = [r.key for r in _t3_rows() if r.key not in single]
     else:
         row_keys = [r.key for r in _t3_rows() if r.key not in sub]
     col_keys = [c.key for c in columns]
