@@ -19,6 +19,7 @@ from govreport_dagster.core.quality import run_facts_suite
 from govreport_dagster.core.schemas import CONTRACT
 from govreport_dagster.core.warehouse import to_arrow
 from govreport_dagster.io_manager import Frames
+from govreport_dagster.metadata_md import markdown_table
 from govreport_dagster.partitions import neighbouring_years, report_year_partitions
 from govreport_dagster.resources import WarehouseResource
 
@@ -166,11 +167,17 @@ def _embed_png(path) -> str:
     return f"![quality chart](data:image/png;base64,{data})"
 
 
-def _preview(reports) -> str:
-    if reports.empty:
-        return "No reports for this year."
-    cols = ["agency_name", "template_version", "quality_status", "identity_violations", "has_t2", "has_t3", "has_t4"]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for row in reports[cols].itertuples(index=False):
-        lines.append("| " + " | ".join("" if v is None else str(v) for v in row) + " |")
-    return "\n".join(lines)
+def _preview(reports: pd.DataFrame) -> str:
+    columns = {
+        c: c
+        for c in (
+            "agency_name",
+            "template_version",
+            "quality_status",
+            "identity_violations",
+            "has_t2",
+            "has_t3",
+            "has_t4",
+        )
+    }
+    return markdown_table(reports, columns, "No reports for this year.")

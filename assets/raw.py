@@ -8,6 +8,7 @@ import pandas as pd
 
 from govreport_dagster.core.ingest import IngestedFile, build_ledger, ledger_frame
 from govreport_dagster.io_manager import Frames
+from govreport_dagster.metadata_md import markdown_table
 from govreport_dagster.partitions import report_year_partitions
 from govreport_dagster.resources import LandingZoneResource, WarehouseResource
 
@@ -69,12 +70,7 @@ def ingest_ledger(
 
 def _problems_md(ledger: pd.DataFrame) -> str:
     bad = ledger[ledger["status"].isin(["rejected", "year_unknown", "duplicate", "removed"])]
-    if bad.empty:
-        return "Every file parsed."
-    lines = ["| file | status | reason |", "|---|---|---|"]
-    for row in bad.itertuples():
-        lines.append(f"| {row.source_uri.rsplit('/', 1)[-1]} | {row.status} | {str(row.reason).replace('|', '/')} |")
-    return "\n".join(lines)
+    return markdown_table(bad, {"source_uri": "file", "status": "status", "reason": "reason"}, "Every file parsed.")
 
 
 @dg.asset(
@@ -96,12 +92,8 @@ def raw_reports(context: dg.AssetExecutionContext, ingest_ledger: Frames) -> dg.
 
 
 def _files_md(frame: pd.DataFrame) -> str:
-    if frame.empty:
-        return "No reports for this year (an empty partition is valid)."
-    lines = ["| file | type | year from |", "|---|---|---|"]
-    for row in frame.itertuples():
-        lines.append(f"| {row.source_uri.rsplit('/', 1)[-1]} | {row.detected_type} | {row.year_source} |")
-    return "\n".join(lines)
+    columns = {"source_uri": "file", "detected_type": "type", "year_source": "year from"}
+    return markdown_table(frame, columns, "No reports for this year (an empty partition is valid).")
 
 
 def ingested_from_row(row: dict) -> IngestedFile:

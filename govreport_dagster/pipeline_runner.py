@@ -62,15 +62,21 @@ def run_pipeline(
     )
     with progress:
         task = progress.add_task("ingest ledger", total=1)
-        result = dg.materialize(
-            all_assets,
-            selection=["ingest_ledger"],
-            instance=instance,
-            resources=resources,
-            raise_on_error=False,
-            run_config=QUIET,
-        )
-        outcome.run_ids.append(result.run_id)
+
+        def materialize(selection: list[str], year: int | None = None) -> dg.ExecuteInJobResult:
+            result = dg.materialize(
+                all_assets,
+                selection=selection,
+                partition_key=None if year is None else str(year),
+                instance=instance,
+                resources=resources,
+                raise_on_error=False,
+                run_config=QUIET,
+            )
+            outcome.run_ids.append(result.run_id)
+            return result
+
+        result = materialize(["ingest_ledger"])
         if not result.success:
             outcome.failures.append(("ingest_ledger", _failure_reason(result)))
             return outcome
@@ -93,16 +99,7 @@ def run_pipeline(
                     progress.advance(task)
                     continue
                 progress.update(task, description=f"{name} {year}")
-                result = dg.materialize(
-                    all_assets,
-                    selection=selection,
-                    partition_key=str(year),
-                    instance=instance,
-                    resources=resources,
-                    raise_on_error=False,
-                    run_config=QUIET,
-                )
-                outcome.run_ids.append(result.run_id)
+                result = materialize(selection, year)
                 if not result.success:
                     outcome.failures.append((str(year), _failure_reason(result)))
                 progress.advance(task)
