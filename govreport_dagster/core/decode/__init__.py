@@ -51,11 +51,12 @@ def decode_file(
 
         blocks, info = extract_pdf(data)
         doc = _assemble(blocks, source_uri, "pdf", None, None)
-        doc.flags["needs_ocr"] = bool(info.get("needs_ocr"))
-        if doc.flags["needs_ocr"]:
-            doc.text = ""
+        doc.flags["needs_ocr"] = bool(info["needs_ocr"])
+        doc.flags["ocr_pages"] = info["ocr_pages"]  # for the OCR stage: pages without usable text
+        if doc.flags["needs_ocr"] and len(info["ocr_pages"]) >= info["pages"]:
+            doc.text = ""  # nothing but scans: a stray stamp glyph is not the report
             doc.tables = []
-        doc.flags["pages"] = info.get("pages", 0)
+        doc.flags["pages"] = info["pages"]
         return doc
     if kind == "docx":
         from govreport_dagster.core.decode.docx import extract_docx
