@@ -17,7 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from govreport_dagster.core.decode.grids import RawGrid
-from govreport_dagster.core.decode.pdf_grid import PdfTable, continues, merge_continued, table_to_grid
+from govreport_dagster.core.decode.pdf_grid import (
+    PdfTable,
+    continues,
+    find_tables,
+    merge_continued,
+    table_to_grid,
+)
 from govreport_dagster.core.model import RejectedInput
 
 # An annual report runs to a few dozen pages; a 500-page file is a compilation or a
@@ -125,7 +131,7 @@ def _open_error(exc: Exception) -> str:
 
 def _read_page(page, number: int, status: str) -> _Page:
     """Text lines outside the tables and the tables, ordered by their top."""
-    tables = [t for t in (table_to_grid(page, table, number) for table in page.find_tables()) if t is not None]
+    tables = [t for t in (table_to_grid(page, table, number) for table in find_tables(page)) if t is not None]
     outside = page
     for table in tables:
         left, right = table.col_edges[0], table.col_edges[-1]

@@ -86,6 +86,20 @@ def _join_lines(lines: list[str]) -> str:
     return out
 
 
+def find_tables(page) -> list:
+    """pdfplumber's tables of a page, with rows cut by a page break closed.
+
+    A browser printing a table that crosses pages draws the cell borders down to the page's
+    end and from the next page's top, but no horizontal rule there: without one the cut row's
+    cells are not closed and the finder drops the row (and a rowspan column with it). A rule
+    is added where the page's vertical rules begin and end."""
+    vertical = [e for e in page.edges if e["orientation"] == "v" and e["bottom"] - e["top"] > 2]
+    if not vertical:
+        return page.find_tables()
+    ys = [min(e["top"] for e in vertical), max(e["bottom"] for e in vertical)]
+    return page.find_tables({"explicit_horizontal_lines": ys})
+
+
 def table_to_grid(page, table, page_no: int) -> PdfTable | None:
     """One pdfplumber table → a `PdfTable` (None when it has no drawn cell or is too big)."""
     cells = [c for c in table.cells if c is not None]
