@@ -13,7 +13,7 @@ from typing import Any
 
 PARSER_VERSION = "0.1.0"
 
-SOURCE_FORMATS = ("txt", "html", "pdf", "docx")
+SOURCE_FORMATS = ("txt", "html", "pdf", "docx", "doc", "xls", "xlsx")
 CELL_STATES = ("number", "blank", "not_applicable", "text")
 
 
@@ -111,7 +111,7 @@ class Grid:
 @dataclass
 class DecodedDocument:
     source_uri: str
-    source_format: str  # txt | html | pdf | docx
+    source_format: str  # txt | html | pdf | docx | doc | xls | xlsx
     detected_encoding: str | None  # None for binary formats (pdf/docx)
     original_script: str  # simplified | traditional
     text: str  # normalised simplified text

@@ -23,7 +23,7 @@ from govreport_dagster.core.model import DecodedDocument, Grid, GridCell, Reject
 __all__ = ["decode_file", "detect_type", "normalize_text"]
 
 _UNSUPPORTED = {
-    "doc": "unsupported format: legacy .doc (OLE2)",
+    "ole": "unsupported format: OLE2 file that is neither a Word nor an Excel 97–2003 document (.ppt, .msg …)",
     "zip": "unsupported format: zip archive that is not a DOCX",
     "rtf": "unsupported format: RTF",
     "image": "unsupported format: image (needs OCR)",
@@ -63,7 +63,20 @@ def decode_file(
 
         blocks = extract_docx(data, max_uncompressed=max(4 * max_bytes, 1_000_000))
         return _assemble(blocks, source_uri, "docx", None, None)
+    if kind in ("doc", "xls", "xlsx"):
+        return _decode_office(data, source_uri, kind, max_bytes)
     raise RejectedInput(_UNSUPPORTED.get(kind, f"unsupported format: {kind}"))
+
+
+def _decode_office(data: bytes, source_uri: str, kind: str, max_bytes: int) -> DecodedDocument:
+    from govreport_dagster.core.decode.office import extract_doc, extract_spreadsheet
+
+    limit = max(4 * max_bytes, 1_000_000)
+    if kind == "doc":
+        blocks = extract_doc(data, max_uncompressed=limit)
+    else:
+        blocks = extract_spreadsheet(data, kind, max_uncompressed=limit)
+    return _assemble(blocks, source_uri, kind, None, None)
 
 
 def _decode_text(data: bytes, source_uri: str, kind: str) -> DecodedDocument:

@@ -72,12 +72,13 @@ def _cell_texts(table) -> dict[tuple[float, float, float, float], str]:
         for bbox, text in zip(row.cells, texts, strict=False):
             if bbox is not None:
                 lines = [" ".join(line.split()) for line in (text or "").split("\n")]
-                out[tuple(bbox)] = _join_lines([line for line in lines if line])
+                out[tuple(bbox)] = join_wrapped_lines([line for line in lines if line])
     return out
 
 
-def _join_lines(lines: list[str]) -> str:
-    """CJK lines join without a space (the break is the cell's width, not a word gap)."""
+def join_wrapped_lines(lines: list[str]) -> str:
+    """The lines of one wrapped cell as one text. CJK lines join without a space (the break
+    is the cell's width, not a word gap)."""
     out = ""
     for line in lines:
         if out and out[-1].isascii() and line[0].isascii() and out[-1].isalnum() and line[0].isalnum():
