@@ -111,6 +111,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     report = run_eval(Path(args.landing), Path(args.gold))
     print("\n".join(report.lines()))
+    if args.by_format:
+        from .core.evaluation import by_format_lines
+
+        print("\n".join(by_format_lines(report)))
     return 0
 
 
@@ -142,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="score extraction against hand-checked *.gold.json files")
     ev.add_argument("--landing", required=True, help="folder of reports")
     ev.add_argument("--gold", required=True, help="folder of *.gold.json files")
+    ev.add_argument("--by-format", action="store_true", help="also one summary line per source format")
     ev.set_defaults(func=cmd_eval)
 
     bench = sub.add_parser("bench", help="decode throughput and peak memory on replicated documents")

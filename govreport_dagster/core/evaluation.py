@@ -340,3 +340,27 @@ def _resolve_by_agency(items: list[_Evaluated]) -> dict[int, TableExtraction]:
                     done[chosen] = resolve_across_years([dated[j] for j in chosen])
                 out[i] = done[chosen][chosen.index(i)]
     return out
+
+
+# --------------------------------------------------------------------------------------
+# Per format (issue 13): the same figures, one line per source format
+
+
+def _format_of(file: str) -> str:
+    """The report's format as its file name gives it (the gold's `file`): txt, html, pdf …"""
+    name = file.rsplit("/", 1)[-1].lower()
+    suffix = name.rsplit(".", 1)[-1] if "." in name else "?"
+    return {"htm": "html", "shtml": "html"}.get(suffix, suffix)
+
+
+def by_format_lines(report: EvalReport) -> list[str]:
+    """One summary line per source format, e.g. ``eval[pdf]: 814/814 …`` (formats sorted)."""
+    groups: dict[str, list[ReportScore]] = {}
+    for r in report.reports:
+        groups.setdefault(_format_of(r.file), []).append(r)
+    lines = []
+    for fmt in sorted(groups):
+        line = EvalReport(groups[fmt]).summary_line()
+        n = len(groups[fmt])
+        lines.append(f"eval[{fmt}]: {n} report{'s' if n != 1 else ''} · " + line.removeprefix("eval: "))
+    return lines
