@@ -95,7 +95,8 @@ def make_raw_pdf(pages: list[bytes], *, cid_font: bool = False) -> bytes:
     """A hand-written PDF: one content stream per page; with `cid_font`, text is shown in an
     Identity-H CID font without a ToUnicode map (a text layer that decodes to `(cid:n)`)."""
     objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
-    font_ref = b""
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")  # F2: plain, mapped
+    font_ref = b"/Resources << /Font << /F2 3 0 R >> >>"
     if cid_font:
         base = len(objects) + 1
         objects.append(
@@ -111,7 +112,7 @@ def make_raw_pdf(pages: list[bytes], *, cid_font: bool = False) -> bytes:
             b"<< /Type /FontDescriptor /FontName /HiddenCJK /Flags 4 /FontBBox [0 0 1000 1000] "
             b"/ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 700 /StemV 80 >>"
         )
-        font_ref = b"/Resources << /Font << /F1 %d 0 R >> >>" % base
+        font_ref = b"/Resources << /Font << /F1 %d 0 R /F2 3 0 R >> >>" % base
     kids = []
     for content in pages:
         stream_no = len(objects) + 1
@@ -132,6 +133,11 @@ def make_raw_pdf(pages: list[bytes], *, cid_font: bool = False) -> bytes:
         out.write(b"%010d 00000 n \n" % offset)
     out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
     return out.getvalue()
+
+
+def latin_text_page(text: str = "Annual report 2023: this page has a real text layer.") -> bytes:
+    """A content stream with readable text in the mapped font F2."""
+    return f"BT /F2 12 Tf 72 760 Td ({text}) Tj ET".encode()
 
 
 def cid_text_page(glyphs: int = 60) -> bytes:

@@ -6,7 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pdf_fixtures import RUNNING_HEADER, WRAPPED_LABEL, cid_text_page, make_raw_pdf, make_report_pdf, t3_rows
+from pdf_fixtures import (
+    RUNNING_HEADER,
+    WRAPPED_LABEL,
+    cid_text_page,
+    latin_text_page,
+    make_raw_pdf,
+    make_report_pdf,
+    t3_rows,
+)
 
 from govreport_dagster.core.decode import decode_file
 from govreport_dagster.core.decode.pdf import extract_pdf, pages_without_text_layer
@@ -133,6 +141,27 @@ def test_garbage_text_layer_flagged_for_ocr() -> None:
     assert doc.flags["needs_ocr"] and doc.flags["ocr_pages"] == [1, 2] and "(cid:" not in doc.text
 
 
+def test_one_garbage_page_among_text_pages_is_listed_not_fatal() -> None:
+    data = make_raw_pdf([latin_text_page(), cid_text_page()], cid_font=True)
+    doc = decode_file(data, "mixed.pdf")
+    assert doc.flags["ocr_pages"] == [2] and not doc.flags["needs_ocr"]
+    assert "this page has a real text layer" in doc.text and "(cid:" not in doc.text
+    assert "garbage on 1 of 2 pages" in doc.flags["ocr_reason"]
+
+
+def test_garbage_pdf_gets_a_ledger_reason(tmp_path: Path) -> None:
+    from govreport_dagster.core.cache import ResultCache
+    from govreport_dagster.core.ingest import identify
+
+    data = make_raw_pdf([cid_text_page()], cid_font=True)
+    ident, doc = identify(data, "landing/cid.pdf", ResultCache(tmp_path / "cache"))
+    assert doc is not None and doc.flags["needs_ocr"]
+    assert (
+        ident.rejection
+        == "text layer is garbage on 1 of 1 pages ((cid:n) glyphs: a font without a Unicode map): needs OCR"
+    )
+
+
 def test_ocr_seam_reads_pages_without_text_layer() -> None:
     data = make_raw_pdf([cid_text_page()], cid_font=True)
     seen: list[int] = []
@@ -143,6 +172,7 @@ def test_ocr_seam_reads_pages_without_text_layer() -> None:
 
     blocks, info = extract_pdf(data, ocr_page=reader)
     assert seen == [1] and blocks == ["第1页的文字"] and info["ocr_pages"] == [1]
+    assert not info["needs_ocr"]  # the reader has read it
 
 
 def test_overlong_pdf_rejected_with_reason() -> None:

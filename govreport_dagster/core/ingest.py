@@ -96,7 +96,8 @@ def identify(data: bytes, source_uri: str, cache: ResultCache) -> tuple[Identifi
     if isinstance(decoded, RejectedInput):
         return Identification(detected, decoded.reason, None, None, None), None
     if decoded.flags.get("needs_ocr"):
-        return Identification(detected, "scanned document without a text layer: needs OCR", None, None, None), decoded
+        reason = decoded.flags.get("ocr_reason") or "scanned document without a text layer: needs OCR"
+        return Identification(detected, reason, None, None, None), decoded
     if not decoded.text.strip():
         return Identification(detected, "no text after decoding", None, None, None), decoded
     found = detect_report_year(decoded.text)

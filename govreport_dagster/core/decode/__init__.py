@@ -53,7 +53,8 @@ def decode_file(
         doc = _assemble(blocks, source_uri, "pdf", None, None)
         doc.flags["needs_ocr"] = bool(info["needs_ocr"])
         doc.flags["ocr_pages"] = info["ocr_pages"]  # for the OCR stage: pages without usable text
-        if doc.flags["needs_ocr"] and len(info["ocr_pages"]) >= info["pages"]:
+        doc.flags["ocr_reason"] = info["ocr_reason"]
+        if doc.flags["needs_ocr"]:
             doc.text = ""  # nothing but scans: a stray stamp glyph is not the report
             doc.tables = []
         doc.flags["pages"] = info["pages"]

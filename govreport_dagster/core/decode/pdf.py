@@ -82,8 +82,10 @@ def pages_without_text_layer(data: bytes) -> list[int]:
 def extract_pdf(
     data: bytes, *, max_pages: int = MAX_PAGES, ocr_page: PageReader | None = None
 ) -> tuple[list[str | RawGrid], dict]:
-    """Blocks (page text lines and grids in reading order) and info (pages, ocr_pages,
-    needs_ocr). Raises RejectedInput for encrypted, damaged or overlong files."""
+    """Blocks (page text lines and grids in reading order) and info: pages, ocr_pages (the
+    pages without a usable text layer), text_layer (their status: missing | garbage),
+    needs_ocr (no page has one), ocr_reason. Raises RejectedInput for encrypted, damaged or
+    overlong files."""
     import pdfplumber
 
     info: dict = {"pages": 0, "ocr_pages": []}
@@ -115,9 +117,22 @@ def extract_pdf(
     text_chars += sum(len(c.text) for b in blocks if isinstance(b, RawGrid) for row in b.rows for c in row)
     if text_chars < _MIN_TEXT_CHARS:  # no page says anything: text drawn as curves, or scans
         info["ocr_pages"] = list(range(1, len(pages) + 1))
-    info["needs_ocr"] = bool(info["ocr_pages"])
     info["text_layer"] = {p.number: p.text_layer for p in pages if p.text_layer != "ok"}
+    # the document as a whole has no text to read (a scanned page among text pages is listed
+    # in ocr_pages, but the document is read from its text layer)
+    info["needs_ocr"] = bool(pages) and len(info["ocr_pages"]) == len(pages) and ocr_page is None
+    info["ocr_reason"] = _ocr_reason(info["text_layer"], len(pages)) if info["ocr_pages"] else None
     return blocks, info
+
+
+def _ocr_reason(text_layer: dict[int, str], n_pages: int) -> str:
+    garbage = sorted(n for n, status in text_layer.items() if status == "garbage")
+    if garbage:
+        return (
+            f"text layer is garbage on {len(garbage)} of {n_pages} pages ((cid:n) glyphs: a font without a "
+            "Unicode map): needs OCR"
+        )
+    return f"scanned: {max(len(text_layer), 1)} of {n_pages} pages without a text layer: needs OCR"
 
 
 def _open_error(exc: Exception) -> str:
