@@ -181,3 +181,13 @@ def test_overlong_pdf_rejected_with_reason() -> None:
         decode_file(data, "compilation.pdf")
     _blocks, info = extract_pdf(data, max_pages=1000)  # the cap is the only reason
     assert info["pages"] == 500
+
+
+def test_grid_carries_its_text_layer_reading_through_the_stage_codec() -> None:
+    from govreport_dagster.core.model import Grid
+
+    grid = decode_file(make_report_pdf(), "report.pdf").tables[0]
+    # the text layer of both pages' parts, normalised like the document text
+    assert "12.其他情形12 11 0 11" in grid.text_layer and "(本列数据的勾稽关系为" in grid.text_layer
+    again = Grid.from_dict(grid.to_dict())
+    assert again.text_layer == grid.text_layer and again.rows == grid.rows

@@ -78,6 +78,9 @@ class Grid:
     char_start: int = 0  # where the table's text sits in DecodedDocument.text
     char_end: int = 0
     page: int | None = None
+    # PDF only: the same table as the page's text layer reads it, line by line. The table
+    # reader reads it too; where the two readings disagree the identities decide.
+    text_layer: str | None = None
 
     @property
     def n_rows(self) -> int:
@@ -97,6 +100,7 @@ class Grid:
             "char_end": self.char_end,
             "page": self.page,
             "rows": [[[c.text, c.origin_row, c.origin_col, c.rowspan, c.colspan] for c in row] for row in self.rows],
+            **({"text_layer": self.text_layer} if self.text_layer is not None else {}),
         }
 
     @classmethod
@@ -105,7 +109,14 @@ class Grid:
             [GridCell(t, r, c, orow, ocol, rs, cs) for c, (t, orow, ocol, rs, cs) in enumerate(row)]
             for r, row in enumerate(data["rows"])
         ]
-        return cls(rows, data["source"], data.get("char_start", 0), data.get("char_end", 0), data.get("page"))
+        return cls(
+            rows,
+            data["source"],
+            data.get("char_start", 0),
+            data.get("char_end", 0),
+            data.get("page"),
+            data.get("text_layer"),
+        )
 
 
 @dataclass

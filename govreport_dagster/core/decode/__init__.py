@@ -120,6 +120,7 @@ def _assemble(
             ],
             g.source,
             g.page,
+            normalize_text(g.text_layer)[0] if g.text_layer else None,
         )
         for g in grids
     ]
@@ -147,7 +148,7 @@ def _assemble(
         removed += 2
         g = norm_grids[index] if index < len(norm_grids) else None
         if g is not None:
-            tables.append(Grid(g.rows, g.source, start, start + len(m.group(1)), g.page))
+            tables.append(Grid(g.rows, g.source, start, start + len(m.group(1)), g.page, g.text_layer))
         pos = m.end()
     pieces.append(text[pos:])
     final = strip_markers("".join(pieces))

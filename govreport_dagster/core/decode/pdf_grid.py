@@ -122,8 +122,17 @@ def table_to_grid(page, table, page_no: int) -> PdfTable | None:
             for dc in range(colspan):
                 slots.setdefault((r0 + dr, c0 + dc), GridCell(text, r0 + dr, c0 + dc, r0, c0, rowspan, colspan))
     rows = [[slots.get((r, c)) or GridCell("", r, c, r, c) for c in range(n_cols)] for r in range(n_rows)]
-    grid = RawGrid(merge_empty_label_cells(rows), "pdf", page=page_no)
+    grid = RawGrid(merge_empty_label_cells(rows), "pdf", page=page_no, text_layer=_text_layer(page, table.bbox))
     return PdfTable(grid, table.bbox[1], table.bbox[3], xs, float(page.height))
+
+
+def _text_layer(page, bbox: tuple[float, float, float, float]) -> str:
+    """The table's area as a text-layer reader gets it: lines, cells separated by spaces."""
+    try:
+        lines = page.crop(bbox, strict=False).extract_text_lines(return_chars=False)
+    except ValueError:  # a table box outside the page box (broken producers)
+        return ""
+    return "\n".join(line["text"] for line in lines)
 
 
 def label_columns(rows: list[list[GridCell]]) -> set[int]:
@@ -190,7 +199,8 @@ def merge_continued(upper: PdfTable, lower: PdfTable) -> PdfTable:
         rows.append([_shift(cell, skip, offset) for cell in row])
     if bottom_rows:
         _continue_spans(rows, offset)
-    grid = RawGrid(rows, "pdf", page=upper.grid.page)
+    layers = [g.text_layer for g in (upper.grid, lower.grid) if g.text_layer]
+    grid = RawGrid(rows, "pdf", page=upper.grid.page, text_layer="\n".join(layers))
     return PdfTable(grid, upper.top, lower.bottom, upper.col_edges, upper.page_height)
 
 

@@ -175,6 +175,7 @@ def _extract(doc: DecodedDocument, sectioned: SectionedReport, version: str, res
         for source in _grid_sources(doc, region):
             out = _read_table(tid, layout, version, source, doc.text)
             if out.cells:
+                _check_with_text_layer(doc, region, tid, layout, version, out)
                 break
         if out is None or not out.cells:
             text_source = _Source(doc.text[region[0] : region[1]], region[0], "text")
@@ -242,6 +243,28 @@ def _grid_sources(doc: DecodedDocument, region: tuple[int, int]) -> list[_Source
         parts.append(parts_text + "\n")
         length += len(parts_text) + 1
     return [_Source("".join(parts), grids[0][1].char_start, "grid", positions)]
+
+
+def _check_with_text_layer(
+    doc: DecodedDocument, region: tuple[int, int], tid: str, layout: TableLayout, version: str, out: _Out
+) -> None:
+    """A PDF table is read from its text layer too; `reconcile` decides where they differ."""
+    from govreport_dagster.core.tables.reconcile import reconcile
+
+    grids = [g for g in doc.tables if g.char_end > region[0] and g.char_start < region[1] and g.text_layer]
+    if not grids:
+        return
+    parts = []
+    for g in grids:  # block anchors printed above a grid are part of its reading
+        lead = doc.text[max(region[0], g.char_start - 40) : g.char_start].rsplit("\n", 1)[-1]
+        parts.append(f"{lead}\n{g.text_layer}")
+    text = "\n".join(parts)
+    alt = _read_table(tid, layout, version, _Source(text, grids[0].char_start, "text"), doc.text)
+    result = reconcile(tid, version, out.cells, alt.cells)
+    out.cells = result.cells
+    out.warnings.extend(result.warnings)
+    out.ambiguous.update(result.ambiguous)
+    out.splits.update(result.splits)
 
 
 def _render_grid(index: int, grid: Grid) -> tuple[str, list[tuple[int, int, int, int]]]:
