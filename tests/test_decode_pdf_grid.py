@@ -34,6 +34,7 @@ SOURCE_VIOLATIONS = {
     "p02.pdf": {"t4_block_total"},
     "p03.pdf": {"n_text_vs_table"},
     "printed/007.pdf": set(),
+    "printed/007_unruled.pdf": set(),
 }
 
 
@@ -44,10 +45,11 @@ def pdf_eval():
 
 @pytest.mark.slow  # ~10 s: three real PDFs through decode → tables
 def test_corpus_pdfs_every_gold_cell(pdf_eval) -> None:
-    assert [r.file for r in pdf_eval.reports] == ["p01.pdf", "p02.pdf", "p03.pdf", "printed/007.pdf"]
+    names = ["p01.pdf", "p02.pdf", "p03.pdf", "printed/007.pdf", "printed/007_unruled.pdf"]
+    assert [r.file for r in pdf_eval.reports] == names
     assert all(r.error is None for r in pdf_eval.reports)
     assert pdf_eval.mismatches == [], "\n".join(map(str, pdf_eval.mismatches))
-    assert (pdf_eval.matched, pdf_eval.total) == (814, 814)
+    assert (pdf_eval.matched, pdf_eval.total) == (1014, 1014)
     assert sum(r.n_total for r in pdf_eval.reports[:3]) == 614
 
 
@@ -68,9 +70,11 @@ def _extracted(path: Path) -> tuple[dict, object]:
 
 
 @pytest.mark.slow  # ~8 s: a 366 KB page and its 8-page print
-def test_chromium_printed_pdf_reads_as_its_html() -> None:
-    # table 3 crosses two page breaks; a row cut at the page top has no drawn rule
-    pdf_cells, pdf_meta = _extracted(CORPUS_PDF / "printed" / "007.pdf")
+@pytest.mark.parametrize("name", ["007.pdf", "007_unruled.pdf"])
+def test_chromium_printed_pdf_reads_as_its_html(name: str) -> None:
+    # ruled: table 3 crosses two page breaks, a row cut at the page top has no drawn rule;
+    # unruled (borders removed by CSS): no grid at all, the text layer alone
+    pdf_cells, pdf_meta = _extracted(CORPUS_PDF / "printed" / name)
     html_cells, html_meta = _extracted(CORPUS_PDF.parent / "corpus" / "html" / "007.html")
     assert len(html_cells) == 200 and pdf_cells == html_cells
     assert (pdf_meta.agency_name, pdf_meta.report_year) == (html_meta.agency_name, html_meta.report_year)
