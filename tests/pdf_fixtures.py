@@ -41,9 +41,13 @@ def t3_rows(rows: int, wrapped_label: str) -> list[tuple[str, list[str]]]:
 WRAPPED_LABEL = "没有现成信息需要另行制作的申请数量共计"
 
 
-def make_report_pdf(rows: int = 12, split: int = 8, wrapped_label: str = WRAPPED_LABEL) -> bytes:
+def make_report_pdf(
+    rows: int = 12, split: int = 8, wrapped_label: str = WRAPPED_LABEL, browser_cut: bool = False
+) -> bytes:
     """A report whose table 3 crosses a page break after `split` outcome rows, the way word
-    processors print it: the header printed again, the group labels' cells drawn empty."""
+    processors print it: the header printed again, the group labels' cells drawn empty. With
+    `browser_cut`, the way browsers print it: no header again, and no rule above the first
+    row on the new page."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
@@ -58,7 +62,19 @@ def make_report_pdf(rows: int = 12, split: int = 8, wrapped_label: str = WRAPPED
         canvas.restoreState()
 
     def part(outcomes: list[tuple[str, list[str]]], labels: tuple[str, str], with_body: bool) -> Table:
-        data: list[list] = [list(r) for r in T3_HEADER]
+        if browser_cut and not with_body:
+            data: list[list] = []
+            style = [
+                ("FONT", (0, 0), (-1, -1), "STSong-Light", 9),
+                ("LINEBEFORE", (0, 0), (-1, -1), 0.6, colors.black),
+                ("LINEAFTER", (-1, 0), (-1, -1), 0.6, colors.black),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.6, colors.black),
+            ]
+            for sub, values in outcomes:
+                data.append(["", "", Paragraph(sub, body), *values])
+            style += [("SPAN", (0, 0), (0, len(data) - 1)), ("SPAN", (1, 0), (1, len(data) - 1))]
+            return Table(data, colWidths=[60, 60, 110, 60, 80, 50], style=TableStyle(style))
+        data = [list(r) for r in T3_HEADER]
         style = [
             ("FONT", (0, 0), (-1, -1), "STSong-Light", 9),
             ("GRID", (0, 0), (-1, -1), 0.6, colors.black),

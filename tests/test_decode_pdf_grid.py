@@ -104,6 +104,17 @@ def test_table_continued_on_next_page_is_one_grid() -> None:
     assert [c.text for c in last[3:]] == ["11", "0", "11"]
 
 
+def test_row_cut_at_page_top_without_rule_is_kept() -> None:
+    # browsers print no rule above the first row on the new page: without one closing it, the
+    # row (and the group columns spanning down from it) would be dropped by the table finder
+    doc = decode_file(make_report_pdf(rows=12, split=8, browser_cut=True), "printed.pdf")
+    assert len(doc.tables) == 1
+    grid = doc.tables[0]
+    assert [row[2].text for row in grid.rows[4:]] == [sub for sub, _ in t3_rows(12, WRAPPED_LABEL)]
+    first_on_page_2 = grid.rows[12]
+    assert [c.text for c in first_on_page_2] == ["三、本年度办理结果", "(四)无法提供", "9.其他情形9", "8", "0", "8"]
+
+
 def test_running_header_and_page_numbers_left_out() -> None:
     doc = decode_file(make_report_pdf(), "report.pdf")
     assert "- 1 -" not in doc.text and "- 2 -" not in doc.text

@@ -104,11 +104,8 @@ def _decode_text(data: bytes, source_uri: str, kind: str) -> DecodedDocument:
     return doc
 
 
-def _assemble(
-    blocks: list[str | RawGrid], source_uri: str, source_format: str, encoding: str | None, decoded: str | None
-) -> DecodedDocument:
-    """Normalise text blocks and grids together and locate each grid's rendered span."""
-    grids = [b for b in blocks if isinstance(b, RawGrid)]
+def _normalise_grids(grids: list[RawGrid]) -> tuple[list[RawGrid], int]:
+    """The grids with normalised cell texts (one normaliser pass for all cells) and text layers."""
     cell_texts = [cell.text for g in grids for row in g.rows for cell in row]
     normalised_cells, cell_pinyin = normalize_cells(cell_texts)
     it = iter(normalised_cells)
@@ -124,6 +121,15 @@ def _assemble(
         )
         for g in grids
     ]
+    return norm_grids, cell_pinyin
+
+
+def _assemble(
+    blocks: list[str | RawGrid], source_uri: str, source_format: str, encoding: str | None, decoded: str | None
+) -> DecodedDocument:
+    """Normalise text blocks and grids together and locate each grid's rendered span."""
+    grids = [b for b in blocks if isinstance(b, RawGrid)]
+    norm_grids, cell_pinyin = _normalise_grids(grids)
     norm_by_id = {id(g): n for g, n in zip(grids, norm_grids, strict=True)}
 
     marked: list[str] = []

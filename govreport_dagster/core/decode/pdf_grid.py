@@ -28,6 +28,7 @@ MAX_GRID_CELLS = 50_000
 _NUMBER_RE = re.compile(r"^[\s\-—–+]*[\d.,，%]+\s*(万?元|%|件|次|条|个)?\s*$")
 _COORD_TOLERANCE = 1.0  # points: drawn lines of one border differ by rounding only
 _SAME_COLUMNS_TOLERANCE = 3.0  # points: a continued table keeps its column borders
+_MIN_CUT_BORDERS = 3  # a table row cut by a page break shows at least two cells' borders
 
 
 @dataclass
@@ -92,13 +93,27 @@ def find_tables(page) -> list:
 
     A browser printing a table that crosses pages draws the cell borders down to the page's
     end and from the next page's top, but no horizontal rule there: without one the cut row's
-    cells are not closed and the finder drops the row (and a rowspan column with it). A rule
-    is added where the page's vertical rules begin and end."""
+    cells are not closed and the finder drops the row (and a rowspan column with it). Where
+    several cell borders (vertical rules) begin above the first table found, or end below the
+    last, a rule is added there and the page is searched again."""
+    tables = page.find_tables()
     vertical = [e for e in page.edges if e["orientation"] == "v" and e["bottom"] - e["top"] > 2]
     if not vertical:
-        return page.find_tables()
-    ys = [min(e["top"] for e in vertical), max(e["bottom"] for e in vertical)]
-    return page.find_tables({"explicit_horizontal_lines": ys})
+        return tables
+    first_top = min((t.bbox[1] for t in tables), default=float("inf"))
+    last_bottom = max((t.bbox[3] for t in tables), default=float("-inf"))
+    top, bottom = min(e["top"] for e in vertical), max(e["bottom"] for e in vertical)
+    closing = []
+    if top < first_top - 2 and _borders_at(vertical, "top", top) >= _MIN_CUT_BORDERS:
+        closing.append(top)
+    if bottom > last_bottom + 2 and _borders_at(vertical, "bottom", bottom) >= _MIN_CUT_BORDERS:
+        closing.append(bottom)
+    return page.find_tables({"explicit_horizontal_lines": closing}) if closing else tables
+
+
+def _borders_at(vertical: list[dict], end: str, y: float) -> int:
+    """Distinct x positions of the vertical rules that begin (or end) at y."""
+    return len(_unique([e["x0"] for e in vertical if abs(e[end] - y) <= _COORD_TOLERANCE]))
 
 
 def table_to_grid(page, table, page_no: int) -> PdfTable | None:
