@@ -206,3 +206,20 @@ def test_grid_carries_its_text_layer_reading_through_the_stage_codec() -> None:
     assert "12.其他情形12 11 0 11" in grid.text_layer and "(本列数据的勾稽关系为" in grid.text_layer
     again = Grid.from_dict(grid.to_dict())
     assert again.text_layer == grid.text_layer and again.rows == grid.rows
+
+
+def test_browser_print_header_and_footer_left_out() -> None:
+    def page(n: int) -> bytes:
+        return (
+            f"BT /F2 9 Tf 20 830 Td (11/30/26, 8:10 PM Pingtan annual report 2021) Tj ET\n"
+            f"BT /F2 12 Tf 72 600 Td (Body text of page {n} with enough characters.) Tj ET\n"
+            f"BT /F2 9 Tf 20 8 Td (file:///tmp/report.html {n}/2) Tj ET"
+        ).encode()
+
+    doc = decode_file(make_raw_pdf([page(1), page(2)]), "printed.pdf")
+    # the first page's header keeps its page title (the report title), without the stamp
+    assert doc.text.split("\n") == [
+        "Pingtan annual report 2021",
+        "Body text of page 1 with enough characters.",
+        "Body text of page 2 with enough characters.",
+    ]

@@ -36,6 +36,9 @@ _PAGE_NUMBER_RE = re.compile(
     r"^[\s\-—–_·]*(第\s*)?\d{1,4}(\s*页)?(\s*[/／]\s*\d{1,4}|\s*共\s*\d{1,4}\s*页)?[\s\-—–_·]*$"
 )
 _CID_RE = re.compile(r"\(cid:\d+\)")
+# A browser's print header and footer: "11/30/26, 8:10 PM <page title>", "<URL> 1/8"
+_BROWSER_STAMP_RE = re.compile(r"^\s*\d{1,2}/\d{1,2}/\d{2,4},?\s*\d{1,2}:\d{2}(\s*[AP]M)?", re.IGNORECASE)
+_URL_LINE_RE = re.compile(r"^\s*(file|https?)://\S+(\s+\d+\s*/\s*\d+)?\s*$", re.IGNORECASE)
 
 # An OCR reader for one page: (pdfplumber page, 1-based page number) → blocks for that page.
 PageReader = Callable[[object, int], list[str | RawGrid]]
@@ -183,8 +186,9 @@ def _chrome_key(text: str) -> str:
 
 
 def _drop_running_lines(pages: list[_Page]) -> None:
-    """Page numbers and running headers/footers (a margin line repeated on most pages, digits
-    aside) are page chrome, not report text. The first page keeps its lines (its title)."""
+    """Page numbers, a browser's print header/footer (date and time, URL) and running headers/
+    footers (a margin line repeated on most pages, digits aside) are page chrome, not report
+    text. The first page keeps its repeated lines (there the running title is the title)."""
     counts: Counter[str] = Counter()
     for p in pages:
         counts.update({_chrome_key(it.text) for _, it in p.items if isinstance(it, _Line) and _is_margin(it, p.height)})
@@ -192,14 +196,20 @@ def _drop_running_lines(pages: list[_Page]) -> None:
     for p in pages:
         kept = []
         for top, it in p.items:
-            if isinstance(it, _Line) and _is_margin(it, p.height) and _is_chrome(it.text, p.number, repeated):
-                continue
+            if isinstance(it, _Line) and _is_margin(it, p.height):
+                if _is_chrome(it.text, p.number, repeated):
+                    continue
+                if p.number == 1 and (stamp := _BROWSER_STAMP_RE.match(it.text)):
+                    # the first page's print header: its page title is the report's title
+                    it = _Line(it.text[stamp.end() :].strip(), it.top, it.bottom)
             kept.append((top, it))
         p.items = kept
 
 
 def _is_chrome(text: str, page_number: int, repeated: set[str]) -> bool:
-    return bool(_PAGE_NUMBER_RE.match(text)) or (page_number > 1 and _chrome_key(text) in repeated)
+    if _PAGE_NUMBER_RE.match(text) or _URL_LINE_RE.match(text):
+        return True
+    return page_number > 1 and (_chrome_key(text) in repeated or bool(_BROWSER_STAMP_RE.match(text)))
 
 
 def _blocks(pages: list[_Page], ocr_blocks: dict[int, list[str | RawGrid]]) -> list[str | RawGrid]:
