@@ -223,3 +223,11 @@ def test_browser_print_header_and_footer_left_out() -> None:
         "Body text of page 1 with enough characters.",
         "Body text of page 2 with enough characters.",
     ]
+
+
+def test_pdf_with_no_usable_page_says_scanned() -> None:
+    from decode_fixtures import make_pdf
+
+    doc = decode_file(make_pdf(with_table=False, text=False), "scan.pdf")
+    assert doc.flags["needs_ocr"] and doc.flags["ocr_pages"] == [1]
+    assert doc.flags["ocr_reason"] == "scanned: 1 of 1 pages without a text layer: needs OCR"

@@ -124,18 +124,20 @@ def extract_pdf(
     # the document as a whole has no text to read (a scanned page among text pages is listed
     # in ocr_pages, but the document is read from its text layer)
     info["needs_ocr"] = bool(pages) and len(info["ocr_pages"]) == len(pages) and ocr_page is None
-    info["ocr_reason"] = _ocr_reason(info["text_layer"], len(pages)) if info["ocr_pages"] else None
+    info["ocr_reason"] = (
+        _ocr_reason(info["text_layer"], len(info["ocr_pages"]), len(pages)) if info["ocr_pages"] else None
+    )
     return blocks, info
 
 
-def _ocr_reason(text_layer: dict[int, str], n_pages: int) -> str:
-    garbage = sorted(n for n, status in text_layer.items() if status == "garbage")
+def _ocr_reason(text_layer: dict[int, str], n_ocr: int, n_pages: int) -> str:
+    garbage = sum(status == "garbage" for status in text_layer.values())
     if garbage:
         return (
-            f"text layer is garbage on {len(garbage)} of {n_pages} pages ((cid:n) glyphs: a font without a "
+            f"text layer is garbage on {garbage} of {n_pages} pages ((cid:n) glyphs: a font without a "
             "Unicode map): needs OCR"
         )
-    return f"scanned: {max(len(text_layer), 1)} of {n_pages} pages without a text layer: needs OCR"
+    return f"scanned: {n_ocr} of {n_pages} pages without a text layer: needs OCR"
 
 
 def _open_error(exc: Exception) -> str:
