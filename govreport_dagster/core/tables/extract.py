@@ -259,8 +259,12 @@ def _check_with_text_layer(
         lead = doc.text[max(region[0], g.char_start - 40) : g.char_start].rsplit("\n", 1)[-1]
         parts.append(f"{lead}\n{g.text_layer}")
     text = "\n".join(parts)
-    alt = _read_table(tid, layout, version, _Source(text, grids[0].char_start, "text"), doc.text)
-    result = reconcile(tid, version, out.cells, alt.cells)
+    try:
+        alt = _read_table(tid, layout, version, _Source(text, grids[0].char_start, "text"), doc.text)
+        result = reconcile(tid, version, out.cells, alt.cells)
+    except Exception as exc:  # the check must never cost the grid's reading
+        out.warnings.append(f"{tid}: text-layer check failed ({type(exc).__name__}); grid reading kept")
+        return
     out.cells = result.cells
     out.warnings.extend(result.warnings)
     out.ambiguous.update(result.ambiguous)
