@@ -14,16 +14,14 @@ import dagster as dg
 import pandas as pd
 
 from govreport_dagster.checks import suite_check_specs, validate
-from govreport_dagster.core.frames import bundles_from_frames
 from govreport_dagster.core.quality import run_facts_suite
 from govreport_dagster.core.schemas import CONTRACT
-from govreport_dagster.core.warehouse import to_arrow
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.metadata_md import markdown_table
 from govreport_dagster.partitions import neighbouring_years, report_year_partitions
 from govreport_dagster.resources import WarehouseResource
-
-from .raw import ingested_from_row
+from govreport_dagster.storage.frames import bundles_from_frames, ingested_from_row
+from govreport_dagster.storage.warehouse import to_arrow
 
 _MULTI_YEAR = dg.AssetIn(partition_mapping=neighbouring_years, metadata={"multi_year": True})
 

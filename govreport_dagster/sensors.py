@@ -13,9 +13,9 @@ import json
 
 import dagster as dg
 
-from .core.ingest import year_of
 from .jobs import ingest_job, yearly_reports_job
 from .resources import LandingZoneResource, WarehouseResource
+from .storage.decoding import year_of
 
 # Reading a settled file's year may decode it (cached for the run that follows); a bulk drop
 # is spread over several ticks so one evaluation stays well inside the sensor timeout.

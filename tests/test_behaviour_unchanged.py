@@ -10,8 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-
-from tests.warehouse_digest import warehouse_digest
+from warehouse_digest import warehouse_digest
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
 REFERENCE = Path(__file__).resolve().parent / "fixtures" / "corpus_warehouse_digest.json"

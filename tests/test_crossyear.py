@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from govreport_dagster.core.frames import from_json, to_json
 from govreport_dagster.core.model import (
     DecodedDocument,
     ReportMetadata,
@@ -22,6 +21,7 @@ from govreport_dagster.core.model import (
     to_plain,
 )
 from govreport_dagster.core.tables import crossyear, extract_tables, resolve_across_years
+from govreport_dagster.storage.frames import from_json, to_json
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
 _GOLD_ROWS = {"other_external_services": "other_services"}

@@ -9,7 +9,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
-from conftest import SEED_YEARS, seed_path
+from builders import SEED_YEARS, seed_path
 
 from govreport_dagster.cli import main
 from govreport_dagster.core.schemas import CONTRACT, YEAR_PARTITIONED

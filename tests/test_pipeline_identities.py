@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import CORPUS, seed_path
+from builders import CORPUS, seed_path
 
 from govreport_dagster.cli import main
 

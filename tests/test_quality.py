@@ -11,14 +11,13 @@ import re
 
 import pandas as pd
 import pytest
-from test_facts import full_bundle
-from test_identities import cells_from, make_bundle, t3_grid
+from builders import cells_from, full_bundle, make_bundle, t3_grid
 
 from govreport_dagster.core import quality
 from govreport_dagster.core.facts import build_facts
-from govreport_dagster.core.frames import sectioned_frames, tables_frames
 from govreport_dagster.core.model import Section, TableCell
 from govreport_dagster.core.templates import load_templates
+from govreport_dagster.storage.frames import sectioned_frames, tables_frames
 
 
 def by_name(outcomes):
