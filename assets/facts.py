@@ -70,7 +70,9 @@ def report_facts(
             raw_reports[key], decoded_reports[key], sectioned_reports[key], extracted_tables[key], y
         )
 
-    current, previous, following = bundles(year), bundles(year - 1), bundles(year + 1)
+    # The neighbours only serve the current year's reports: an empty year rebuilds nothing else.
+    current = bundles(year)
+    previous, following = (bundles(year - 1), bundles(year + 1)) if current else ([], [])
     frames = build_facts(current, previous, following)
     lost = _lost_reports(raw_reports.get(str(year)), {b.report_id for b in current}, year)
     if len(lost):
