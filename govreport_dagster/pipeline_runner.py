@@ -45,21 +45,12 @@ def _failure_reason(result: dg.ExecuteInJobResult) -> str:
 def run_pipeline(
     landing: str, warehouse: str, *, years: str = "all", console: Any = None, instance: dg.DagsterInstance | None = None
 ) -> PipelineOutcome:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from .definitions import all_assets, make_resources
 
     instance = instance or dg.DagsterInstance.get()
     resources = make_resources(landing, warehouse)
     outcome = PipelineOutcome()
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=console,
-        disable=console is None,
-    )
+    progress = _progress(console)
     with progress:
         task = progress.add_task("ingest ledger", total=1)
 
@@ -104,6 +95,14 @@ def run_pipeline(
                     outcome.failures.append((str(year), _failure_reason(result)))
                 progress.advance(task)
     return outcome
+
+
+def _progress(console: Any) -> Any:
+    """A rich progress bar on the console (none without a console)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"))
+    return Progress(*columns, TimeElapsedColumn(), console=console, disable=console is None)
 
 
 def _published_years(warehouse: str) -> set[int]:
