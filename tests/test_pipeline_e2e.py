@@ -157,6 +157,9 @@ def test_rerun_reuses_per_file_work_and_says_so(seeded_run: dict) -> None:
     record = instance.fetch_materializations(dg.AssetKey("extracted_tables"), limit=1).records[0]
     cache = record.asset_materialization.metadata["cache"].value
     assert cache["tables"]["misses"] == 0 and cache["tables"]["hits"] >= 1
+    record = instance.fetch_materializations(dg.AssetKey("decoded_documents"), limit=1).records[0]
+    decoded = record.asset_materialization.metadata["cache"].value["decoded"]
+    assert decoded == {"hits": len(SEED_YEARS), "misses": 0}  # nothing decoded twice
 
 
 def test_a_report_missing_from_the_decoded_documents_is_reported_not_lost(tmp_path: Path) -> None:
