@@ -132,9 +132,9 @@ def build_ledger(
     """Decide the status of every landing file. Deterministic: entries in path order, the
     first copy of a content wins.
 
-    `hashes` maps a readable entry's source_uri to its sha256 (an entry absent from it could
-    not be read: `unreadable_reason` says why); `identifications` maps a sha256 to what its
-    content says about itself.
+    `hashes` maps each entry's source_uri to its sha256, or to `unreadable: <why>` when the
+    file could not be read (one column in the scan frame, so the reason survives storage);
+    `identifications` maps a sha256 to what its content says about itself.
     """
     rows: list[IngestedFile] = []
     seen_sha: dict[str, str] = {}
