@@ -9,6 +9,8 @@ from pathlib import Path
 
 from builders import ROOT
 
+from govreport_dagster.storage.cache import imported_modules
+
 PACKAGES = ("govreport_dagster", "assets")
 
 
@@ -19,23 +21,7 @@ def _module_name(path: Path) -> str:
 
 def _graph() -> dict[str, set[str]]:
     files = {_module_name(p): p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")}
-    graph: dict[str, set[str]] = {}
-    for name, path in files.items():
-        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
-        edges = set()
-        for node in ast.walk(ast.parse(path.read_bytes())):
-            targets: list[str] = []
-            if isinstance(node, ast.Import):
-                targets = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
-                    base = f"{parent}.{base}" if base else parent
-                targets = [base, *(f"{base}.{a.name}" for a in node.names)]
-            edges.update(t for t in targets if t in files and t != name)
-        graph[name] = edges
-    return graph
+    return {name: {t for t in imported_modules(name, path) if t in files and t != name} for name, path in files.items()}
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:

@@ -54,23 +54,25 @@ def _module_file(module: str) -> Path | None:
     return None
 
 
-def _imported_core_modules(module: str, path: Path) -> set[str]:
-    """Core modules a module imports anywhere (also inside functions: lazy imports count)."""
+def imported_modules(module: str, path: Path) -> set[str]:
+    """Absolute names a module imports anywhere (also inside functions: lazy imports count),
+    relative imports resolved; `from a import b` gives both `a` and `a.b`."""
     package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_bytes())):
         if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
+            found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
                 parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
                 base = f"{parent}.{base}" if base else parent
-            names = [base, *(f"{base}.{alias.name}" for alias in node.names)]
-        else:
-            continue
-        found.update(n for n in names if n.startswith(_CORE_PACKAGE) and _module_file(n) is not None)
+            found.update([base, *(f"{base}.{alias.name}" for alias in node.names)])
     return found
+
+
+def _imported_core_modules(module: str, path: Path) -> set[str]:
+    return {n for n in imported_modules(module, path) if n.startswith(_CORE_PACKAGE) and _module_file(n) is not None}
 
 
 def fingerprint_files() -> list[Path]:

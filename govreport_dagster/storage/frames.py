@@ -131,18 +131,22 @@ def documents_frame(outcomes: list[DecodeOutcome]) -> pd.DataFrame:
         doc = o.document
         row: dict[str, Any] = {"sha256": o.sha256, "detected_type": o.detected_type, "rejection": o.rejection}
         if doc is not None:
-            row |= {
-                "source_uri": doc.source_uri,
-                "source_format": doc.source_format,
-                "detected_encoding": doc.detected_encoding,
-                "original_script": doc.original_script,
-                "text": doc.text,
-                "original_text": doc.original_text,
-                "tables": doc.tables_json(),
-                "flags": json.dumps(doc.flags, ensure_ascii=False),
-            }
+            row |= _document_columns(doc) | {"flags": json.dumps(doc.flags, ensure_ascii=False)}
         rows.append(row)
     return _frame(rows, DOCUMENT_COLUMNS)
+
+
+def _document_columns(doc: DecodedDocument) -> dict[str, Any]:
+    """The columns of a DecodedDocument shared by `documents` and `decoded_reports` rows."""
+    return {
+        "source_uri": doc.source_uri,
+        "source_format": doc.source_format,
+        "detected_encoding": doc.detected_encoding,
+        "original_script": doc.original_script,
+        "text": doc.text,
+        "original_text": doc.original_text,
+        "tables": doc.tables_json(),
+    }
 
 
 def outcome_from_row(row: dict[str, Any]) -> DecodeOutcome:
@@ -208,17 +212,11 @@ def decoded_frame(items: list[tuple[IngestedFile, DecodedDocument]], year: int) 
             {
                 "report_id": ingested.report_id,
                 "report_year": year,
-                "source_uri": doc.source_uri,
                 "source_sha256": ingested.sha256,
                 "bytes": ingested.size,
                 "year_source": ingested.year_source,
                 "sidecar": json.dumps(ingested.sidecar, ensure_ascii=False),
-                "source_format": doc.source_format,
-                "detected_encoding": doc.detected_encoding,
-                "original_script": doc.original_script,
-                "text": doc.text,
-                "original_text": doc.original_text,
-                "tables": doc.tables_json(),
+                **_document_columns(doc),
                 "n_tables": len(doc.tables),
                 "pinyin_removed": int(flags.get("pinyin_removed", 0) or 0),
                 "chrome_removed_chars": int(flags.get("chrome_removed_chars", 0) or 0),
