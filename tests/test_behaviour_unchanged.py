@@ -10,9 +10,9 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from builders import CORPUS
 from warehouse_digest import warehouse_digest
 
-CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
 REFERENCE = Path(__file__).resolve().parent / "fixtures" / "corpus_warehouse_digest.json"
 
 
