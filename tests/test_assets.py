@@ -60,7 +60,7 @@ def test_ingest_ledger_and_raw_reports_called_directly(landing: Path, tmp_path: 
     assert len(empty) == 0
 
 
-def test_materialize_ledger_then_one_year_of_decoded_reports(landing: Path, tmp_path: Path) -> None:
+def test_materialize_ledger_then_one_year_of_raw_reports(landing: Path, tmp_path: Path) -> None:
     warehouse = WarehouseResource(root=str(tmp_path / "wh"))
     resources = {
         "landing": LandingZoneResource(root=str(landing)),
