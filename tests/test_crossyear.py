@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from govreport_dagster.core import arithmetic
 from govreport_dagster.core.frames import from_json, to_json
 from govreport_dagster.core.model import (
     DecodedDocument,
@@ -21,7 +22,7 @@ from govreport_dagster.core.model import (
     TableExtraction,
     to_plain,
 )
-from govreport_dagster.core.tables import crossyear, extract_tables, resolve_across_years
+from govreport_dagster.core.tables import extract_tables, resolve_across_years
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
 _GOLD_ROWS = {"other_external_services": "other_services"}
@@ -184,7 +185,7 @@ def test_a_broken_identity_leaves_the_row_undecided_with_a_warning() -> None:
 
 
 def test_too_many_combinations_are_left_alone(pingtan, monkeypatch) -> None:
-    monkeypatch.setattr(crossyear, "SEARCH_LIMIT", 5)
+    monkeypatch.setattr(arithmetic, "SEARCH_LIMIT", 5)
     r2019, _ = resolve_across_years([(2019, pingtan[2019]), (2020, pingtan[2020])])
     assert r2019.ambiguous["t2.licensing"] == pingtan[2019].ambiguous["t2.licensing"]
     assert any("too many to search" in w for w in r2019.warnings)

@@ -18,7 +18,11 @@ from typing import Any
 import yaml
 
 TEMPLATE_VERSIONS = ("pre2019", "2019", "2021")
+# The versions with official table layouts, in order of precedence: where the layouts
+# define the same key, the newest layout's label, unit and position win.
+LAYOUT_PRECEDENCE = ("2021", "2019")
 TABLE_IDS = ("t2", "t3", "t4")
+AXES = ("rows", "columns")
 
 _FOLD_TABLE = str.maketrans(
     {
@@ -94,6 +98,7 @@ class Label:
     unit: str | None = None
     decimal: bool = False
     signed: bool = False
+    section: str | None = None  # narrative metrics: the official section that reports it
 
     @property
     def all_labels(self) -> tuple[str, ...]:
@@ -236,6 +241,56 @@ class Templates:
             blocks = (TableBlock(table_id, table_id, None, rows, tuple(_label(c) for c in spec["columns"])),)
         return TableLayout(table_id, version, spec["title"], spec["section"], spec["fact_table"], blocks)
 
+    def has_layout(self, version: str | None) -> bool:
+        """The version prints the official tables (2019, 2021; not pre2019 or unknown)."""
+        return version in LAYOUT_PRECEDENCE
+
+    @cache  # noqa: B019 - see layout()
+    def layouts(self, table_id: str) -> tuple[TableLayout, ...]:
+        """The table's layouts in `LAYOUT_PRECEDENCE` (newest first)."""
+        return tuple(layout for v in LAYOUT_PRECEDENCE if (layout := self.layout(table_id, v)) is not None)
+
+    @cache  # noqa: B019 - see layout()
+    def labels(self, table_id: str, axis: str) -> tuple[Label, ...]:
+        """One Label per row (`axis="rows"`) or column key of the table over all layouts, in
+        printed order (`row_keys`/`column_keys`); where layouts share a key the label of the
+        first layout in `LAYOUT_PRECEDENCE` that prints it."""
+        seen: dict[str, Label] = {}
+        for layout in self.layouts(table_id):
+            for block in layout.blocks:
+                for label in block.rows if axis == "rows" else block.columns:
+                    seen.setdefault(label.key, label)
+        # t3: a row no layout prints still has a label (every row is declared once)
+        for spec in self.raw["tables"][table_id].get(axis, ()):
+            seen.setdefault(spec["key"], _label(spec))
+        keys = self.row_keys(table_id) if axis == "rows" else self.column_keys(table_id)
+        return tuple(seen[k] for k in keys)
+
+    @cache  # noqa: B019 - see layout()
+    def wordings(self, table_id: str, axis: str) -> tuple[Label, ...]:
+        """Every layout's Label of the axis, in `LAYOUT_PRECEDENCE`: a key the layouts word
+        differently (t2 `decisions`: 本年处理决定数量 / 处理决定数量) comes once per wording."""
+        out = (
+            label
+            for layout in self.layouts(table_id)
+            for block in layout.blocks
+            for label in (block.rows if axis == "rows" else block.columns)
+        )
+        return tuple(dict.fromkeys(out))
+
+    def cells(self, table_id: str, version: str) -> tuple[tuple[Label, Label], ...]:
+        """(row, column) labels of every cell the version's layout defines, in printed order
+        (block by block, row by row); none for a version without layouts."""
+        layout = self.layout(table_id, version) if self.has_layout(version) else None
+        if layout is None:
+            return ()
+        return tuple((r, c) for b in layout.blocks for r in b.rows for c in b.columns)
+
+    def key_types(self, table_id: str) -> tuple[str, str]:
+        """The fact table's (row key, column key) column names: t3 → (outcome_key, applicant_key)."""
+        spec = self.raw["tables"][table_id]["key_types"]
+        return str(spec["rows"]), str(spec["columns"])
+
     @cache  # noqa: B019 - see layout()
     def header_anchors(self, table_id: str) -> tuple[str, ...]:
         """Phrases printed at the top of the table (header or first row), as written."""
@@ -317,22 +372,12 @@ class Templates:
         rows: dict[tuple[str, str], str] = {}
         for key, label in self.section_labels.items():
             rows[("section_key", key)] = label
-        for version in ("2021", "2019"):  # 2021 labels win where keys coincide
-            t2 = self.layout("t2", version)
-            assert t2 is not None
-            for block in t2.blocks:
-                for r in block.rows:
-                    rows.setdefault(("item_key", r.key), r.label)
-                for c in block.columns:
-                    rows.setdefault(("metric_key", c.key), c.label)
-        for r in self.raw["tables"]["t3"]["rows"]:
-            rows[("outcome_key", r["key"])] = r["label"]
-        for c in self.raw["tables"]["t3"]["columns"]:
-            rows[("applicant_key", c["key"])] = c["label"]
-        for r in self.raw["tables"]["t4"]["rows"]:
-            rows[("proceeding_key", r["key"])] = (r.get("group", "") + r["label"]) if r.get("group") else r["label"]
-        for c in self.raw["tables"]["t4"]["columns"]:
-            rows[("result_key", c["key"])] = c["label"]
+        for table_id in TABLE_IDS:
+            for key_type, axis in zip(self.key_types(table_id), AXES, strict=True):
+                for item in self.labels(table_id, axis):
+                    # t4 proceedings under a group read with it (行政诉讼未经复议直接起诉)
+                    text = (item.group + item.label) if table_id == "t4" and item.group else item.label
+                    rows.setdefault((key_type, item.key), text)
         for m in self.narrative_metrics:
             rows[("metric_key_narrative", m.key)] = m.label
         for i in self.identities:
@@ -349,6 +394,7 @@ def _label(spec: dict[str, Any]) -> Label:
         unit=spec.get("unit"),
         decimal=bool(spec.get("decimal", False)),
         signed=bool(spec.get("signed", False)),
+        section=spec.get("section"),
     )
 
 
