@@ -143,6 +143,11 @@ class TableLayout:
     def column_keys(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(c.key for b in self.blocks for c in b.columns))
 
+    @property
+    def row_labels(self) -> tuple[Label, ...]:
+        """The rows of every block, in printed order."""
+        return tuple(r for b in self.blocks for r in b.rows)
+
     def cells(self) -> list[tuple[str, str]]:
         """Every (row_key, col_key) the layout defines, in printed order."""
         return [(r.key, c.key) for b in self.blocks for r in b.rows for c in b.columns]
@@ -215,7 +220,8 @@ class Templates:
 
     @property
     def section_labels(self) -> dict[str, str]:
-        return dict(self.raw["section_labels"])
+        """Section key → its official heading, for BI."""
+        return {s.key: s.heading for s in self.official_sections}
 
     # -- tables -------------------------------------------------------------------------
     @cache  # noqa: B019 - one Templates per process (load_templates), never freed anyway
