@@ -331,6 +331,10 @@ class Templates:
         order = sorted(by_block, key=lambda b: [int(n) for n in b.split("_")])
         return tuple(dict.fromkeys(k for b in order for k in by_block[b]))
 
+    def fact_table(self, table_id: str) -> str:
+        """The contract table holding the table's cells (t3 → fact_applications)."""
+        return str(self.raw["tables"][table_id]["fact_table"])
+
     def table_title(self, table_id: str) -> str:
         return str(self.raw["tables"][table_id]["title"])
 

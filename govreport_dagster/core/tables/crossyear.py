@@ -21,13 +21,14 @@ Identity instances, their arithmetic and the blank rule are `arithmetic`'s, as f
 (it filters nothing).
 
 Reports of the same year (two copies, or two bodies that share an agency key) are never
-linked to each other; each is linked to every report of the adjacent years. Callers that
-may hold copies should pass one report per year (`run_eval` does).
+linked to each other; each is linked to every report of the adjacent years. The facts stage
+and `govreport eval` both resolve a report in its year window (`resolve_in_window`): one
+report of the previous and one of the following year, chosen by `pick_neighbour`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from itertools import product
@@ -110,6 +111,36 @@ def resolve_across_years(series: list[tuple[int, TableExtraction]]) -> list[Tabl
     for group in _groups(instances, variables):
         _resolve_group(group, out, years, variables, fixed)
     return out
+
+
+def pick_neighbour(candidates: Sequence[TableExtraction]) -> int | None:
+    """Which of the agency's reports of a neighbouring year a report is linked to: the first,
+    in the caller's order (the facts stage: by report id; eval: by gold path), that has
+    table 3, else the first. None without candidates."""
+    if not candidates:
+        return None
+    return next((i for i, ext in enumerate(candidates) if ext.has_table("t3")), 0)
+
+
+def resolve_in_window(
+    year: int,
+    extraction: TableExtraction,
+    previous: Sequence[TableExtraction] = (),
+    following: Sequence[TableExtraction] = (),
+) -> TableExtraction:
+    """The report resolved with one report of the previous year and one of the following
+    year (`pick_neighbour` of each list of the agency's reports), no further: the window the
+    facts stage has (a year partition sees its neighbours only), used by eval as well. A
+    report with no neighbour or nothing undecided comes back as it is."""
+    series = [(year, extraction)]
+    for offset, reports in ((-1, previous), (1, following)):
+        chosen = pick_neighbour(reports)
+        if chosen is not None:
+            series.append((year + offset, reports[chosen]))
+    if len(series) < 2 or not any(ext.ambiguous for _, ext in series):
+        return extraction
+    series.sort(key=lambda item: item[0])
+    return resolve_across_years(series)[[y for y, _ in series].index(year)]
 
 
 # --------------------------------------------------------------------------------------
