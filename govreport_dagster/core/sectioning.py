@@ -225,33 +225,49 @@ def find_sections(text: str, issues: list[str] | None = None) -> list[Section]:
     """
     issues = [] if issues is None else issues
     candidates = _candidates(text)
-    order = _canonical_order()
+    known = sorted(_known_headings(candidates, issues), key=lambda c: c.start)
+    result = _with_unlisted(candidates, known)
+    _check_order(result, issues)
+    # Merge continuation headings (empty printed heading) into the section before them.
+    merged = [c for c in result if c.heading]
+    sections: list[Section] = []
+    for i, cand in enumerate(merged):
+        end = merged[i + 1].start if i + 1 < len(merged) else len(text)
+        key = cand.key or f"other_{cand.value}"
+        sections.append(Section(key, cand.heading, i + 1, cand.start, end, text[cand.start : end]))
+    return sections
+
+
+def _known_headings(candidates: list[_Candidate], issues: list[str]) -> list[_Candidate]:
+    """Pass 1: headings with a known phrase; the first occurrence of a key wins."""
     accepted: list[_Candidate] = []
     seen: set[str] = set()
-    # Pass 1: headings with a known phrase; the first occurrence of a key wins.
     for cand in candidates:
         if cand.key is None:
             continue
-        if cand.key in seen:
-            last = accepted[-1] if accepted else None
-            adjacent = (
-                last is not None
-                and last.key == cand.key
-                and cand.value is not None
-                and last.value is not None
-                and cand.value == last.value + 1
-            )
-            if adjacent:
-                # "六、存在的主要问题" + "七、改进措施": one section printed as two.
-                accepted.append(_Candidate(cand.start, cand.end, cand.value, cand.key, "", table_label=False))
-            elif cand.value is not None:
-                issues.append(f"duplicated heading {cand.heading!r} at char {cand.start} ignored")
+        if cand.key not in seen:
+            seen.add(cand.key)
+            accepted.append(cand)
             continue
-        seen.add(cand.key)
-        accepted.append(cand)
-    # Pass 2: numbered headings with no known phrase, where their numeral continues the
-    # sequence (and the next known heading's numeral is larger).
-    known = sorted(accepted, key=lambda c: c.start)
+        last = accepted[-1] if accepted else None
+        adjacent = (
+            last is not None
+            and last.key == cand.key
+            and cand.value is not None
+            and last.value is not None
+            and cand.value == last.value + 1
+        )
+        if adjacent:
+            # "六、存在的主要问题" + "七、改进措施": one section printed as two.
+            accepted.append(_Candidate(cand.start, cand.end, cand.value, cand.key, "", table_label=False))
+        elif cand.value is not None:
+            issues.append(f"duplicated heading {cand.heading!r} at char {cand.start} ignored")
+    return accepted
+
+
+def _with_unlisted(candidates: list[_Candidate], known: list[_Candidate]) -> list[_Candidate]:
+    """Pass 2: numbered headings with no known phrase, where their numeral continues the
+    sequence (and the next known heading's numeral is larger)."""
     result: list[_Candidate] = []
     prev_value = 0
     k = 0
@@ -269,7 +285,12 @@ def find_sections(text: str, issues: list[str] | None = None) -> list[Section]:
             result.append(cand)
             prev_value = cand.value
     result.extend(known[k:])
-    # Out-of-order report (printed numerals going backwards, or canonical order broken).
+    return result
+
+
+def _check_order(result: list[_Candidate], issues: list[str]) -> None:
+    """Out-of-order report: printed numerals going backwards, or canonical order broken."""
+    order = _canonical_order()
     last_value, last_rank, last_heading = 0, -1, ""
     for cand in result:
         if not cand.heading:
@@ -281,14 +302,6 @@ def find_sections(text: str, issues: list[str] | None = None) -> list[Section]:
         last_value = cand.value if cand.value is not None else last_value
         last_rank = max(last_rank, rank)
         last_heading = cand.heading
-    # Merge continuation headings (empty printed heading) into the section before them.
-    merged = [c for c in result if c.heading]
-    sections: list[Section] = []
-    for i, cand in enumerate(merged):
-        end = merged[i + 1].start if i + 1 < len(merged) else len(text)
-        key = cand.key or f"other_{cand.value}"
-        sections.append(Section(key, cand.heading, i + 1, cand.start, end, text[cand.start : end]))
-    return sections
 
 
 # --------------------------------------------------------------------------------------
