@@ -24,7 +24,7 @@ from govreport_dagster.core import metadata as md
 from govreport_dagster.core.layout import decide_layout, layout_evidence
 from govreport_dagster.core.model import DecodedDocument, Section, SectionedReport
 from govreport_dagster.core.narrative import extract_narrative
-from govreport_dagster.core.templates import TABLE_IDS, load_templates, match_key, strip_item_number
+from govreport_dagster.core.templates import TABLE_IDS, fold_char, load_templates, match_key, strip_item_number
 
 __all__ = ["find_sections", "layout_evidence", "section_report"]
 
@@ -115,17 +115,12 @@ class _Candidate:
     table_label: bool = False
 
 
-@cache
-def _fold_char(ch: str) -> str:
-    return match_key(ch)
-
-
 def _fold_window(window: str) -> tuple[str, list[int]]:
     """Fold `window` char by char, remembering each folded char's offset in `window`."""
     folded: list[str] = []
     offsets: list[int] = []
     for i, ch in enumerate(window):
-        f = _fold_char(ch)
+        f = fold_char(ch)
         if f:
             folded.append(f)
             offsets.append(i)

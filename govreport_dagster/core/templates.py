@@ -63,6 +63,13 @@ def match_key(label: str) -> str:
     return _SPACE_RE.sub("", folded)
 
 
+@cache
+def fold_char(ch: str) -> str:
+    """`match_key` of one character, memoised: scanners fold their text char by char and keep
+    each folded char's offset."""
+    return match_key(ch)
+
+
 # A leading item marker: 其中 ("of which", a child row) and/or an item number 1. / (一) / 一.
 # Applied to folded text (match_key), where 、 and ． are already `.` and brackets ASCII.
 _ITEM_NUMBER_RE = re.compile(

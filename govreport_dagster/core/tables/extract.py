@@ -91,7 +91,8 @@ def _extract(doc: DecodedDocument, sectioned: SectionedReport, version: str, res
     templates = load_templates()
     if not templates.has_layout(version):
         result.missing.extend(MissingTable(tid, "pre2019 report: no template tables") for tid in TABLE_IDS)
-        rows, warnings = extract_legacy(doc.text)
+        published = [m.value for m in sectioned.narrative if m.metric_key == "items_published"]
+        rows, warnings = extract_legacy(doc.text, published)
         result.legacy.extend(rows)
         result.warnings.extend(warnings)
         return
