@@ -151,7 +151,7 @@ def _own_unit(agency_name: str | None) -> str | None:
     """The reporting area's unit character (区 for 平潭综合实验区), None for a department."""
     if not agency_name or md.agency_level(agency_name) in ("department", "unknown"):
         return None
-    units, _ = md._split_units(re.sub(r"[^\u4e00-\u9fff]", "", agency_name))
+    units, _ = md.split_units(re.sub(r"[^\u4e00-\u9fff]", "", agency_name))
     return units[-1][-1] if units else None
 
 
