@@ -332,7 +332,7 @@ class Templates:
             return tuple(item["key"] for item in spec[axis])
         # t2: block by block in printed order (20_1, 20_5, ...), newest layout's keys first
         by_block: dict[str, dict[str, None]] = {}
-        for version in reversed(TEMPLATE_VERSIONS[1:]):
+        for version in LAYOUT_PRECEDENCE:
             for block in spec["layouts"][version]:
                 by_block.setdefault(block["block"], {}).update(dict.fromkeys(i["key"] for i in block[axis]))
         order = sorted(by_block, key=lambda b: [int(n) for n in b.split("_")])
