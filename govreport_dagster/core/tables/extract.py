@@ -28,7 +28,16 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from govreport_dagster.core.model import DecodedDocument, MissingTable, SectionedReport, TableCell, TableExtraction
-from govreport_dagster.core.tables.cells import Read, RowCheck, parse_row, resolve_rows, simple_row, unmapped_row, warn
+from govreport_dagster.core.tables.cells import (
+    ParsedRow,
+    Read,
+    RowCheck,
+    parse_row,
+    resolve_rows,
+    simple_row,
+    unmapped_row,
+    warn,
+)
 from govreport_dagster.core.tables.header import printed_order, section_end
 from govreport_dagster.core.tables.legacy import extract_legacy
 from govreport_dagster.core.tables.scan import Atom, Scan, find_all, find_label, scan
@@ -245,8 +254,26 @@ def _read_t2(sc: Scan, layout: TableLayout, source: Source) -> Read:
     located = _locate_t2(sc, layout)
     if located is None:
         return Read()
-    claimed, anchors, start, end = located
-    blocks, bounds, repeated, read = [], [a for a in anchors if a], set(), Read()
+    blocks, warnings = _t2_blocks(sc, layout, source, *located)
+    read = warnings
+    if not any(found.rows for _, found in blocks):
+        return read
+    for _block, found in blocks:
+        for key in sorted(found.rows, key=lambda k: found.rows[k]):
+            row, extras = _raw_rows(sc, found, key)
+            read += simple_row("t2", key, row, found.columns, source)
+            for extra in extras:
+                read += unmapped_row("t2", extra, found.columns, source)
+    missing_rows = [r.key for b, found in blocks for r in b.rows if r.key not in found.rows]
+    return read + warn(f"t2: rows not found: {', '.join(missing_rows)}") if missing_rows else read
+
+
+def _t2_blocks(
+    sc: Scan, layout: TableLayout, source: Source, claimed: list[Span], anchors: list[Span | None], start: int, end: int
+) -> tuple[list[tuple[TableBlock, _Rows]], Read]:
+    """Each block's rows (between its anchor and the next), its header's column order, and
+    the anchors that end a row over the whole table; header-order warnings."""
+    found, bounds, repeated, read = [], [a for a in anchors if a], set(), Read()
     prev_end = start
     for i, block in enumerate(layout.blocks):
         lo = anchors[i][1] if anchors[i] else prev_end
@@ -260,19 +287,10 @@ def _read_t2(sc: Scan, layout: TableLayout, source: Source) -> Read:
         again = _claim_all(sc, _anchors("t2"), first_row, hi, claimed)
         bounds += [*labels, *again, *rows.values()]
         repeated.update(s for s, _ in again)
-        blocks.append((block, rows, columns))
+        found.append((block, rows, columns))
         prev_end = max((e for _, e in rows.values()), default=prev_end)
-    if not any(rows for _, rows, _ in blocks):
-        return read
-    for _block, rows, columns in blocks:
-        found = _Rows(rows, columns, tuple(bounds), frozenset(repeated), end)
-        for key in sorted(rows, key=lambda k: rows[k]):
-            row, extras = _raw_rows(sc, found, key)
-            read += simple_row("t2", key, row, columns, source)
-            for extra in extras:
-                read += unmapped_row("t2", extra, columns, source)
-    missing_rows = [r.key for b, rows, _ in blocks for r in b.rows if r.key not in rows]
-    return read + warn(f"t2: rows not found: {', '.join(missing_rows)}") if missing_rows else read
+    frozen = frozenset(repeated)
+    return [(block, _Rows(rows, columns, tuple(bounds), frozen, end)) for block, rows, columns in found], read
 
 
 def _locate_t2(sc: Scan, layout: TableLayout) -> tuple[list[Span], list[Span | None], int, int] | None:
@@ -360,9 +378,10 @@ def _row_check(table_id: str, version: str, columns: Sequence[Label]) -> RowChec
 
 def _parse_rows(
     sc: Scan, found: _Rows, tid: str, keys: Sequence[str], check: RowCheck, source: Source
-) -> tuple[dict, Read]:
+) -> tuple[dict[str, ParsedRow], Read]:
     """Each printed row's values, and the rows after them whose label is not the template's."""
-    parsed, unmapped = {}, Read()
+    parsed: dict[str, ParsedRow] = {}
+    unmapped = Read()
     for key in keys:
         if key not in found.rows:
             continue
