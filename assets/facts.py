@@ -138,7 +138,7 @@ def _contract_check(frames: Frames) -> dg.AssetCheckResult:
 def published_warehouse(
     context: dg.AssetExecutionContext, report_facts: Frames, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    from govreport_dagster.core.charts import quality_chart
+    from govreport_dagster.reporting.charts import quality_chart
     from govreport_dagster.core.facts import labels_frame
 
     year = int(context.partition_key)

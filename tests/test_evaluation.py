@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from govreport_dagster.core.evaluation import run_eval, score_report
+from govreport_dagster.reporting.evaluation import run_eval, score_report
 from govreport_dagster.core.model import TableCell, TableExtraction
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
