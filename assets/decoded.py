@@ -9,9 +9,10 @@ from govreport_dagster.core.frames import decoded_frame
 from govreport_dagster.core.ingest import identify
 from govreport_dagster.core.landing import LandingEntry, read_bytes, sha256_hex
 from govreport_dagster.core.model import RejectedInput
-from govreport_dagster.core.quality import prepare_decoded, run_suite
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.partitions import report_year_partitions
+from govreport_dagster.quality.preparation import prepare_decoded
+from govreport_dagster.quality.runtime import run_suite
 from govreport_dagster.resources import WarehouseResource
 
 from .raw import ingested_from_row

@@ -15,12 +15,12 @@ import pandas as pd
 
 from govreport_dagster.checks import suite_check_specs, validate
 from govreport_dagster.core.frames import bundles_from_frames
-from govreport_dagster.core.quality import run_facts_suite
 from govreport_dagster.core.schemas import CONTRACT
 from govreport_dagster.core.warehouse import to_arrow
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.metadata_md import markdown_table
 from govreport_dagster.partitions import neighbouring_years, report_year_partitions
+from govreport_dagster.quality.runtime import run_facts_suite
 from govreport_dagster.resources import WarehouseResource
 
 from .raw import ingested_from_row
@@ -138,8 +138,8 @@ def _contract_check(frames: Frames) -> dg.AssetCheckResult:
 def published_warehouse(
     context: dg.AssetExecutionContext, report_facts: Frames, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    from govreport_dagster.reporting.charts import quality_chart
     from govreport_dagster.core.facts import labels_frame
+    from govreport_dagster.reporting.charts import quality_chart
 
     year = int(context.partition_key)
     writer = warehouse.writer()
