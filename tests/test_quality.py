@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -244,12 +246,61 @@ def test_tables_suite():
 # Data Docs
 
 
-def test_data_docs_site_builds_offline(tmp_path, good_facts):
+def _asset_links(page):
+    """(url, resolved path or None) of every stylesheet, script and image the page loads."""
+    html = page.read_text(encoding="utf-8")
+    for match in re.finditer(r"""<(?:link|script|img)\b[^>]*?\b(?:href|src)=["']([^"']+)["']""", html):
+        url = match.group(1)
+        if url.startswith("data:"):
+            continue
+        local = None if re.match(r"[a-z]+://", url) else (page.parent / url.split("?")[0]).resolve()
+        yield url, local
+
+
+def test_data_docs_sites_share_static_files_and_load_nothing_from_the_network(tmp_path, good_facts):
     runs = runtime.run_facts_suite(good_facts)
-    index = data_docs.build_data_docs(runs, tmp_path / "site", run_name="facts_2021")
-    assert index.is_file() and index.name == "index.html"
-    pages = list((tmp_path / "site" / "validations").rglob("*.html"))
+    root = tmp_path / "docs"
+    for year in ("2020", "2021"):
+        index = data_docs.build_data_docs(
+            runs, root / "report_facts" / f"report_year={year}", run_name=year, static_dir=root / "static"
+        )
+        assert index.is_file() and index.name == "index.html"
+    assert not list(root.glob("report_facts/*/static"))  # one shared copy, not one per site
+    assert (root / "static" / "vendor" / "bootstrap" / "bootstrap.min.css").is_file()
+    pages = list((root / "report_facts" / "report_year=2021" / "validations").rglob("*.html"))
     assert len(pages) == len(runs)
     html = " ".join(p.read_text(encoding="utf-8") for p in pages)
     assert "identity_checks" in html or "expect_column_pair_values_to_be_equal" in html
+    links = [link for page in root.rglob("*.html") for link in _asset_links(page)]
+    assert any("vendor/bootstrap/bootstrap.min.css" in url for url, _ in links)
+    assert [url for url, local in links if local is None] == []  # no CDN left
+    assert [url for url, local in links if not local.is_file()] == []  # every local link resolves
     assert json.loads(json.dumps([o.unexpected_examples for r in runs for o in r.outcomes]))  # JSON-able
+
+
+def test_offline_html_maps_cdn_links_and_drops_the_rest():
+    html = (
+        '<link rel="stylesheet" href="https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css"/>'
+        '<script src="https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js" '
+        'integrity="sha384-x" crossorigin="anonymous"></script>'
+        '<script src="https://cdn.jsdelivr.net/npm/vega@5"></script>'
+        '<img src="https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/logo-long.png?d=1">'
+    )
+    out = data_docs.offline_html(html, "../static/")
+    assert out == (
+        '<link rel="stylesheet" href="../static/vendor/bootstrap/bootstrap.min.css"/>'
+        '<script src="../static/vendor/bootstrap/bootstrap.min.js"></script>'
+        '<img src="../static/images/logo-long.png">'
+    )
+    assert all((data_docs.VENDOR_DIR / path).is_file() for path in data_docs.CDN_FILES.values())
+
+
+def test_gx_is_imported_lazily_and_its_context_built_once():
+    code = (
+        "import sys, govreport_dagster.definitions, govreport_dagster.checks;"
+        "print(any(m.split('.')[0] == 'great_expectations' for m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    assert loaded.stdout.strip() == "False"
+    assert runtime.gx_context() is runtime.gx_context()
+    assert runtime.gx_context().variables.progress_bars.globally is False

@@ -15,7 +15,7 @@ import contextlib
 import os
 import re
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,42 @@ from .runtime import SuiteRun, gx_context, gx_module
 SITE_NAME = "govreport"
 # A relative link into a site's own static folder, as GX writes it (href="../../static/...").
 _STATIC_LINK_RE = re.compile(r"""(?P<attr>(?:href|src)=["'])(?:\./|\.\./)*static/""")
+
+VENDOR_DIR = Path(__file__).resolve().parent / "static" / "vendor"
+# GX 1.x's CDN links (render/view/templates/*.j2) → the vendored copy under VENDOR_DIR; CDN
+# links not listed are dropped (vega: charts of profiling expectations, none in our suites;
+# the dark theme). The datepicker is needed: the index table's filters fail without it.
+_FILTER_CONTROL = (
+    "https://unpkg.com/bootstrap-table@1.19.{patch}/dist/extensions/filter-control/bootstrap-table-filter-control"
+)
+CDN_FILES = {
+    "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css": "bootstrap/bootstrap.min.css",
+    "https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js": "bootstrap/bootstrap.min.js",
+    "https://code.jquery.com/jquery-3.7.1.min.js": "jquery/jquery.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js": "popper/popper.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css": "fontawesome/css/all.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css": (
+        "bootstrap-datepicker/bootstrap-datepicker.min.css"
+    ),
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js": (
+        "bootstrap-datepicker/bootstrap-datepicker.min.js"
+    ),
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css": "bootstrap-table/bootstrap-table.min.css",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js": "bootstrap-table/bootstrap-table.min.js",
+    **{
+        f"{_FILTER_CONTROL.format(patch=patch)}{suffix}": f"bootstrap-table/bootstrap-table-filter-control.min.{ext}"
+        for patch in (0, 1)
+        for suffix, ext in ((".css", "css"), (".min.css", "css"), (".min.js", "js"))
+    },
+}
+_CDN_TAG_RE = re.compile(
+    r"""<link\b[^>]*\bhref=["'](?P<url>https?://[^"']+)["'][^>]*>"""
+    r"""|<script\b[^>]*\bsrc=["'](?P<url2>https?://[^"']+)["'][^>]*>\s*</script>"""
+)
+_CORS_ATTR_RE = re.compile(r"""\s+(?:integrity|crossorigin)=["'][^"']*["']""")
+_HOSTED_IMAGE_RE = re.compile(
+    r"""(?P<attr>src=["'])https://great-expectations-web-assets\.[^/"']+/(?P<name>[\w.-]+)(?:\?[^"']*)?"""
+)
 
 
 def build_data_docs(
@@ -49,8 +85,10 @@ def build_data_docs(
         for name in {run.suite for run in runs}:
             with contextlib.suppress(Exception):
                 context.suites.delete(name)
-    if static_dir is not None:
-        share_static_files(site_dir, Path(static_dir))
+    static_dir = site_dir / "static" if static_dir is None else Path(static_dir)
+    if static_dir != site_dir / "static":
+        share_static_files(site_dir, static_dir)
+    make_offline(site_dir, static_dir)
     return site_dir / "index.html"
 
 
@@ -107,8 +145,49 @@ def share_static_files(site_dir: Path, static_dir: Path) -> None:
             except OSError:  # another process shared its copy first
                 shutil.rmtree(staging)
     for page in site_dir.rglob("*.html"):
-        prefix = Path(os.path.relpath(static_dir, page.parent)).as_posix() + "/"
-        html = page.read_text(encoding="utf-8")
-        rewritten = _STATIC_LINK_RE.sub(lambda m, prefix=prefix: m.group("attr") + prefix, html)
-        if rewritten != html:
-            page.write_text(rewritten, encoding="utf-8")
+        prefix = _relative_prefix(page, static_dir)
+        _rewrite(page, lambda html, prefix=prefix: _STATIC_LINK_RE.sub(lambda m: m.group("attr") + prefix, html))
+
+
+def make_offline(site_dir: Path, static_dir: Path) -> None:
+    """Point the site's pages at the vendored copies of the CSS/JS GX links from CDNs (in
+    `static_dir/vendor`, copied there on first use) and drop the links nothing of ours needs
+    (charts, the dark theme), so the pages look right with no network."""
+    vendor = static_dir / "vendor"
+    if not vendor.is_dir():
+        staging = static_dir / f".vendor.{os.getpid()}"
+        shutil.copytree(VENDOR_DIR, staging)
+        try:
+            os.rename(staging, vendor)
+        except OSError:  # another process copied it first
+            shutil.rmtree(staging)
+    for page in site_dir.rglob("*.html"):
+        prefix = _relative_prefix(page, static_dir)
+        _rewrite(page, lambda html, prefix=prefix: offline_html(html, prefix))
+
+
+def offline_html(html: str, static_prefix: str) -> str:
+    """The page with every CDN stylesheet/script linked to `<static_prefix>vendor/…` or
+    dropped, and GX's hosted images taken from its own static images."""
+
+    def tag(match: re.Match[str]) -> str:
+        url = match.group("url") or match.group("url2")
+        local = CDN_FILES.get(url)
+        if local is None:
+            return ""
+        out = match.group(0).replace(url, f"{static_prefix}vendor/{local}")
+        return _CORS_ATTR_RE.sub("", out)  # file:// pages cannot make CORS requests
+
+    html = _CDN_TAG_RE.sub(tag, html)
+    return _HOSTED_IMAGE_RE.sub(lambda m: f"{m.group('attr')}{static_prefix}images/{m.group('name')}", html)
+
+
+def _relative_prefix(page: Path, static_dir: Path) -> str:
+    return Path(os.path.relpath(static_dir, page.parent)).as_posix() + "/"
+
+
+def _rewrite(page: Path, change: Callable[[str], str]) -> None:
+    html = page.read_text(encoding="utf-8")
+    rewritten = change(html)
+    if rewritten != html:
+        page.write_text(rewritten, encoding="utf-8")
