@@ -15,6 +15,7 @@ import contextlib
 import os
 import re
 import shutil
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ from typing import Any
 from .runtime import SuiteRun, gx_context, gx_module
 
 SITE_NAME = "govreport"
+# A build re-points the shared context's one site: builds in threads of one process take turns.
+_BUILD_LOCK = threading.Lock()
 # A relative link into a site's own static folder, as GX writes it (href="../../static/...").
 _STATIC_LINK_RE = re.compile(r"""(?P<attr>(?:href|src)=["'])(?:\./|\.\./)*static/""")
 
@@ -74,7 +77,17 @@ def build_data_docs(
     runs = [runs] if isinstance(runs, SuiteRun) else list(runs)
     site_dir = Path(site_dir)
     site_dir.mkdir(parents=True, exist_ok=True)
-    context = gx_context()
+    with _BUILD_LOCK:
+        _build_site(gx_context(), runs, site_dir, run_name)
+    static_dir = site_dir / "static" if static_dir is None else Path(static_dir)
+    if static_dir != site_dir / "static":
+        share_static_files(site_dir, static_dir)
+    make_offline(site_dir, static_dir)
+    return site_dir / "index.html"
+
+
+def _build_site(context: Any, runs: list[SuiteRun], site_dir: Path, run_name: str | None) -> None:
+    """Render the runs into the site, then take them out of the context again."""
     _point_site_at(context, site_dir)
     keys = [_store_run(context, run, run_name) for run in runs]
     try:
@@ -85,11 +98,6 @@ def build_data_docs(
         for name in {run.suite for run in runs}:
             with contextlib.suppress(Exception):
                 context.suites.delete(name)
-    static_dir = site_dir / "static" if static_dir is None else Path(static_dir)
-    if static_dir != site_dir / "static":
-        share_static_files(site_dir, static_dir)
-    make_offline(site_dir, static_dir)
-    return site_dir / "index.html"
 
 
 def _point_site_at(context: Any, site_dir: Path) -> None:
