@@ -267,6 +267,7 @@ def test_data_docs_sites_share_static_files_and_load_nothing_from_the_network(tm
         assert index.is_file() and index.name == "index.html"
     assert not list(root.glob("report_facts/*/static"))  # one shared copy, not one per site
     assert (root / "static" / "vendor" / "bootstrap" / "bootstrap.min.css").is_file()
+    assert not any((root / "static" / name).exists() for name in data_docs.UNREFERENCED_GX_STATIC)
     pages = list((root / "report_facts" / "report_year=2021" / "validations").rglob("*.html"))
     assert len(pages) == len(runs)
     html = " ".join(p.read_text(encoding="utf-8") for p in pages)

@@ -59,6 +59,12 @@ _CDN_TAG_RE = re.compile(
     r"""<link\b[^>]*\bhref=["'](?P<url>https?://[^"']+)["'][^>]*>"""
     r"""|<script\b[^>]*\bsrc=["'](?P<url2>https?://[^"']+)["'][^>]*>\s*</script>"""
 )
+# GX static files no page of ours references (walk-through animations of GX's own docs): 3.4 MB.
+UNREFERENCED_GX_STATIC = (
+    "images/glossary_scroller.gif",
+    "images/validation_failed_unexpected_values.gif",
+    "images/iterative-dev-loop.png",
+)
 _CORS_ATTR_RE = re.compile(r"""\s+(?:integrity|crossorigin)=["'][^"']*["']""")
 _HOSTED_IMAGE_RE = re.compile(
     r"""(?P<attr>src=["'])https://great-expectations-web-assets\.[^/"']+/(?P<name>[\w.-]+)(?:\?[^"']*)?"""
@@ -161,6 +167,8 @@ def make_offline(site_dir: Path, static_dir: Path) -> None:
     """Point the site's pages at the vendored copies of the CSS/JS GX links from CDNs (in
     `static_dir/vendor`, copied there on first use) and drop the links nothing of ours needs
     (charts, the dark theme), so the pages look right with no network."""
+    for unreferenced in UNREFERENCED_GX_STATIC:
+        (static_dir / unreferenced).unlink(missing_ok=True)
     vendor = static_dir / "vendor"
     if not vendor.is_dir():
         staging = static_dir / f".vendor.{os.getpid()}"
