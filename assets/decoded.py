@@ -7,9 +7,10 @@ from collections.abc import Iterator
 import dagster as dg
 
 from govreport_dagster.checks import suite_check_specs, validate
-from govreport_dagster.core.quality import prepare_decoded, run_suite
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.partitions import report_year_partitions
+from govreport_dagster.quality.preparation import prepare_decoded
+from govreport_dagster.quality.runtime import run_suite
 from govreport_dagster.resources import LandingZoneResource, WarehouseResource
 from govreport_dagster.storage.decoding import decode_landing
 from govreport_dagster.storage.frames import (

@@ -14,11 +14,11 @@ import dagster as dg
 import pandas as pd
 
 from govreport_dagster.checks import suite_check_specs, validate
-from govreport_dagster.core.quality import run_facts_suite
 from govreport_dagster.core.schemas import CONTRACT
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.metadata_md import markdown_table
 from govreport_dagster.partitions import neighbouring_years, report_year_partitions
+from govreport_dagster.quality.runtime import run_facts_suite
 from govreport_dagster.resources import WarehouseResource
 from govreport_dagster.storage.frames import bundles_from_frames, ingested_from_row
 from govreport_dagster.storage.warehouse import to_arrow
@@ -138,8 +138,8 @@ def _contract_check(frames: Frames) -> dg.AssetCheckResult:
 def published_warehouse(
     context: dg.AssetExecutionContext, report_facts: Frames, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    from govreport_dagster.core.charts import quality_chart
     from govreport_dagster.core.facts import labels_frame
+    from govreport_dagster.reporting.charts import quality_chart
 
     year = int(context.partition_key)
     writer = warehouse.writer()

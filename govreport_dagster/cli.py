@@ -94,7 +94,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .core.evaluation import run_eval
+    from .reporting.evaluation import run_eval
 
     report = run_eval(Path(args.landing), Path(args.gold))
     print("\n".join(report.lines()))
@@ -102,7 +102,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .core.benchmark import main as bench_main
+    from .reporting.benchmark import main as bench_main
 
     bench_main([f"--n={args.docs}", *args.paths])  # prints its figures
     return 0
