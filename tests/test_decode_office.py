@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from govreport_dagster.core.decode import decode_file, detect_type, office
 from govreport_dagster.core.decode.grids import RawGrid
 from govreport_dagster.core.decode.office import Sheet, sheet_blocks
-from govreport_dagster.core.evaluation import run_eval, score_report
 from govreport_dagster.core.model import RejectedInput
 from govreport_dagster.core.sectioning import section_report
 from govreport_dagster.core.tables import extract_tables
+from govreport_dagster.reporting.evaluation import run_eval, score_report
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 OFFICE = FIXTURES / "corpus_office"

@@ -19,11 +19,11 @@ from pdf_fixtures import (
 from govreport_dagster.core.decode import decode_file
 from govreport_dagster.core.decode.pdf import extract_pdf, pages_without_text_layer
 from govreport_dagster.core.decode.pdf_grid import label_columns, merge_empty_label_cells
-from govreport_dagster.core.evaluation import run_eval
 from govreport_dagster.core.identities import evaluate_report
 from govreport_dagster.core.model import GridCell, RejectedInput
 from govreport_dagster.core.sectioning import section_report
 from govreport_dagster.core.tables import extract_tables
+from govreport_dagster.reporting.evaluation import run_eval
 
 CORPUS_PDF = Path(__file__).resolve().parent / "fixtures" / "corpus_pdf"
 # Identities the printed values themselves break (checked against the PDFs by hand): p02
@@ -164,13 +164,13 @@ def test_one_garbage_page_among_text_pages_is_listed_not_fatal() -> None:
     assert "garbage on 1 of 2 pages" in doc.flags["ocr_reason"]
 
 
-def test_garbage_pdf_gets_a_ledger_reason(tmp_path: Path) -> None:
-    from govreport_dagster.core.cache import ResultCache
-    from govreport_dagster.core.ingest import identify
+def test_garbage_pdf_gets_a_ledger_reason() -> None:
+    from govreport_dagster.core.ingest import decode_content, identify
 
     data = make_raw_pdf([cid_text_page()], cid_font=True)
-    ident, doc = identify(data, "landing/cid.pdf", ResultCache(tmp_path / "cache"))
-    assert doc is not None and doc.flags["needs_ocr"]
+    outcome = decode_content(data, "landing/cid.pdf")
+    ident = identify(outcome)
+    assert outcome.document is not None and outcome.document.flags["needs_ocr"]
     assert (
         ident.rejection
         == "text layer is garbage on 1 of 1 pages ((cid:n) glyphs: a font without a Unicode map): needs OCR"
@@ -226,7 +226,7 @@ def test_browser_print_header_and_footer_left_out() -> None:
 
 
 def test_pdf_with_no_usable_page_says_scanned() -> None:
-    from decode_fixtures import make_pdf
+    from builders import make_pdf
 
     doc = decode_file(make_pdf(with_table=False, text=False), "scan.pdf")
     assert doc.flags["needs_ocr"] and doc.flags["ocr_pages"] == [1]

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from govreport_dagster.cli import main
-from govreport_dagster.core.evaluation import EvalReport, ReportScore, by_format_lines
+from govreport_dagster.reporting.evaluation import EvalReport, ReportScore, by_format_lines
 
 OFFICE = Path(__file__).resolve().parent / "fixtures" / "corpus_office"
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from decode_fixtures import make_pdf
+from builders import ledger_rows, make_pdf
 from pdf_fixtures import cid_text_page, make_raw_pdf
 
-from govreport_dagster.core.cache import ResultCache
-from govreport_dagster.core.ingest import build_ledger, ledger_frame
-from govreport_dagster.core.landing import scan
+from govreport_dagster.core.ingest import ledger_frame
+from govreport_dagster.storage.cache import ResultCache
+from govreport_dagster.storage.landing import scan
 
 OFFICE = Path(__file__).resolve().parent / "fixtures" / "corpus_office"
 
@@ -26,7 +26,7 @@ def test_each_bad_paged_file_has_its_reason_and_the_rest_parse(tmp_path: Path) -
     (landing / "cid.pdf").write_bytes(make_raw_pdf([cid_text_page()], cid_font=True))
     (landing / "broken.doc").write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 900)
     (landing / "broken.xls").write_bytes(xls[: len(xls) // 2])
-    rows = build_ledger(scan(tmp_path / "landing"), ResultCache(tmp_path / "cache"))
+    rows = ledger_rows(scan(tmp_path / "landing"), ResultCache(tmp_path / "cache"))
     ledger = ledger_frame(rows)
     by_name = {Path(u).name: r for u, r in zip(ledger["source_uri"], ledger.to_dict("records"), strict=True)}
     assert len(by_name) == 6

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pdf_fixtures import make_report_pdf
 
-from govreport_dagster.core.benchmark import run_page_benchmark
+from govreport_dagster.reporting.benchmark import run_page_benchmark
 
 OFFICE = Path(__file__).resolve().parent / "fixtures" / "corpus_office"
 
