@@ -6,11 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pdf_fixtures import (
+from builders import (
     RUNNING_HEADER,
     WRAPPED_LABEL,
     cid_text_page,
     latin_text_page,
+    make_pdf,
     make_raw_pdf,
     make_report_pdf,
     t3_rows,
@@ -226,8 +227,6 @@ def test_browser_print_header_and_footer_left_out() -> None:
 
 
 def test_pdf_with_no_usable_page_says_scanned() -> None:
-    from builders import make_pdf
-
     doc = decode_file(make_pdf(with_table=False, text=False), "scan.pdf")
     assert doc.flags["needs_ocr"] and doc.flags["ocr_pages"] == [1]
     assert doc.flags["ocr_reason"] == "scanned: 1 of 1 pages without a text layer: needs OCR"

@@ -6,8 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from builders import ledger_rows, make_pdf
-from pdf_fixtures import cid_text_page, make_raw_pdf
+from builders import cid_text_page, ledger_rows, make_pdf, make_raw_pdf
 
 from govreport_dagster.core.ingest import ledger_frame
 from govreport_dagster.storage.cache import ResultCache

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from pdf_fixtures import make_report_pdf
+from builders import make_report_pdf
 
 from govreport_dagster.reporting.benchmark import run_page_benchmark
 
