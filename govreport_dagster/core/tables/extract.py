@@ -157,14 +157,16 @@ def extract_tables(doc: DecodedDocument, sectioned: SectionedReport) -> TableExt
 
 
 def _extract(doc: DecodedDocument, sectioned: SectionedReport, version: str, result: TableExtraction) -> None:
-    from govreport_dagster.core.tables.legacy import extract_legacy
+    from govreport_dagster.core.tables.legacy import read_legacy
 
     if version not in ("2019", "2021"):
         for tid in ("t2", "t3", "t4"):
             result.missing.append(MissingTable(tid, "pre2019 report: no template tables"))
-        rows, warnings = extract_legacy(doc.text)
-        result.legacy.extend(rows)
-        result.warnings.extend(warnings)
+        legacy = read_legacy(doc.text)
+        result.legacy.extend(legacy.rows)
+        result.warnings.extend(legacy.warnings)
+        result.ambiguous.update(legacy.ambiguous)
+        result.ambiguous_splits.update(legacy.splits)
         return
     templates = load_templates()
     for tid in ("t2", "t3", "t4"):
