@@ -107,7 +107,10 @@ def test_national_2014_form_one_value_column_and_notes() -> None:
 
 
 def test_coded_form_strips_indicator_codes() -> None:
-    text = "指标名称计量单位代码本期实际本年累计主动公开信息数条01520其中：全文电子化的主动公开信息数条02520行政复议数件3201"
+    text = (
+        "指标名称计量单位代码本期实际本年累计主动公开信息数条01520"
+        "其中：全文电子化的主动公开信息数条02520行政复议数件3201"
+    )
     rows = {r.indicator_key: (r.this_period, r.cumulative) for r in read_legacy(text).rows}
     assert rows["items_published"] == (5, 20)
     assert rows["items_fulltext_electronic"] == (5, 20)
