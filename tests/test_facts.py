@@ -115,11 +115,18 @@ def test_broken_balance_is_published_with_identity_violation():
     assert apps.loc[("new_received", "natural_person"), "count"] == 23
 
 
+def test_free_form_report_with_text_is_never_unparseable():
+    frames = build_facts([make_bundle("s", status="no_sections")], [])
+    report = frames["reports"].iloc[0]
+    assert report["quality_status"] != "unparseable"
+    assert "sectioning: no_sections" in report["status_reason"]
+    _conforms(frames)
+
+
 @pytest.mark.parametrize(
     ("bundle", "status"),
     [
         (make_bundle("e", text=""), "unparseable"),
-        (make_bundle("s", status="no_sections"), "unparseable"),
         (make_bundle("m", missing=[MissingTable("t3", "image")]), "tables_missing"),
         (make_bundle("p", cells=cells_from("t4", t4_grid())), "partial_tables"),
         (

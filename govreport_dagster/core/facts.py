@@ -388,15 +388,24 @@ def quality_status(
 ) -> tuple[str, str | None]:
     """(quality_status, reason). First match wins:
 
-    unparseable (empty text, or sectioning not ok) → identity_violation (a failed error-severity
-    identity) → no_tables_expected (pre-2019 without template tables) → tables_missing (none of
+    unparseable (empty text only; sectioning problems add to the reason) → identity_violation (a
+    failed error-severity identity) → no_tables_expected (pre-2019 without template tables) → tables_missing (none of
     tables 2–4) → partial_tables (some missing, or the extractor recorded one as incomplete) → ok.
     """
-    sectioned = bundle.sectioned
     if not (bundle.decoded.text or "").strip():
         return "unparseable", "empty text"
-    if sectioned.status != "ok":
-        return "unparseable", "; ".join([f"sectioning: {sectioned.status}", *sectioned.issues])
+    status, reason = _table_status(bundle, has, violations)
+    if bundle.sectioned.status != "ok":
+        # A report with text is never unparseable for its headings (free-form reports):
+        # its tables and narrative still count; the reason says what sectioning missed.
+        missed = "; ".join([f"sectioning: {bundle.sectioned.status}", *bundle.sectioned.issues])
+        reason = f"{reason}; {missed}" if reason else missed
+    return status, reason
+
+
+def _table_status(
+    bundle: ReportBundle, has: dict[str, bool], violations: list[IdentityResult]
+) -> tuple[str, str | None]:
     if violations:
         shown = ", ".join(f"{r.identity_id}({r.scope})" for r in violations[:5])
         more = f" and {len(violations) - 5} more" if len(violations) > 5 else ""

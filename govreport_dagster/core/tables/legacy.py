@@ -78,6 +78,11 @@ def extract_legacy(text: str) -> tuple[list[LegacyIndicatorRow], list[str]]:
     return read.rows, read.warnings
 
 
+def legacy_form_present(text: str) -> bool:
+    """Does the text print a declared pre-2019 form (two or more of its rows after a header)?"""
+    return _best_attempt(text) is not None
+
+
 def read_legacy(text: str) -> LegacyRead:
     best = _best_attempt(text)
     if best is None:
