@@ -135,3 +135,41 @@ def test_search_is_capped_to_undecidable() -> None:
     assert legacy_split.narrow(cands, [c], 2) == []  # 20**4 > cap: nothing decided
     assert len(cands[0]) == 2
     assert many  # readings read from cells are untouched
+
+
+def test_form_identities_in_the_facts_suite() -> None:
+    """The corpus report's form identities are identity_checks the GX facts suite validates:
+    sums as equalities, bounds (parent ≥ sub-row, cumulative ≥ this year) as inequalities."""
+    from govreport_dagster.core import quality
+    from govreport_dagster.core.facts import build_facts
+    from govreport_dagster.core.model import RawFile, ReportBundle
+
+    data = (CORPUS / "003.txt").read_bytes()
+    doc = decode_file(data, "003.txt")
+    sectioned = section_report(doc)
+    raw = RawFile("file://003.txt", len(data), "sha", "txt")
+    bundle = ReportBundle("r003", 2015, raw, doc, sectioned, extract_tables(doc, sectioned))
+    frames = build_facts([bundle], [])
+    checks = frames["identity_checks"]
+    assert {"lf_period_bound", "lf_requests_channels", "lf_replies_kinds", "lf_items_channels_bound"} <= set(
+        checks["identity_id"]
+    )
+    assert set(checks["status"]) == {"passed"}
+    outcomes = {o.check_name: o for o in quality.validate_frames(frames)}
+    for name in ("identity_lf_period_bound", "identity_lf_requests_channels", "identity_lf_items_channels_bound"):
+        assert outcomes[name].success and outcomes[name].exception is None, name
+    assert not [o for o in outcomes.values() if o.blocking_failure]
+
+
+def test_a_broken_bound_fails_its_gx_expectation() -> None:
+    from test_identities import make_bundle
+
+    from govreport_dagster.core import quality
+    from govreport_dagster.core.facts import build_facts
+    from govreport_dagster.core.model import LegacyIndicatorRow
+
+    legacy = [LegacyIndicatorRow(1, "主动公开信息数", "items_published", None, "条", 30, 20, "30 20")]
+    frames = build_facts([make_bundle("b", 2012, legacy=legacy)], [])
+    outcomes = {o.check_name: o for o in quality.validate_frames(frames)}
+    assert not outcomes["identity_lf_period_bound"].success  # this year 30 > cumulative 20
+    assert frames["reports"].iloc[0]["quality_status"] == "identity_violation"

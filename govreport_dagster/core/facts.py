@@ -30,6 +30,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import identities
+from .legacy_identities import evaluate_legacy
 from .metadata import agency_match_key
 from .model import PARSER_VERSION, IdentityResult, RawFile, ReportBundle, TableCell
 from .schemas import CONTRACT, YEAR_PARTITIONED
@@ -172,6 +173,7 @@ def _report_facts(bundle: ReportBundle, prior: ReportBundle | None, duplicate: b
     rid = bundle.report_id
     results = identities.evaluate_report(bundle.tables, bundle.sectioned)
     results.extend(identities.evaluate_cross_year(bundle, prior))
+    results.extend(evaluate_legacy(bundle.tables.legacy))
     out: dict[str, list[dict[str, Any]]] = {
         "reports": [_report_row(bundle, duplicate, results, None)],
         "report_sections": [s.record(rid) for s in bundle.sectioned.sections],

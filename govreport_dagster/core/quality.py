@@ -37,6 +37,7 @@ import pandas as pd
 
 from .model import CELL_STATES, SOURCE_FORMATS
 from .schemas import AGENCY_LEVELS, CONTRACT, REPORT_QUALITY_STATUSES, YEAR_PARTITIONED
+from .tables.legacy_forms import form_identities, indicator_keys
 from .templates import TEMPLATE_VERSIONS, load_templates
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
@@ -387,16 +388,24 @@ def render_identity_expectations() -> list[dict[str, Any]]:
     rows that are not assessable excluded (the outcome reports how many). Non-blocking: a
     violation is the source's."""
     out = []
+    bounds = legacy_bound_identity_ids()
     for identity_id, label, severity in _identity_ids():
+        # A bound (parent ≥ sub-row, cumulative ≥ this year) is checked as lhs ≥ rhs.
+        kind, extra = (
+            ("expect_column_pair_values_a_to_be_greater_than_b", {"or_equal": True})
+            if identity_id in bounds
+            else ("expect_column_pair_values_to_be_equal", {})
+        )
         out.append(
             _expectation(
-                "expect_column_pair_values_to_be_equal",
+                kind,
                 f"identity_{identity_id}",
                 "warn",
                 f"{label}（{identity_id}; template severity {severity}; not-assessable rows excluded）",
                 table="identity_checks",
                 column_A="lhs",
                 column_B="rhs",
+                **extra,
                 row_condition=f'identity_id == "{identity_id}" and status != "not_assessable"',
                 example_columns=["report_id", "identity_id", "scope", "lhs", "rhs", "detail"],
                 extra_meta={"identity_id": identity_id, "identity_severity": severity},
@@ -409,7 +418,14 @@ def _identity_ids() -> list[tuple[str, str, str]]:
     seen: dict[str, tuple[str, str, str]] = {}
     for identity in load_templates().identities:
         seen.setdefault(identity.id, (identity.id, identity.label_zh, identity.severity))
+    for legacy in form_identities():
+        seen.setdefault(legacy.id, (legacy.id, legacy.label_zh, legacy.severity))
     return list(seen.values())
+
+
+def legacy_bound_identity_ids() -> set[str]:
+    """Pre-2019 form identities that are inequalities (templates.yaml legacy_forms)."""
+    return {i.id for i in form_identities() if i.kind in ("bound", "period_bound")}
 
 
 @cache
@@ -431,7 +447,7 @@ def _vocabulary() -> dict[str, list[str]]:
         vocab[f"{table_id}.{row_name}"] = list(rows)
         vocab[f"{table_id}.{col_name}"] = list(cols)
     vocab["narrative_metric"] = [m.key for m in tpl.narrative_metrics]
-    vocab["legacy_indicator"] = [i.key for i in tpl.legacy_indicators]
+    vocab["legacy_indicator"] = list(indicator_keys())
     vocab["identity_id"] = [i for i, _l, _s in _identity_ids()]
     vocab["section_key_re"] = ["^(?:" + "|".join(s.key for s in tpl.official_sections) + r"|other_\d+)$"]
     return vocab

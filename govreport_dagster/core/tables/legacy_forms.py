@@ -9,11 +9,16 @@ vocabulary all read them through this module.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
 from govreport_dagster.core.templates import load_templates, match_key, strip_item_number
 
+# A printed item marker (其中： / 1. / 1、 / （一） / 一、) before a label, unfolded.
+_ITEM_MARKER_RE = re.compile(
+    r"^(?:其中[:：]?)?(?:\d{1,2}[.、．]|[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}、)?"
+)
 PERIOD = "this_period"
 CUMULATIVE = "cumulative"
 
@@ -130,7 +135,7 @@ def indicator_labels() -> dict[str, str]:
     out: dict[str, str] = {}
     for form in legacy_forms():
         for r in form.rows:
-            out.setdefault(r.key, strip_item_number(r.label))
+            out.setdefault(r.key, _ITEM_MARKER_RE.sub("", r.label))
     return out
 
 
