@@ -243,3 +243,5 @@ def test_labels_frame():
     lookup = labels.set_index(["key_type", "key"])["label_zh"]
     assert lookup[("applicant_key", "natural_person")] == "自然人"
     assert ("identity_id", "t3_balance") in lookup.index
+    assert lookup[("legacy_indicator_key", "applications_in_person")] == "当面申请数"
+    assert ("identity_id", "lf_requests_channels") in lookup.index

@@ -34,6 +34,7 @@ from .legacy_identities import evaluate_legacy
 from .metadata import agency_match_key
 from .model import PARSER_VERSION, IdentityResult, RawFile, ReportBundle, TableCell
 from .schemas import CONTRACT, YEAR_PARTITIONED
+from .tables.legacy_forms import label_rows as legacy_label_rows
 from .templates import TEMPLATE_VERSIONS, load_templates
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,8 @@ def empty_facts() -> dict[str, pd.DataFrame]:
 
 def labels_frame() -> pd.DataFrame:
     """The official Chinese label of every key the warehouse uses (the BI `labels` table)."""
-    rows = [{"key_type": kt, "key": k, "label_zh": v} for kt, k, v in load_templates().label_rows()]
+    declared = [*load_templates().label_rows(), *legacy_label_rows()]
+    rows = [{"key_type": kt, "key": k, "label_zh": v} for kt, k, v in declared]
     return contract_frame("labels", rows)
 
 
@@ -413,7 +415,9 @@ def _table_status(
         more = f" and {len(violations) - 5} more" if len(violations) > 5 else ""
         return "identity_violation", f"{len(violations)} identity violation(s): {shown}{more}"
     if not any(has.values()) and _layout_version(bundle) == "pre2019":
-        return "no_tables_expected", "pre-2019 report: no national table template"
+        n = len(bundle.tables.legacy)
+        form = f"its 统计表 read ({n} rows)" if n else "no 统计表 in the text (narrative only)"
+        return "no_tables_expected", f"pre-2019 report: no national table template; {form}"
     missing_reasons = {m.table_id: m.reason for m in bundle.tables.missing}
     if not any(has.values()):
         reasons = "; ".join(f"{t}: {missing_reasons.get(t, 'not found')}" for t in TEMPLATE_TABLES)

@@ -141,3 +141,11 @@ def indicator_labels() -> dict[str, str]:
 
 def form(form_id: str) -> LegacyForm:
     return next(f for f in legacy_forms() if f.id == form_id)
+
+
+def label_rows() -> list[tuple[str, str, str]]:
+    """(key_type, key, label_zh) of the legacy indicator keys and form identities, for the BI
+    `labels` table beside the template's own rows."""
+    rows = [("legacy_indicator_key", k, label) for k, label in indicator_labels().items()]
+    rows += [("identity_id", i.id, i.label_zh) for i in form_identities()]
+    return rows
