@@ -173,3 +173,40 @@ def test_a_broken_bound_fails_its_gx_expectation() -> None:
     outcomes = {o.check_name: o for o in quality.validate_frames(frames)}
     assert not outcomes["identity_lf_period_bound"].success  # this year 30 > cumulative 20
     assert frames["reports"].iloc[0]["quality_status"] == "identity_violation"
+
+
+def test_serial_number_column_is_not_a_value() -> None:
+    text = (
+        "政府信息公开情况统计表\n| 序号 | 统计指标 | 单位 | 统计数 |\n| 1 | 一、主动公开情况 | ---- | |\n"
+        "| 2 | （一）主动公开政府信息数（不同渠道和方式公开相同信息计1条） | 条 | 35 |\n"
+        "| 3 | 其中：主动公开规范性文件数 | 条 | 4 |\n| 4 | 制发规范性文件总数 | 件 | 6 |\n"
+    )
+    read = read_legacy(text)
+    got = {r.indicator_key: r.this_period for r in read.rows}
+    assert got == {
+        "active_disclosure_group": None,
+        "items_published": 35,
+        "normative_docs_published": 4,
+        "normative_docs_issued": 6,
+    }
+    assert read.warnings == []
+
+
+def test_layout_by_year_and_tables() -> None:
+    from govreport_dagster.core.model import DecodedDocument
+
+    def layout(text: str) -> str:
+        return section_report(DecodedDocument("mem://x.txt", "txt", "utf-8", "simplified", text, text)).layout_version
+
+    form = "附表 指标名称计量单位年度历年累计主动公开信息数条5060受理依申请公开信息总数条00"
+    # no year at all, but a declared pre-2019 form: pre2019
+    assert layout("政府信息公开工作年度报告\n一、概述\n正文。\n" + form) == "pre2019"
+    # a 2018 report that prints the 2019 tables is read with them
+    new_tables = (
+        "某县2018年政府信息公开工作年度报告\n一、总体情况\n二、主动公开政府信息情况\n"
+        "第二十条第（一）项 信息内容 本年新制作数量 本年新公开数量 对外公开总数量 规章 0 0 0\n"
+        "第二十条第（五）项 信息内容 上一年项目数量 本年增/减 处理决定数量 行政许可 1 0 3\n"
+    )
+    assert layout(new_tables) == "2019"
+    # …but a few new labels in the prose of a 2017 report are not tables
+    assert layout("某县2017年政府信息公开工作年度报告\n一、总体情况\n全年本年新制作数量较多。\n") == "pre2019"

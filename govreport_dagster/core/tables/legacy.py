@@ -206,7 +206,17 @@ def _rows(attempt: _Attempt) -> list[_Printed]:
                 else:
                     current = _Printed(None, word, base + atom.start)
                     out.append(current)
+    if bounds and "序号" in sc.text[: bounds[0][0]]:
+        _drop_serials(out, len(attempt.form.columns))
     return out
+
+
+def _drop_serials(printed: list[_Printed], width: int) -> None:
+    """A 序号 column prints the next row's serial number after this row's values."""
+    for p in printed[:-1]:
+        cells = 0 if p.row is not None and p.row.heading else width
+        if len(p.nums) > cells and p.nums[-1].isdigit():
+            p.nums.pop()
 
 
 def _printed_label(text: str) -> str:
@@ -219,7 +229,7 @@ def _readings(printed: list[_Printed], form: LegacyForm) -> None:
     for p in printed:
         nums = list(p.nums)
         if p.row is not None and p.row.heading:
-            if nums:
+            if any(nums):
                 p.note = f"{len(nums)} values printed on a group row"
             continue
         if codes and p.row is not None and p.row.code and nums:
