@@ -132,8 +132,9 @@ def test_search_is_capped_to_undecidable() -> None:
     wide = [[(float(j), float(j + 1)) for j in range(20)] for _ in range(4)]
     cands = [[(1.0, 2.0), (3.0, 4.0)], *wide]
     c = legacy_split.Constraint("x", "sum", 0, (1, 2, 3, 4))
-    assert legacy_split.narrow(cands, [c], 2) == []  # 20**4 > cap: nothing decided
-    assert len(cands[0]) == 2
+    capped: set[str] = set()
+    assert legacy_split.narrow(cands, [c], 2, capped) == []  # 20**4 > cap: nothing decided
+    assert len(cands[0]) == 2 and capped == {"x"}
     assert many  # readings read from cells are untouched
 
 
@@ -210,3 +211,11 @@ def test_layout_by_year_and_tables() -> None:
     assert layout(new_tables) == "2019"
     # …but a few new labels in the prose of a 2017 report are not tables
     assert layout("某县2017年政府信息公开工作年度报告\n一、总体情况\n全年本年新制作数量较多。\n") == "pre2019"
+
+
+def test_a_row_label_in_the_prose_before_the_table_is_not_a_row() -> None:
+    prose = "本报告附政府信息公开情况统计表。全年主动公开信息数较上年增加，" + "工作稳步推进。" * 60
+    table = "附件：主动公开信息数条1020受理依申请公开信息总数条23"  # no header: the title is the only anchor
+    read = read_legacy(prose + table)
+    got = {r.indicator_key: (r.this_period, r.cumulative) for r in read.rows}
+    assert got == {"items_published": (10, 20), "applications_received": (2, 3)}

@@ -92,15 +92,24 @@ def read_legacy(text: str) -> LegacyRead:
     _readings(printed, best.form)
     constraints = _constraints(printed, best.form)
     width = len(best.form.columns)
-    used = _narrow(printed, constraints, width)
+    capped: set[str] = set()
+    used = _narrow(printed, constraints, width, capped)
     if _narrative_hint(printed, text[: printed[0].start]):
-        used += _narrow(printed, constraints, width)
-    return _result(best.form, printed, used)
+        used += _narrow(printed, constraints, width, capped)
+    read = _result(best.form, printed, used)
+    if capped and read.ambiguous:
+        read.warnings.append(
+            f"legacy: undecidable, the sub-row search of {', '.join(sorted(capped))} exceeds "
+            f"{legacy_split.SEARCH_CAP} combinations; rows left null with their candidates"
+        )
+    return read
 
 
-def _narrow(printed: list[_Printed], constraints: list[legacy_split.Constraint], width: int) -> list[str]:
+def _narrow(
+    printed: list[_Printed], constraints: list[legacy_split.Constraint], width: int, capped: set[str]
+) -> list[str]:
     cands = [p.cands for p in printed]
-    used = legacy_split.narrow(cands, constraints, width)
+    used = legacy_split.narrow(cands, constraints, width, capped)
     for p, c in zip(printed, cands, strict=True):
         p.cands = c
     return used
@@ -145,14 +154,28 @@ def _blank_notes(region: str) -> str:
 
 def _anchor(sc: Scan, form: LegacyForm) -> list[tuple[FormRow, int, int]]:
     """Each declared row's label in printed order; a row whose label only appears after a
-    later row's (or far beyond the previous row) is taken as not printed."""
-    stream, hi = sc.stream, len(sc.stream)
+    later row's (or far beyond the previous row) is taken as not printed. A lone first row
+    followed only by far rows was prose before the table: the rows are anchored again after
+    it (a few times at most)."""
+    lo = 0
+    for _ in range(_MAX_STARTS):
+        out, lone_end = _anchor_from(sc.stream, form.rows, lo)
+        if lone_end is None:
+            return out
+        lo = lone_end
+    return []
+
+
+def _anchor_from(stream: str, rows: tuple[FormRow, ...], lo: int) -> tuple[list[tuple[FormRow, int, int]], int | None]:
     out: list[tuple[FormRow, int, int]] = []
-    cursor, last_end = 0, None
-    rows = form.rows
+    cursor, last_end = lo, None
     for i, row in enumerate(rows):
-        hit = _find(stream, row.match_keys, cursor, hi)
-        if hit is None or (last_end is not None and hit[0] - last_end > _MAX_GAP):
+        hit = _find(stream, row.match_keys, cursor, len(stream))
+        if hit is None:
+            continue
+        if last_end is not None and hit[0] - last_end > _MAX_GAP:
+            if len(out) == 1:
+                return out, last_end
             continue
         later = (_find(stream, r.match_keys, cursor, hit[0]) for r in rows[i + 1 : i + 1 + _LOOKAHEAD])
         if any(h is not None for h in later):
@@ -163,7 +186,7 @@ def _anchor(sc: Scan, form: LegacyForm) -> list[tuple[FormRow, int, int]]:
             start -= len(marker.group())
         out.append((row, start, hit[1]))
         cursor = last_end = hit[1]
-    return out
+    return out, None
 
 
 def _find(stream: str, keys: tuple[str, ...], lo: int, hi: int) -> tuple[int, int] | None:

@@ -45,7 +45,7 @@ def _narrow_sum(cands: list[list[Reading]], c: Constraint, width: int) -> bool:
     if all(len(cands[m]) == 1 for m in members):
         return False
     if prod(len(cands[m]) for m in c.children) > SEARCH_CAP:
-        return False  # undecidable within the cap: leave every reading open
+        raise _Capped  # undecidable within the cap: leave every reading open
     parents = set(cands[c.parent])
     keep: dict[int, set[Reading]] = {m: set() for m in members}
     for combo in product(*(cands[m] for m in c.children)):
@@ -86,14 +86,26 @@ def _apply(cands: list[list[Reading]], keep: dict[int, set[Reading]]) -> bool:
     return changed
 
 
-def narrow(cands: list[list[Reading]], constraints: list[Constraint], width: int) -> list[str]:
-    """Narrow `cands` in place; returns the ids of the identities that decided something."""
+class _Capped(Exception):
+    """An identity instance whose search would exceed SEARCH_CAP."""
+
+
+def narrow(
+    cands: list[list[Reading]], constraints: list[Constraint], width: int, capped: set[str] | None = None
+) -> list[str]:
+    """Narrow `cands` in place; returns the ids of the identities that decided something.
+    Identities left out because their search exceeds the cap are added to `capped`."""
     used: list[str] = []
     for _ in range(MAX_PASSES):
         changed = False
         for c in constraints:
             before = [len(cands[m]) for m in (c.parent, *c.children)]
-            done = _narrow_sum(cands, c, width) if c.kind == "sum" else _narrow_bound(cands, c)
+            try:
+                done = _narrow_sum(cands, c, width) if c.kind == "sum" else _narrow_bound(cands, c)
+            except _Capped:
+                if capped is not None:
+                    capped.add(c.identity_id)
+                continue
             if done and before != [len(cands[m]) for m in (c.parent, *c.children)]:
                 changed = True
                 used.append(c.identity_id)
