@@ -63,14 +63,14 @@ def test_run_together_row_from_the_issue() -> None:
 
 
 def test_sub_rows_sum_decides_the_parent() -> None:
-    # 受理 = 当面 + 网上 + 信函传真: "1213" could be 1/213, 12/13 or 121/3 (this ≤ cumulative
-    # rules out the last); the channels (4/5, 6/7, 2/1… ) sum to 12/13.
+    # 受理 = 当面 + 网上 + 信函传真: "1113" could be 1/113, 11/13 or 111/3 (this ≤ cumulative
+    # rules out the last); the channels (4/5, 6/7, 1/1) sum to 11/13.
     text = (
-        "指标名称计量单位2015年度历年累计受理依申请公开信息总数条1213其中：1、当面申请数条45"
-        "2、网上申请数条67 3、信函、传真申请数条 2 1"
+        "指标名称计量单位2015年度历年累计受理依申请公开信息总数条1113其中：1、当面申请数条45"
+        "2、网上申请数条67 3、信函、传真申请数条 1 1"
     )
     rows = {r.indicator_key: (r.this_period, r.cumulative) for r in read_legacy(text).rows}
-    assert rows["applications_received"] == (12, 13)
+    assert rows["applications_received"] == (11, 13)
 
 
 def test_national_2014_form_one_value_column_and_notes() -> None:
@@ -219,3 +219,20 @@ def test_a_row_label_in_the_prose_before_the_table_is_not_a_row() -> None:
     read = read_legacy(prose + table)
     got = {r.indicator_key: (r.this_period, r.cumulative) for r in read.rows}
     assert got == {"items_published": (10, 20), "applications_received": (2, 3)}
+
+
+def test_an_undeclared_sub_row_keeps_the_sum_out_of_the_split() -> None:
+    # A local form adds "7、其他申请数" under 受理: the declared channels no longer sum to the
+    # parent, so 1113 (1/113 or 11/13) must stay open rather than be decided by them.
+    text = (
+        "指标名称计量单位2015年度历年累计受理依申请公开信息总数条1113其中：1、当面申请数条45"
+        "2、网上申请数条67 3、信函、传真申请数条 1 1 7、其他申请数条00"
+    )
+    read = read_legacy(text)
+    rows = {r.indicator_label: (r.indicator_key, r.this_period) for r in read.rows}
+    assert rows["受理依申请公开信息总数"] == ("applications_received", None)
+    assert any(label.endswith("其他申请数") and key is None for label, (key, _v) in rows.items())
+    from govreport_dagster.core.legacy_identities import evaluate_legacy
+
+    sums = [r for r in evaluate_legacy(read.rows) if r.identity_id == "lf_requests_channels"]
+    assert sums and all(r.status == "not_assessable" for r in sums)

@@ -47,7 +47,8 @@ def evaluate_legacy(rows: list[LegacyIndicatorRow]) -> list[IdentityResult]:
             columns = [c for c in form.columns if c in (PERIOD, CUMULATIVE)]
             children = [r.key for r in form.children(ident.parent)]
             if ident.kind == "sum":
-                out.extend(_sum(ident, by_key, ident.parent, children, columns))
+                unkeyed = {r.ordinal for r in rows if not r.indicator_key}
+                out.extend(_sum(ident, by_key, ident.parent, children, columns, unkeyed))
             else:
                 out.extend(_bound(ident, by_key, ident.parent, [c for c in children if c in by_key], columns))
     return out
@@ -106,10 +107,23 @@ def _result(
 
 
 def _sum(
-    ident: FormIdentity, by_key: dict[str, LegacyIndicatorRow], parent: str, children: list[str], columns: list[str]
+    ident: FormIdentity,
+    by_key: dict[str, LegacyIndicatorRow],
+    parent: str,
+    children: list[str],
+    columns: list[str],
+    unkeyed: set[int],
 ) -> list[IdentityResult]:
-    if not any(c in by_key for c in children):
+    """parent == Σ children per column; `unkeyed` are the ordinals of rows no form declares."""
+    printed = [by_key[c].ordinal for c in children if c in by_key]
+    if not printed:
         return []
+    after = [r.ordinal for r in by_key.values() if r.ordinal > max(printed)]
+    block_end = min(after, default=max([max(printed), *unkeyed]) + 1)
+    if any(by_key[parent].ordinal < n < block_end for n in unkeyed):
+        # a sub-row the form does not declare: the sum cannot be judged from the declared ones
+        detail = f"{ident.label_zh}: 无法判断，其中含表式未声明的行"
+        return [IdentityResult(ident.id, c, None, None, NOT_ASSESSABLE, ident.severity, detail) for c in columns]
     return [
         _result(ident, column, _terms(by_key, [parent], column), _terms(by_key, children, column), "=")
         for column in columns

@@ -30,6 +30,7 @@ _START_ANCHORS = ("指标名称", "统计指标", "本期实际", "情况统计�
 _MAX_STARTS = 4  # distinct table starts tried (each is one linear read)
 REGION = 10_000  # characters read after a table start
 _MAX_GAP = 300  # stream characters allowed between consecutive anchored rows
+_MAX_LABEL = 24  # an undeclared row's label; longer text after the table is prose
 _LOOKAHEAD = 4  # later rows checked so an absent row is not anchored past them
 MAX_SPLITS_KEPT = 200
 _UNITS = ("万元", "人次", "条", "件", "元", "项", "个", "次", "人", "篇")
@@ -224,14 +225,26 @@ def _rows(attempt: _Attempt) -> list[_Printed]:
                     continue
                 if word in _UNITS and not current.nums and current.unit is None:
                     current.unit = word
-                elif i + 1 == len(bounds) and current.nums:
-                    break  # after the last declared row: the table has ended
+                elif current.row is None and not current.nums:
+                    current.label += word  # an undeclared label wrapped or spaced
                 else:
-                    current = _Printed(None, word, base + atom.start)
+                    unit = next((u for u in _UNITS if word.endswith(u) and len(word) > len(u)), None)
+                    label = word[: -len(unit)] if unit else word
+                    current = _Printed(None, label, base + atom.start, unit=unit)
                     out.append(current)
     if bounds and "序号" in sc.text[: bounds[0][0]]:
         _drop_serials(out, len(attempt.form.columns))
-    return out
+    return _table_end(out)
+
+
+def _table_end(printed: list[_Printed]) -> list[_Printed]:
+    """After the last declared row, undeclared rows continue the table only while they look
+    like rows (a short label with values); the first that does not ends it (prose follows)."""
+    last = max(i for i, p in enumerate(printed) if p.row is not None)
+    end = last + 1
+    while end < len(printed) and len(printed[end].label) <= _MAX_LABEL and printed[end].nums:
+        end += 1
+    return printed[:end]
 
 
 def _drop_serials(printed: list[_Printed], width: int) -> None:
@@ -297,7 +310,8 @@ def _period_ok(values: tuple[float | None, ...]) -> bool:
 
 def _constraints(printed: list[_Printed], form: LegacyForm) -> list[legacy_split.Constraint]:
     """The form's error identities over the printed rows. A sum is only used to split when
-    every sub-row the form declares was printed (a missing one would make it wrong)."""
+    every sub-row the form declares was printed and no undeclared row sits among them (a
+    missing or an extra sub-row would make it wrong)."""
     index = {p.row.key: i for i, p in enumerate(printed) if p.row is not None}
     out = []
     for ident in identities_of(form.id):
@@ -305,7 +319,11 @@ def _constraints(printed: list[_Printed], form: LegacyForm) -> list[legacy_split
             continue
         declared = [r.key for r in form.children(ident.parent)]
         children = tuple(index[k] for k in declared if k in index)
-        if not children or (ident.kind == "sum" and len(children) < len(declared)):
+        if not children:
+            continue
+        block_end = next((j for j in range(max(children) + 1, len(printed)) if printed[j].row), len(printed))
+        extra = any(p.row is None for p in printed[index[ident.parent] : block_end])
+        if ident.kind == "sum" and (len(children) < len(declared) or extra):
             continue
         out.append(legacy_split.Constraint(ident.id, ident.kind, index[ident.parent], children))
     return out
