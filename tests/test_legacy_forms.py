@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from legacy_flatten import CORPUS, STYLES, flattening, gold_of, legacy_reports
 
 from govreport_dagster.core.decode import decode_file
 from govreport_dagster.core.sectioning import section_report
@@ -10,7 +11,6 @@ from govreport_dagster.core.tables import extract_tables
 from govreport_dagster.core.tables.legacy import read_legacy
 from govreport_dagster.core.tables.legacy_forms import form, legacy_forms
 from govreport_dagster.core.templates import strip_item_number
-from tests.legacy_flatten import CORPUS, STYLES, flattening, gold_of, legacy_reports
 
 REPORTS = legacy_reports()
 
@@ -55,7 +55,7 @@ def test_run_together_row_from_the_issue() -> None:
     assert rows["items_published"] == ("条", None, None)
     assert "356 / 14820" in read.ambiguous["legacy.items_published"]
     # The narrative's count decides it; the website sub-row is bounded by it.
-    read = read_legacy("2014年主动公开政府信息356条。" + text)
+    read = read_legacy("2014年主动公开政府信息356条。" + text, published=[356])
     rows = {r.indicator_key: (r.unit, r.this_period, r.cumulative) for r in read.rows}
     assert rows["items_published"] == ("条", 356, 14820)
     assert rows["items_published_website"] == ("条", 356, 14820)
@@ -141,9 +141,9 @@ def test_search_is_capped_to_undecidable() -> None:
 def test_form_identities_in_the_facts_suite() -> None:
     """The corpus report's form identities are identity_checks the GX facts suite validates:
     sums as equalities, bounds (parent ≥ sub-row, cumulative ≥ this year) as inequalities."""
-    from govreport_dagster.core import quality
     from govreport_dagster.core.facts import build_facts
     from govreport_dagster.core.model import RawFile, ReportBundle
+    from govreport_dagster.quality import runtime
 
     data = (CORPUS / "003.txt").read_bytes()
     doc = decode_file(data, "003.txt")
@@ -156,22 +156,22 @@ def test_form_identities_in_the_facts_suite() -> None:
         checks["identity_id"]
     )
     assert set(checks["status"]) == {"passed"}
-    outcomes = {o.check_name: o for o in quality.validate_frames(frames)}
+    outcomes = {o.check_name: o for o in runtime.validate_frames(frames)}
     for name in ("identity_lf_period_bound", "identity_lf_requests_channels", "identity_lf_items_channels_bound"):
         assert outcomes[name].success and outcomes[name].exception is None, name
     assert not [o for o in outcomes.values() if o.blocking_failure]
 
 
 def test_a_broken_bound_fails_its_gx_expectation() -> None:
-    from test_identities import make_bundle
+    from builders import make_bundle
 
-    from govreport_dagster.core import quality
     from govreport_dagster.core.facts import build_facts
     from govreport_dagster.core.model import LegacyIndicatorRow
+    from govreport_dagster.quality import runtime
 
     legacy = [LegacyIndicatorRow(1, "主动公开信息数", "items_published", None, "条", 30, 20, "30 20")]
     frames = build_facts([make_bundle("b", 2012, legacy=legacy)], [])
-    outcomes = {o.check_name: o for o in quality.validate_frames(frames)}
+    outcomes = {o.check_name: o for o in runtime.validate_frames(frames)}
     assert not outcomes["identity_lf_period_bound"].success  # this year 30 > cumulative 20
     assert frames["reports"].iloc[0]["quality_status"] == "identity_violation"
 

@@ -8,13 +8,15 @@ anchors the most rows wins. What lies between a row's label and the next label i
 indicator code and values, however the page was flattened: grid cells, pipes, spaces, one
 cell per line, or nothing at all (`主动公开信息数条4251516`). A run of digits holding several
 values is split with what the form gives (`tables.legacy_split`): this year ≤ cumulative,
-the form's sub-row identities, the printed unit, and the report's own narrative count of
-published items (主动公开政府信息425条). What stays open is null with its candidates.
+the form's sub-row identities, the printed unit, and the report's own prose count of
+published items (主动公开政府信息425条: the narrative stage's items_published, `published`).
+What stays open is null with its candidates.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -37,7 +39,6 @@ _UNITS = ("万元", "人次", "条", "件", "元", "项", "个", "次", "人", "
 _MARKER_BEFORE_RE = re.compile(
     r"(?:其中:?)?(?:\d{1,2}\.|\([一二三四五六七八九十\d]{1,3}\)|[一二三四五六七八九十]{1,3}\.)$"
 )
-_NARRATIVE_PUBLISHED_RE = re.compile(r"主动公开[^，,。；;\d]{0,6}?(\d+)条")
 
 
 @dataclass
@@ -73,9 +74,9 @@ class _Attempt:
     anchored: list[tuple[FormRow, int, int]]  # (row, stream start, stream end)
 
 
-def extract_legacy(text: str) -> tuple[list[LegacyIndicatorRow], list[str]]:
+def extract_legacy(text: str, published: Iterable[float] = ()) -> tuple[list[LegacyIndicatorRow], list[str]]:
     """Rows and warnings (see `read_legacy` for the undecided candidates)."""
-    read = read_legacy(text)
+    read = read_legacy(text, published)
     return read.rows, read.warnings
 
 
@@ -84,7 +85,9 @@ def legacy_form_present(text: str) -> bool:
     return _best_attempt(text) is not None
 
 
-def read_legacy(text: str) -> LegacyRead:
+def read_legacy(text: str, published: Iterable[float] = ()) -> LegacyRead:
+    """The statistics table of `text` read by its form. `published`: the number of published
+    items the report's prose states (narrative items_published), which may decide that row."""
     best = _best_attempt(text)
     if best is None:
         found = any(a in text for a in _START_ANCHORS[:3])
@@ -95,7 +98,7 @@ def read_legacy(text: str) -> LegacyRead:
     width = len(best.form.columns)
     capped: set[str] = set()
     used = _narrow(printed, constraints, width, capped)
-    if _narrative_hint(printed, text[: printed[0].start]):
+    if _published_hint(printed, set(published)):
         used += _narrow(printed, constraints, width, capped)
     read = _result(best.form, printed, used)
     if capped and read.ambiguous:
@@ -329,9 +332,8 @@ def _constraints(printed: list[_Printed], form: LegacyForm) -> list[legacy_split
     return out
 
 
-def _narrative_hint(printed: list[_Printed], narrative: str) -> bool:
-    """The narrative's 主动公开…N条 decides the published-items row when the form could not."""
-    published = {float(x) for x in _NARRATIVE_PUBLISHED_RE.findall(narrative)}
+def _published_hint(printed: list[_Printed], published: set[float]) -> bool:
+    """The prose's 主动公开…N条 decides the published-items row when the form could not."""
     changed = False
     for p in printed:
         if p.row is None or p.row.key != "items_published" or len(p.cands) < 2:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
-from govreport_dagster.core.templates import load_templates, match_key, strip_item_number
+from govreport_dagster.core.templates import Label, load_templates, match_key, strip_item_number
 
 # A printed item marker (其中： / 1. / 1、 / （一） / 一、) before a label, unfolded.
 _ITEM_MARKER_RE = re.compile(
@@ -24,27 +24,21 @@ CUMULATIVE = "cumulative"
 
 
 @dataclass(frozen=True)
-class FormRow:
-    key: str
-    label: str
-    variants: tuple[str, ...] = ()
-    unit: str | None = None
-    parent: str | None = None
-    code: str | None = None
-    note: str | None = None
-    heading: bool = False
+class FormRow(Label):
+    """A form row: the template's `Label` (key, printed label, variants, unit) plus what a
+    statistics form adds."""
 
-    @property
+    parent: str | None = None  # the row a 其中 sub-row belongs to
+    code: str | None = None  # 定西-type indicator code, printed before the values
+    note: str | None = None  # a printed parenthetical after the label (may hold digits)
+    heading: bool = False  # a group row that holds no values
+
+    @cached_property
     def match_keys(self) -> tuple[str, ...]:
-        """Folded label and variants, each with and without its item marker (其中： / 1. /
+        """Folded label and variants, then each without its item marker (其中： / 1. /
         （一）): reports renumber and drop markers."""
-        keys: dict[str, None] = {}
-        for text in (self.label, *self.variants):
-            keys[match_key(text)] = None
-        for text in (self.label, *self.variants):
-            core = strip_item_number(text)
-            if len(core) >= 4:
-                keys[core] = None
+        keys = dict.fromkeys(match_key(text) for text in self.all_labels)
+        keys.update(dict.fromkeys(c for text in self.all_labels if len(c := strip_item_number(text)) >= 4))
         return tuple(keys)
 
 
