@@ -74,6 +74,15 @@ def test_every_pre2019_indicator_value_matches(corpus_eval) -> None:
     assert total == 66 and matched == total
 
 
+def test_eval_reports_the_pre2019_reports_apart(corpus_eval) -> None:
+    old = [r for r in corpus_eval.reports if r.pre2019_layout is not None]
+    assert [r.file for r in old] == ["001.txt", "003.txt"]
+    assert all(r.pre2019_layout == "pre2019" for r in old)
+    assert all(r.legacy_keyed == r.legacy_rows > 0 for r in old)  # every row of the form has a key
+    line = corpus_eval.lines()[1]
+    assert line.startswith("legacy: 66/66 统计表 gold cells (100.0%) in 2 pre-2019 reports · layout pre2019 2/2")
+
+
 def test_gold_nulls_come_out_null(corpus_eval) -> None:
     nulls = sum(r.gold_nulls for r in corpus_eval.reports)
     assert nulls > 50

@@ -30,10 +30,12 @@ import pandas as pd
 import pyarrow as pa
 
 from . import identities
+from .legacy_identities import evaluate_legacy
 from .metadata import agency_match_key
 from .model import PARSER_VERSION, IdentityResult, RawFile, ReportBundle, TableCell
 from .schemas import CONTRACT, YEAR_PARTITIONED
 from .tables.crossyear import pick_neighbour, resolve_in_window
+from .tables.legacy_forms import label_rows as legacy_label_rows
 from .templates import TABLE_IDS, TEMPLATE_VERSIONS, load_templates
 
 log = logging.getLogger(__name__)
@@ -85,7 +87,8 @@ def empty_facts() -> dict[str, pd.DataFrame]:
 
 def labels_frame() -> pd.DataFrame:
     """The official Chinese label of every key the warehouse uses (the BI `labels` table)."""
-    rows = [{"key_type": kt, "key": k, "label_zh": v} for kt, k, v in load_templates().label_rows()]
+    declared = [*load_templates().label_rows(), *legacy_label_rows()]
+    rows = [{"key_type": kt, "key": k, "label_zh": v} for kt, k, v in declared]
     return contract_frame("labels", rows)
 
 
@@ -158,6 +161,7 @@ def _report_facts(bundle: ReportBundle, prior: ReportBundle | None, duplicate: b
     rid = bundle.report_id
     results = identities.evaluate_report(bundle.tables, bundle.sectioned)
     results.extend(identities.evaluate_cross_year(bundle, prior))
+    results.extend(evaluate_legacy(bundle.tables.legacy))
     out: dict[str, list[dict[str, Any]]] = {
         "reports": [_report_row(bundle, duplicate, results, None)],
         "report_sections": [s.record(rid) for s in bundle.sectioned.sections],
@@ -346,21 +350,32 @@ def quality_status(
 ) -> tuple[str, str | None]:
     """(quality_status, reason). First match wins:
 
-    unparseable (empty text, or sectioning not ok) → identity_violation (a failed error-severity
-    identity) → no_tables_expected (pre-2019 without template tables) → tables_missing (none of
+    unparseable (empty text only; sectioning problems add to the reason) → identity_violation (a
+    failed error-severity identity) → no_tables_expected (pre-2019 without template tables) → tables_missing (none of
     tables 2–4) → partial_tables (some missing, or the extractor recorded one as incomplete) → ok.
     """
-    sectioned = bundle.sectioned
     if not (bundle.decoded.text or "").strip():
         return "unparseable", "empty text"
-    if sectioned.status != "ok":
-        return "unparseable", "; ".join([f"sectioning: {sectioned.status}", *sectioned.issues])
+    status, reason = _table_status(bundle, has, violations)
+    if bundle.sectioned.status != "ok":
+        # A report with text is never unparseable for its headings (free-form reports):
+        # its tables and narrative still count; the reason says what sectioning missed.
+        missed = "; ".join([f"sectioning: {bundle.sectioned.status}", *bundle.sectioned.issues])
+        reason = f"{reason}; {missed}" if reason else missed
+    return status, reason
+
+
+def _table_status(
+    bundle: ReportBundle, has: dict[str, bool], violations: list[IdentityResult]
+) -> tuple[str, str | None]:
     if violations:
         shown = ", ".join(f"{r.identity_id}({r.scope})" for r in violations[:5])
         more = f" and {len(violations) - 5} more" if len(violations) > 5 else ""
         return "identity_violation", f"{len(violations)} identity violation(s): {shown}{more}"
     if not any(has.values()) and _layout_version(bundle) == "pre2019":
-        return "no_tables_expected", "pre-2019 report: no national table template"
+        n = len(bundle.tables.legacy)
+        form = f"its 统计表 read ({n} rows)" if n else "no 统计表 in the text (narrative only)"
+        return "no_tables_expected", f"pre-2019 report: no national table template; {form}"
     missing_reasons = {m.table_id: m.reason for m in bundle.tables.missing}
     if not any(has.values()):
         reasons = "; ".join(f"{t}: {missing_reasons.get(t, 'not found')}" for t in TABLE_IDS)

@@ -15,7 +15,7 @@ from typing import Any
 from ..core.model import CELL_STATES
 from ..core.schemas import CONTRACT, YEAR_PARTITIONED
 from .suites import EXPECTATIONS_DIR
-from .vocabulary import column_vocabularies, identity_ids, layout_cell_keys, t2_column_flags
+from .vocabulary import bound_identity_ids, column_vocabularies, identity_ids, layout_cell_keys, t2_column_flags
 
 RENDERED_SUITES = ("tables", "facts")
 RENDER_COMMAND = "python -m govreport_dagster.quality render"
@@ -56,18 +56,22 @@ def _py_list(values: Iterable[str]) -> str:
 
 
 def render_identity_expectations() -> list[dict[str, Any]]:
-    """One equality expectation per identity id of the template, over identity_checks' lhs/rhs,
-    rows that are not assessable excluded (the outcome reports how many). Non-blocking: a
-    violation is the source's."""
+    """One expectation per identity id of the template, over identity_checks' lhs/rhs, rows
+    that are not assessable excluded (the outcome reports how many): equality, or lhs ≥ rhs
+    for the pre-2019 forms' bounds. Non-blocking: a violation is the source's."""
+    bounds = bound_identity_ids()
     return [
         expectation(
-            "expect_column_pair_values_to_be_equal",
+            "expect_column_pair_values_a_to_be_greater_than_b"
+            if identity_id in bounds
+            else "expect_column_pair_values_to_be_equal",
             f"identity_{identity_id}",
             "warn",
             f"{label}（{identity_id}; template severity {severity}; not-assessable rows excluded）",
             table="identity_checks",
             column_A="lhs",
             column_B="rhs",
+            **({"or_equal": True} if identity_id in bounds else {}),
             row_condition=f'identity_id == "{identity_id}" and status != "not_assessable"',
             example_columns=["report_id", "identity_id", "scope", "lhs", "rhs", "detail"],
             extra_meta={"identity_id": identity_id, "identity_severity": severity},

@@ -55,6 +55,10 @@ class ReportScore:
     # gold values left null with the gold among the row's candidate splits (not matched, not wrong)
     undecided: list[Mismatch] = field(default_factory=list)
     error: str | None = None
+    # pre-2019 reports (gold format pre2019): the layout read and how many rows got a key
+    pre2019_layout: str | None = None
+    legacy_rows: int = 0
+    legacy_keyed: int = 0
 
     @property
     def n_matched(self) -> int:
@@ -103,9 +107,21 @@ class EvalReport:
             parts.append(f"{t} {pct(*self.table_counts(t))}")
         return " · ".join(parts)
 
+    def legacy_line(self) -> str:
+        """The pre-2019 reports apart: their 统计表 values, layout, and indicator keys."""
+        old = [r for r in self.reports if r.pre2019_layout is not None]
+        matched, total = self.table_counts("legacy")
+        rows, keyed = sum(r.legacy_rows for r in old), sum(r.legacy_keyed for r in old)
+        as_pre2019 = sum(r.pre2019_layout == "pre2019" for r in old)
+        pct = f"{100.0 * matched / total:.1f}%" if total else "n/a"
+        return (
+            f"legacy: {matched}/{total} 统计表 gold cells ({pct}) in {len(old)} pre-2019 reports · "
+            f"layout pre2019 {as_pre2019}/{len(old)} · rows with an indicator key {keyed}/{rows}"
+        )
+
     def lines(self) -> list[str]:
-        """Summary, then every mismatch and every error, one per line."""
-        out = [self.summary_line()]
+        """Summary, the pre-2019 line, then every mismatch and every error, one per line."""
+        out = [self.summary_line(), self.legacy_line()]
         for r in self.reports:
             if r.error:
                 out.append(f"{r.file}: ERROR {r.error}")
@@ -191,6 +207,10 @@ def score_report(
                     score.mismatches.append(Mismatch(score.file, table, row, col, g_val, got, detail))
     _score_legacy(score, extraction, gold.get("pre2019_table") or [])
     fmt = gold.get("format")
+    if fmt == "pre2019":
+        score.pre2019_layout = extraction.layout_version
+        score.legacy_rows = len(extraction.legacy)
+        score.legacy_keyed = sum(1 for r in extraction.legacy if r.indicator_key)
     if fmt and extraction.layout_version != fmt:
         score.meta_mismatches.append(Mismatch(score.file, "meta", "format", "", fmt, extraction.layout_version))
     if sectioned is not None:

@@ -39,7 +39,7 @@ from govreport_dagster.core.tables.cells import (
     warn,
 )
 from govreport_dagster.core.tables.header import printed_order, section_end
-from govreport_dagster.core.tables.legacy import extract_legacy
+from govreport_dagster.core.tables.legacy import read_legacy
 from govreport_dagster.core.tables.reconcile import reconcile
 from govreport_dagster.core.tables.scan import Atom, Scan, find_all, find_label, scan
 from govreport_dagster.core.tables.solve import column_identities, row_identities, row_ok
@@ -102,9 +102,11 @@ def _extract(doc: DecodedDocument, sectioned: SectionedReport, version: str, res
     if not templates.has_layout(version):
         result.missing.extend(MissingTable(tid, "pre2019 report: no template tables") for tid in TABLE_IDS)
         published = [m.value for m in sectioned.narrative if m.metric_key == "items_published"]
-        rows, warnings = extract_legacy(doc.text, published)
-        result.legacy.extend(rows)
-        result.warnings.extend(warnings)
+        legacy = read_legacy(doc.text, published)
+        result.legacy.extend(legacy.rows)
+        result.warnings.extend(legacy.warnings)
+        result.ambiguous.update(legacy.ambiguous)
+        result.ambiguous_splits.update(legacy.splits)
         return
     for tid in TABLE_IDS:
         layout = templates.layout(tid, version)
