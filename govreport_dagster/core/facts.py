@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import identities
-from .metadata import agency_match_key
+from .agencies import agency_of, agency_rows
 from .model import PARSER_VERSION, IdentityResult, RawFile, ReportBundle, TableCell
 from .schemas import CONTRACT, YEAR_PARTITIONED
 from .templates import TEMPLATE_VERSIONS, load_templates
@@ -125,6 +125,7 @@ def build_facts(
         for table, table_rows in report_rows.items():
             rows[table].extend(table_rows)
 
+    rows["agencies"] = agency_rows(bundles)
     year = bundles[0].report_year
     frames = {}
     for table in YEAR_PARTITIONED:
@@ -151,7 +152,8 @@ def _resolve_with_neighbours(
 
 
 def _agency_key(bundle: ReportBundle) -> str:
-    return agency_match_key(bundle.sectioned.metadata.agency_name or "")
+    """The `agencies` dimension's id: cross-year identities and duplicates link by it."""
+    return agency_of(bundle).agency_id
 
 
 def _one_per_agency(previous: Iterable[ReportBundle]) -> dict[str, ReportBundle]:
@@ -355,6 +357,7 @@ def _report_row(
         "year_source": md.year_source,
         "status_reason": reason,
         "duplicate_agency_year": duplicate,
+        "agency_id": agency_of(bundle).agency_id,
     }
 
 

@@ -529,6 +529,7 @@ _UNIQUE_KEYS = {
     "fact_narrative_metrics": ["report_id", "metric_key", "char_start", "char_end"],
     "fact_legacy_indicators": ["report_id", "ordinal"],
     "identity_checks": ["report_id", "identity_id", "scope"],
+    "agencies": ["agency_id", "agency_name"],
 }
 
 
@@ -583,8 +584,9 @@ def render_facts_suite() -> dict[str, Any]:
               table=table, column_list=[*schema.names, "report_year"])
         )  # fmt: skip
         expectations.append(
-            e("expect_column_values_to_not_be_null", f"{table}_report_id", "error",
-              f"{table}: every row names its report.", table=table, column="report_id")
+            e("expect_column_values_to_not_be_null", f"{table}_{_UNIQUE_KEYS[table][0]}", "error",
+              f"{table}: every row names its {_UNIQUE_KEYS[table][0]}.", table=table,
+              column=_UNIQUE_KEYS[table][0])
         )  # fmt: skip
         expectations.append(
             e("expect_compound_columns_to_be_unique", f"{table}_unique_key", "error",

@@ -44,6 +44,7 @@ CONTRACT: dict[str, pa.Schema] = {
             ("year_source", STR),
             ("status_reason", STR),
             ("duplicate_agency_year", BOOL),
+            ("agency_id", STR),  # the `agencies` dimension's key (stable across years and name variants)
         ]
     ),
     "report_sections": pa.schema(
@@ -126,6 +127,22 @@ CONTRACT: dict[str, pa.Schema] = {
             ("severity", STR),  # error | warn
         ]
     ),
+    # extension: the agencies dimension (core/agencies.py), one row per agency_id and printed
+    # name seen in the year; `merge_reason` says how the printed name was mapped onto the id.
+    "agencies": pa.schema(
+        [
+            ("agency_id", STR),
+            ("agency_name", STR),
+            ("normalised_name", STR),
+            ("canonical_name", STR),
+            ("body", STR),
+            ("level", STR),
+            ("province", STR),
+            ("city", STR),
+            ("county", STR),
+            ("merge_reason", STR),
+        ]
+    ),
     "labels": pa.schema([("key_type", STR), ("key", STR), ("label_zh", STR)]),
 }
 
@@ -138,6 +155,7 @@ YEAR_PARTITIONED = (
     "fact_narrative_metrics",
     "fact_legacy_indicators",
     "identity_checks",
+    "agencies",
 )
 
 # The ledger is not partitioned by year (a file may have none). It is Hive-partitioned by
