@@ -140,11 +140,13 @@ def published_warehouse(
 ) -> dg.MaterializeResult:
     from govreport_dagster.core.charts import quality_chart
     from govreport_dagster.core.facts import labels_frame
+    from govreport_dagster.storage.duckdb_views import build_duckdb
 
     year = int(context.partition_key)
     writer = warehouse.writer()
     paths = writer.write_year_tables(year, report_facts)
     writer.write_labels(labels_frame())
+    duckdb_file = build_duckdb(writer.root)  # BI's one file: views over every table, rebuilt per publish
     reports = report_facts["reports"]
     chart = quality_chart(
         reports, report_facts["identity_checks"], year, warehouse.data_docs_root / "charts" / f"quality_{year}.png"
@@ -154,6 +156,7 @@ def published_warehouse(
             "quality_chart": dg.MetadataValue.md(_embed_png(chart)),
             "quality_chart_path": dg.MetadataValue.path(str(chart)),
             "warehouse": dg.MetadataValue.path(str(writer.root)),
+            "duckdb": dg.MetadataValue.path(str(duckdb_file)) if duckdb_file else "not built (not a local folder)",
             **{f"rows_{t}": len(f) for t, f in report_facts.items()},
             "partitions": dg.MetadataValue.json({t: str(p) for t, p in paths.items()}),
             "reports_preview": dg.MetadataValue.md(_preview(reports)),

@@ -85,8 +85,9 @@ def empty_facts() -> dict[str, pd.DataFrame]:
 
 def labels_frame() -> pd.DataFrame:
     """The official Chinese label of every key the warehouse uses (the BI `labels` table)."""
-    rows = [{"key_type": kt, "key": k, "label_zh": v} for kt, k, v in load_templates().label_rows()]
-    return contract_frame("labels", rows)
+    from .labels import label_rows
+
+    return contract_frame("labels", label_rows())
 
 
 # --------------------------------------------------------------------------------------

@@ -143,7 +143,9 @@ CONTRACT: dict[str, pa.Schema] = {
             ("merge_reason", STR),
         ]
     ),
-    "labels": pa.schema([("key_type", STR), ("key", STR), ("label_zh", STR)]),
+    # labels: join on key_type AND key (`total` is an applicant key and a result key).
+    # extensions: `label` without the printed item number, `label_full` under its parents.
+    "labels": pa.schema([("key_type", STR), ("key", STR), ("label_zh", STR), ("label", STR), ("label_full", STR)]),
 }
 
 YEAR_PARTITIONED = (
