@@ -27,7 +27,7 @@ class PipelineOutcome:
     run_ids: list[str] = field(default_factory=list)
 
 
-def _failure_reason(result: dg.ExecuteInJobResult) -> str:
+def _failure_reason(result: dg.ExecuteInProcessResult) -> str:
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
             err = event.step_failure_data.error
@@ -48,9 +48,14 @@ def run_pipeline(
 
     from .cli import _parse_years
     from .definitions import all_assets, make_resources
+    from .jobs import ingest_job, yearly_reports_job
 
     instance = instance or dg.DagsterInstance.get()
     resources = make_resources(landing, warehouse)
+    defs = dg.Definitions(
+        assets=all_assets, jobs=[yearly_reports_job, ingest_job], resources=resources, executor=dg.in_process_executor
+    )
+    jobs = {name: defs.resolve_job_def(name) for name in ("ingest_job", "yearly_reports_job")}
     outcome = PipelineOutcome()
     progress = Progress(
         TextColumn("{task.description}"),
@@ -63,13 +68,15 @@ def run_pipeline(
     with progress:
         task = progress.add_task("ingest ledger", total=1)
 
-        def materialize(selection: list[str], year: int | None = None) -> dg.ExecuteInJobResult:
-            result = dg.materialize(
-                all_assets,
-                selection=selection,
-                partition_key=None if year is None else str(year),
+        def materialize(selection: list[str], year: int | None = None) -> dg.ExecuteInProcessResult:
+            # Through the code location's own jobs, so the UI lists each run under its job
+            # (yearly_reports_job with the year's partition, ingest_job for the ledger) rather
+            # than under Dagster's anonymous __ephemeral_asset_job__.
+            job = jobs["ingest_job" if year is None else "yearly_reports_job"]
+            result = job.execute_in_process(
                 instance=instance,
-                resources=resources,
+                partition_key=None if year is None else str(year),
+                asset_selection=[dg.AssetKey(name) for name in selection],
                 raise_on_error=False,
                 run_config=QUIET,
             )

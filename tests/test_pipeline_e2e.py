@@ -83,6 +83,10 @@ def test_runs_are_recorded_in_the_persistent_instance(seeded_run: dict[str, Path
     runs = instance.get_runs()
     assert len(runs) == 1 + 2 * len(SEED_YEAR_SET)  # ledger, then stages and facts per year
     assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
+    # listed under the code location's jobs, each year's runs with their partition (UI: job → runs)
+    yearly = [r for r in runs if r.job_name == "yearly_reports_job"]
+    assert {r.job_name for r in runs} == {"ingest_job", "yearly_reports_job"}
+    assert sorted(int(r.tags["dagster/partition"]) for r in yearly) == sorted(SEED_YEAR_SET * 2)
     config = (seeded_run["home"] / "dagster.yaml").read_text(encoding="utf-8")
     assert "enabled: false" in config
 
@@ -121,7 +125,7 @@ def test_missing_landing_zone_fails_before_anything_runs(tmp_path: Path, capsys)
         ]
     )
     assert code == 2
-    assert "does not exist" in capsys.readouterr().out
+    assert "does not exist" in capsys.readouterr().err
     assert not (tmp_path / "w").exists()
 
 
