@@ -92,7 +92,7 @@ def run_pipeline(
         parsed = outcome.ledger[outcome.ledger["status"] == "parsed"]
         # years already published are re-run too: a year whose files all left the landing
         # zone must be emptied, not left stale
-        available = sorted({int(y) for y in parsed["report_year"].dropna()} | _published_years(warehouse))
+        available = sorted({int(y) for y in parsed["report_year"].dropna()} | published_years(warehouse))
         outcome.years = _parse_years(years, available) if years != "all" else available
         progress.update(task, completed=1)
 
@@ -113,7 +113,7 @@ def run_pipeline(
     return outcome
 
 
-def _published_years(warehouse: str) -> set[int]:
+def published_years(warehouse: str) -> set[int]:
     from upath import UPath
 
     reports = UPath(warehouse) / "reports"
