@@ -81,11 +81,11 @@ def _check_scheme(option: str, location: str) -> None:
     try:
         fsspec.get_filesystem_class(scheme)
     except ImportError as exc:  # fsspec's message names the package ("Install s3fs to access S3")
-        raise CliError(f"{option} {location}: the {scheme}:// scheme needs a package that is not installed ({exc})")
+        missing = f"{option} {location}: the {scheme}:// scheme needs a package that is not installed"
+        raise CliError(f"{missing} ({exc})") from None
     except ValueError:
-        raise CliError(
-            f"{option} {location}: unknown URL scheme {scheme}:// — use a local folder or an fsspec URL (s3://, gs://, …)"
-        ) from None
+        hint = "use a local folder or an fsspec URL (s3://, gs://, …)"
+        raise CliError(f"{option} {location}: unknown URL scheme {scheme}:// — {hint}") from None
 
 
 def check_dagster_home(location: str) -> Path:

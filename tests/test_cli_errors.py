@@ -155,6 +155,5 @@ def test_one_line_from_a_real_process(tmp_path: Path) -> None:
         timeout=120,
     )
     assert done.returncode == 2
-    assert done.stderr.strip().splitlines() == [
-        f"govreport: error: --warehouse {tmp_path / 'w'} is a file, not a folder: give a folder (it is created if missing)"
-    ]
+    message = f"--warehouse {tmp_path / 'w'} is a file, not a folder: give a folder (it is created if missing)"
+    assert done.stderr.strip().splitlines() == [f"govreport: error: {message}"]
