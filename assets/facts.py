@@ -21,7 +21,8 @@ from govreport_dagster.core.warehouse import to_arrow
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.metadata_md import markdown_table
 from govreport_dagster.partitions import neighbouring_years, report_year_partitions
-from govreport_dagster.resources import WarehouseResource
+from govreport_dagster.resources import LandingZoneResource, WarehouseResource
+from govreport_dagster.storage.bi_columns import with_landing_root
 
 from .raw import ingested_from_row
 
@@ -59,6 +60,7 @@ def report_facts(
     sectioned_reports: dict[str, Frames],
     extracted_tables: dict[str, Frames],
     warehouse: WarehouseResource,
+    landing: LandingZoneResource,
 ) -> Iterator[dg.Output[Frames] | dg.AssetCheckResult]:
     from govreport_dagster.core.facts import build_facts
 
@@ -78,6 +80,7 @@ def report_facts(
     if len(lost):
         context.log.warning(f"{len(lost)} parsed file(s) did not reach the facts: {lost['source_uri'].tolist()}")
         frames["reports"] = pd.concat([frames["reports"], lost], ignore_index=True)
+    frames["reports"] = with_landing_root(frames["reports"], landing.root)
     reports = frames["reports"]
     checks = frames["identity_checks"]
     check_metadata, check_results = validate(context, "facts", run_facts_suite(frames), warehouse.data_docs_root)

@@ -13,6 +13,7 @@ from govreport_dagster.core.model import RawFile, RejectedInput, ReportBundle, m
 from govreport_dagster.core.sectioning import section_report
 from govreport_dagster.core.tables import extract_tables
 from govreport_dagster.core.warehouse import Warehouse
+from govreport_dagster.storage.bi_columns import with_landing_root
 
 SUFFIXES = (".txt", ".html", ".htm", ".pdf", ".docx")
 
@@ -43,6 +44,7 @@ def write_warehouse(landing: Path, root: Path) -> Warehouse:
     by_year = bundles_from_folder(landing)
     for year, bundles in sorted(by_year.items()):
         frames = build_facts(bundles, by_year.get(year - 1, []), by_year.get(year + 1, []))
+        frames["reports"] = with_landing_root(frames["reports"], str(landing))  # as report_facts does
         warehouse.write_year_tables(year, frames)
     warehouse.write_labels(labels_frame())
     return warehouse

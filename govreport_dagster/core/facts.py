@@ -74,6 +74,8 @@ def contract_frame(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
             frame[name] = frame[name].where(frame[name].notna(), None)
         else:
             frame[name] = frame[name].astype(dtype)
+        if dtype == "string":  # a blank is null, never '' (BI counts '' as a value)
+            frame[name] = frame[name].mask(frame[name] == "")
     if REPORT_YEAR in columns:
         frame[REPORT_YEAR] = frame[REPORT_YEAR].astype("int64")
     return frame

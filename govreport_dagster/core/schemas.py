@@ -45,6 +45,7 @@ CONTRACT: dict[str, pa.Schema] = {
             ("status_reason", STR),
             ("duplicate_agency_year", BOOL),
             ("agency_id", STR),  # the `agencies` dimension's key (stable across years and name variants)
+            ("landing_root", STR),  # the landing zone `source_uri` is relative to
         ]
     ),
     "report_sections": pa.schema(
