@@ -157,3 +157,10 @@ def summarize(outcome: PipelineOutcome, warehouse: str, console: Any, *, seconds
         f"Parquet warehouse: [bold]{warehouse}[/bold] ({seconds:.1f} s; runs recorded in the Dagster "
         f"instance, see `govreport ui`)"
     )
+    from upath import UPath
+
+    from .storage.duckdb_views import DUCKDB_NAME
+
+    duckdb_file = UPath(warehouse) / DUCKDB_NAME
+    if duckdb_file.exists():
+        console.print(f"For BI: [bold]{duckdb_file}[/bold] (DuckDB views over every table; README: Opening it in BI)")

@@ -216,3 +216,13 @@ def test_a_cold_run_gives_the_same_warehouse(seeded_run: dict[str, Path], tmp_pa
     before, after = _snapshot(seeded_run["warehouse"]), _snapshot(fresh)
     for table, frame in before.items():
         pd.testing.assert_frame_equal(frame, after[table], check_dtype=False, obj=table)
+
+
+def test_publish_builds_the_duckdb_file_with_agencies(seeded_run: dict[str, Path]) -> None:
+    database = seeded_run["warehouse"] / "govreport.duckdb"
+    with duckdb.connect(str(database), read_only=True) as con:
+        headlines = con.execute("SELECT report_year, agency, level FROM agency_year_headlines ORDER BY 1").fetchall()
+        roots = con.execute("SELECT DISTINCT landing_root FROM reports").fetchall()
+    assert [row[0] for row in headlines] == SEED_YEAR_SET  # one agency per seed year, placed by the gazetteer
+    assert all(agency and level != "unknown" for _year, agency, level in headlines), headlines
+    assert roots == [(str(seeded_run["landing"]),)]

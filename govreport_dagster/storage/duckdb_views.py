@@ -112,15 +112,30 @@ _APPLICATIONS_LABELLED = """
     LEFT JOIN labels la ON la.key_type = 'applicant_key' AND la.key = a.applicant_key"""
 
 
-def build_duckdb(warehouse_root: str | os.PathLike[str]) -> Path | None:
+def build_duckdb(warehouse_root: str | os.PathLike[str], attempts: int = 3) -> Path | None:
     """Write `<warehouse>/govreport.duckdb`; None for a warehouse that is not a local folder
-    (a DuckDB file is a local file; BI opens the Parquet there directly)."""
+    (a DuckDB file is a local file; BI opens the Parquet there directly).
+
+    Creating a view reads the Parquet footers; a concurrent publish of another year may swap
+    a partition folder in between, so a vanished file is retried."""
     import duckdb
 
     root = UPath(warehouse_root)
     if root.protocol not in ("", "file", "local"):
         return None
     root_path = Path(root.path).resolve()
+    for attempt in range(attempts):
+        try:
+            return _write(root_path)
+        except duckdb.IOException:
+            if attempt == attempts - 1:
+                raise
+    return None
+
+
+def _write(root_path: Path) -> Path:
+    import duckdb
+
     tables = sorted(
         p.name
         for p in root_path.iterdir()
