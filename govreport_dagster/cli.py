@@ -12,24 +12,9 @@ from pathlib import Path
 
 from . import settings
 from .cli_errors import CliError, check_dagster_home, check_existing_paths, check_location, check_port_free, run_command
+from .year_spec import parse_years
 
 settings.quiet_third_parties()
-
-
-def _parse_years(spec: str, available: list[int]) -> list[int]:
-    if spec == "all":
-        return available
-    years: set[int] = set()
-    for part in spec.split(","):
-        part = part.strip()
-        if "-" in part:
-            lo, hi = (int(x) for x in part.split("-", 1))
-            if lo > hi:
-                raise ValueError(f"the range {part} is reversed: write {hi}-{lo}")
-            years.update(range(lo, hi + 1))
-        elif part:
-            years.add(int(part))
-    return sorted(years)
 
 
 def _check_years(spec: str) -> str | None:
@@ -37,10 +22,9 @@ def _check_years(spec: str) -> str | None:
     from .core.calendar import year_out_of_range
 
     try:
-        years = _parse_years(spec, [])
+        years = parse_years(spec, [])
     except ValueError as exc:
-        reason = str(exc) if "reversed" in str(exc) else "expected e.g. 2016-2024, 2019,2021 or all"
-        return reason
+        return str(exc) if "reversed" in str(exc) else "expected e.g. 2016-2024, 2019,2021 or all"
     return next((problem for y in years if (problem := year_out_of_range(y))), None)
 
 
@@ -78,8 +62,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _check_run_arguments(args: argparse.Namespace, landing: str, warehouse: str) -> None:
     """Every mistake `run` can see before anything runs, as one line (cli_errors)."""
-    from .core.landing import LandingZoneMissing, open_root, scan
     from .pipeline_runner import published_years
+    from .storage.landing import LandingZoneMissing, open_root, scan
 
     check_location("--landing", landing)
     check_location("--warehouse", warehouse)
@@ -135,7 +119,7 @@ def _run_until_interrupted(command: list[str], cwd: Path) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .core.evaluation import run_eval
+    from .reporting.evaluation import run_eval
 
     check_location("--landing", args.landing, must_exist=True)
     check_location("--gold", args.gold, must_exist=True)
@@ -147,7 +131,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .core.benchmark import main as bench_main
+    from .reporting.benchmark import main as bench_main
 
     check_existing_paths("bench:", args.paths)
     bench_main([f"--n={args.docs}", *args.paths])  # prints its figures

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from govreport_dagster.core.charts import pass_rate_text, pass_rates, quality_chart
+from govreport_dagster.reporting.charts import pass_rate_text, pass_rates, quality_chart
 
 
 def checks(*statuses: str) -> pd.DataFrame:

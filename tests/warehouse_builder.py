@@ -12,8 +12,8 @@ from govreport_dagster.core.facts import build_facts, labels_frame
 from govreport_dagster.core.model import RawFile, RejectedInput, ReportBundle, make_report_id
 from govreport_dagster.core.sectioning import section_report
 from govreport_dagster.core.tables import extract_tables
-from govreport_dagster.core.warehouse import Warehouse
 from govreport_dagster.storage.bi_columns import with_landing_root
+from govreport_dagster.storage.warehouse import Warehouse
 
 SUFFIXES = (".txt", ".html", ".htm", ".pdf", ".docx")
 
