@@ -101,3 +101,23 @@ def test_level_and_parents_from_the_gazetteer() -> None:
     assert resolve_agency("广东省人民政府").level == "province"
     assert resolve_agency("宿州市人民政府").level == "city"
     assert resolve_agency("上海市杨浦区政府").level == "county"
+
+
+def test_a_gazetteer_failure_gives_the_report_its_own_id(monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from govreport_dagster.core import agencies
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("gazetteer broke")
+
+    monkeypatch.setattr(agencies, "resolve_agency", broken)
+    bundle = SimpleNamespace(
+        report_id="r-broken-gazetteer",  # a key no other test resolves (results are memoised)
+        sectioned=SimpleNamespace(metadata=SimpleNamespace(agency_name="平潭县人民政府")),
+        raw=SimpleNamespace(sidecar={}),
+        decoded=SimpleNamespace(text=""),
+    )
+    agency = agencies.agency_of(bundle)
+    assert "gazetteer failed" in agency.merge_reason and "not merged" in agency.merge_reason
+    assert agency.agency_id != resolve_agency("平潭县人民政府").agency_id

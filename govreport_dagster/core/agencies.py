@@ -284,7 +284,12 @@ def _describe(chain: tuple[str | None, str | None, str | None]) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _resolve_cached(name: str | None, context: str, report_id: str) -> Agency:
-    return resolve_agency(name, context, report_id)
+    """A failure inside the gazetteer must not cost the year's facts: the report then gets an
+    id of its own (never merged) and the reason says why."""
+    try:
+        return resolve_agency(name, context, report_id)
+    except Exception as exc:  # the gazetteer is third-party code fed with scraped names
+        return _agency(name, name or "", (None, None, None), "", [f"gazetteer failed: {exc!r}"], report_id)
 
 
 def agency_of(bundle: Any) -> Agency:
