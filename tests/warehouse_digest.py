@@ -21,7 +21,7 @@ VOLATILE = {"run_id", "seen_at"}
 
 
 def _canonical(value: object, landing: str) -> str:
-    if value is None or value == "" or (not isinstance(value, (list, dict)) and pd.isna(value)):
+    if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)) or value == "":
         return "∅"  # issue 15 publishes blank text as null: '' and null are one value here
     text = str(value)
     return text.replace(landing, "<landing>")
