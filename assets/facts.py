@@ -19,7 +19,8 @@ from govreport_dagster.io_manager import Frames
 from govreport_dagster.metadata_md import markdown_table
 from govreport_dagster.partitions import neighbouring_years, report_year_partitions
 from govreport_dagster.quality.runtime import run_facts_suite
-from govreport_dagster.resources import WarehouseResource
+from govreport_dagster.resources import LandingZoneResource, WarehouseResource
+from govreport_dagster.storage.bi_columns import with_landing_root
 from govreport_dagster.storage.frames import bundles_from_frames, ingested_from_row
 from govreport_dagster.storage.warehouse import to_arrow
 
@@ -57,6 +58,7 @@ def report_facts(
     sectioned_reports: dict[str, Frames],
     extracted_tables: dict[str, Frames],
     warehouse: WarehouseResource,
+    landing: LandingZoneResource,
 ) -> Iterator[dg.Output[Frames] | dg.AssetCheckResult]:
     from govreport_dagster.core.facts import build_facts
 
@@ -78,6 +80,7 @@ def report_facts(
     if len(lost):
         context.log.warning(f"{len(lost)} parsed file(s) did not reach the facts: {lost['source_uri'].tolist()}")
         frames["reports"] = pd.concat([frames["reports"], lost], ignore_index=True)
+    frames["reports"] = with_landing_root(frames["reports"], landing.root)
     reports = frames["reports"]
     checks = frames["identity_checks"]
     check_metadata, check_results = validate(context, "facts", run_facts_suite(frames), warehouse.data_docs_root)
@@ -140,11 +143,13 @@ def published_warehouse(
 ) -> dg.MaterializeResult:
     from govreport_dagster.core.facts import labels_frame
     from govreport_dagster.reporting.charts import quality_chart
+    from govreport_dagster.storage.duckdb_views import build_duckdb
 
     year = int(context.partition_key)
     writer = warehouse.writer()
     paths = writer.write_year_tables(year, report_facts)
     writer.write_labels(labels_frame())
+    duckdb_file = build_duckdb(writer.root)  # BI's one file: views over every table, rebuilt per publish
     reports = report_facts["reports"]
     chart = quality_chart(
         reports, report_facts["identity_checks"], year, warehouse.data_docs_root / "charts" / f"quality_{year}.png"
@@ -154,6 +159,7 @@ def published_warehouse(
             "quality_chart": dg.MetadataValue.md(_embed_png(chart)),
             "quality_chart_path": dg.MetadataValue.path(str(chart)),
             "warehouse": dg.MetadataValue.path(str(writer.root)),
+            "duckdb": dg.MetadataValue.path(str(duckdb_file)) if duckdb_file else "not built (not a local folder)",
             **{f"rows_{t}": len(f) for t, f in report_facts.items()},
             "partitions": dg.MetadataValue.json({t: str(p) for t, p in paths.items()}),
             "reports_preview": dg.MetadataValue.md(_preview(reports)),

@@ -30,12 +30,11 @@ import pandas as pd
 import pyarrow as pa
 
 from . import identities
+from .agencies import agency_of, agency_rows
 from .legacy_identities import evaluate_legacy
-from .metadata import agency_match_key
 from .model import PARSER_VERSION, IdentityResult, RawFile, ReportBundle, TableCell
 from .schemas import CONTRACT, YEAR_PARTITIONED
 from .tables.crossyear import pick_neighbour, resolve_in_window
-from .tables.legacy_forms import label_rows as legacy_label_rows
 from .templates import TABLE_IDS, TEMPLATE_VERSIONS, load_templates
 
 log = logging.getLogger(__name__)
@@ -76,6 +75,8 @@ def contract_frame(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
             frame[name] = frame[name].where(frame[name].notna(), None)
         else:
             frame[name] = frame[name].astype(dtype)
+        if dtype == "string":  # a blank is null, never '' (BI counts '' as a value)
+            frame[name] = frame[name].mask(frame[name] == "")
     if REPORT_YEAR in columns:
         frame[REPORT_YEAR] = frame[REPORT_YEAR].astype("int64")
     return frame
@@ -87,9 +88,9 @@ def empty_facts() -> dict[str, pd.DataFrame]:
 
 def labels_frame() -> pd.DataFrame:
     """The official Chinese label of every key the warehouse uses (the BI `labels` table)."""
-    declared = [*load_templates().label_rows(), *legacy_label_rows()]
-    rows = [{"key_type": kt, "key": k, "label_zh": v} for kt, k, v in declared]
-    return contract_frame("labels", rows)
+    from .labels import label_rows
+
+    return contract_frame("labels", label_rows())
 
 
 # --------------------------------------------------------------------------------------
@@ -133,6 +134,7 @@ def build_facts(
         for table, table_rows in report_rows.items():
             rows[table].extend(table_rows)
 
+    rows["agencies"] = agency_rows(bundles)
     year = bundles[0].report_year
     frames = {}
     for table in YEAR_PARTITIONED:
@@ -143,7 +145,8 @@ def build_facts(
 
 
 def _agency_key(bundle: ReportBundle) -> str:
-    return agency_match_key(bundle.sectioned.metadata.agency_name or "")
+    """The `agencies` dimension's id: cross-year identities and duplicates link by it."""
+    return agency_of(bundle).agency_id
 
 
 def _by_agency(bundles: Iterable[ReportBundle]) -> dict[str, list[ReportBundle]]:
@@ -317,6 +320,7 @@ def _report_row(
         "year_source": md.year_source,
         "status_reason": reason,
         "duplicate_agency_year": duplicate,
+        "agency_id": agency_of(bundle).agency_id,
     }
 
 

@@ -44,6 +44,8 @@ CONTRACT: dict[str, pa.Schema] = {
             ("year_source", STR),
             ("status_reason", STR),
             ("duplicate_agency_year", BOOL),
+            ("agency_id", STR),  # the `agencies` dimension's key (stable across years and name variants)
+            ("landing_root", STR),  # the landing zone `source_uri` is relative to
         ]
     ),
     "report_sections": pa.schema(
@@ -126,7 +128,25 @@ CONTRACT: dict[str, pa.Schema] = {
             ("severity", STR),  # error | warn
         ]
     ),
-    "labels": pa.schema([("key_type", STR), ("key", STR), ("label_zh", STR)]),
+    # extension: the agencies dimension (core/agencies.py), one row per agency_id and printed
+    # name seen in the year; `merge_reason` says how the printed name was mapped onto the id.
+    "agencies": pa.schema(
+        [
+            ("agency_id", STR),
+            ("agency_name", STR),
+            ("normalised_name", STR),
+            ("canonical_name", STR),
+            ("body", STR),
+            ("level", STR),
+            ("province", STR),
+            ("city", STR),
+            ("county", STR),
+            ("merge_reason", STR),
+        ]
+    ),
+    # labels: join on key_type AND key (`total` is an applicant key and a result key).
+    # extensions: `label` without the printed item number, `label_full` under its parents.
+    "labels": pa.schema([("key_type", STR), ("key", STR), ("label_zh", STR), ("label", STR), ("label_full", STR)]),
 }
 
 YEAR_PARTITIONED = (
@@ -138,6 +158,7 @@ YEAR_PARTITIONED = (
     "fact_narrative_metrics",
     "fact_legacy_indicators",
     "identity_checks",
+    "agencies",
 )
 
 # The ledger is not partitioned by year (a file may have none). It is Hive-partitioned by

@@ -30,6 +30,7 @@ UNIQUE_KEYS = {
     "fact_narrative_metrics": ["report_id", "metric_key", "char_start", "char_end"],
     "fact_legacy_indicators": ["report_id", "ordinal"],
     "identity_checks": ["report_id", "identity_id", "scope"],
+    "agencies": ["agency_id", "agency_name"],  # one row per id and printed name in the year
 }
 
 
@@ -140,8 +141,9 @@ def _contract_expectations(table: str) -> list[dict[str, Any]]:
         e("expect_table_columns_to_match_ordered_list", f"{table}_columns", "error",
           f"{table}: exactly the contract's columns, in order (report_year last, moved to the path).",
           table=table, column_list=[*CONTRACT[table].names, "report_year"]),
-        e("expect_column_values_to_not_be_null", f"{table}_report_id", "error",
-          f"{table}: every row names its report.", table=table, column="report_id"),
+        e("expect_column_values_to_not_be_null", f"{table}_{key[0]}", "error",
+          f"{table}: every row names its {'report' if key[0] == 'report_id' else key[0]}.", table=table,
+          column=key[0]),
         e("expect_compound_columns_to_be_unique", f"{table}_unique_key", "error",
           f"{table}: one row per {', '.join(key)}.", table=table, column_list=key) if len(key) > 1 else
         e("expect_column_values_to_be_unique", f"{table}_unique_key", "error",

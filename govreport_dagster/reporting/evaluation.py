@@ -276,6 +276,7 @@ class _Evaluated:
     extraction: TableExtraction | None = None
     sectioned: SectionedReport | None = None
     error: str | None = None
+    head: str = ""  # the start of the decoded text: places an agency printed without its county
 
 
 def run_eval(landing: Path, gold_dir: Path) -> EvalReport:
@@ -303,6 +304,7 @@ def run_eval(landing: Path, gold_dir: Path) -> EvalReport:
         try:
             doc = decode_file(src.read_bytes(), str(src))
             item.sectioned = section_report(doc)
+            item.head = doc.text[:4000]
             item.extraction = extract_tables(doc, item.sectioned)
         except Exception as exc:  # one bad report must not end the run
             item.error = f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
@@ -325,11 +327,11 @@ def run_eval(landing: Path, gold_dir: Path) -> EvalReport:
 
 def _resolve_by_agency(items: list[_Evaluated]) -> dict[int, TableExtraction]:
     """Each report resolved in its year window (`tables.resolve_in_window`, as the facts stage
-    does) among its agency's reports (agency by `agency_match_key`), neighbours in gold-path
-    order. Two reports of one agency and year are copies (007.txt and html/007.html) or a
-    mix-up: they never decide each other.
+    does) among its agency's reports (agency by `agencies.resolve_agency`, as the facts stage
+    links years), neighbours in gold-path order. Two reports of one agency and year are copies
+    (007.txt and html/007.html) or a mix-up: they never decide each other.
     """
-    from govreport_dagster.core.metadata import agency_match_key
+    from govreport_dagster.core.agencies import resolve_agency
     from govreport_dagster.core.tables.crossyear import resolve_in_window
 
     by_agency: dict[str, dict[int, list[TableExtraction]]] = {}
@@ -337,7 +339,7 @@ def _resolve_by_agency(items: list[_Evaluated]) -> dict[int, TableExtraction]:
     for i, item in enumerate(items):
         if item.extraction is None or item.sectioned is None:
             continue
-        key = agency_match_key(item.sectioned.metadata.agency_name or "")
+        key = resolve_agency(item.sectioned.metadata.agency_name, item.head, item.name).agency_id
         year = item.sectioned.metadata.report_year
         if key and year is not None:
             by_agency.setdefault(key, {}).setdefault(year, []).append(item.extraction)
