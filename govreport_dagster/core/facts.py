@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 from functools import cache
@@ -30,9 +30,11 @@ import pandas as pd
 import pyarrow as pa
 
 from . import identities
+from .corrections import Correction
 from .metadata import agency_match_key
 from .model import PARSER_VERSION, IdentityResult, RawFile, ReportBundle, TableCell
 from .schemas import CONTRACT, YEAR_PARTITIONED
+from .stewardship import YearCorrections
 from .templates import TEMPLATE_VERSIONS, load_templates
 
 log = logging.getLogger(__name__)
@@ -94,7 +96,10 @@ def labels_frame() -> pd.DataFrame:
 
 
 def build_facts(
-    bundles: list[ReportBundle], previous: list[ReportBundle], following: list[ReportBundle] | None = None
+    bundles: list[ReportBundle],
+    previous: list[ReportBundle],
+    following: list[ReportBundle] | None = None,
+    corrections: Sequence[Correction] = (),
 ) -> dict[str, pd.DataFrame]:
     """Every year-partitioned contract table for the bundles' report year.
 
@@ -102,11 +107,13 @@ def build_facts(
     feeds the cross-year identities. `previous` and `following` (the next year's) also let the
     cross-year identities split run-together table-2 rows the report alone leaves open.
     Nothing a report contains raises: an unexpected failure while building one report's
-    facts marks that report `unparseable` with the reason.
+    facts marks that report `unparseable` with the reason. `corrections` (people's, from the
+    corrections folder) are applied beside the printed values (`core.stewardship`).
     """
     rows: dict[str, list[dict[str, Any]]] = {table: [] for table in YEAR_PARTITIONED}
     if not bundles:
         return empty_facts()
+    stewardship = YearCorrections.for_year(corrections, bundles[0].report_year, bundles)  # issue 16
 
     keys = [_agency_key(b) for b in bundles]
     per_key = Counter(k for k in keys if k)
@@ -119,12 +126,14 @@ def build_facts(
         try:
             bundle = _resolve_with_neighbours(bundle, prior, following_by_key.get(key) if key else None)
             report_rows = _report_facts(bundle, prior, duplicate)
+            stewardship.amend_report_rows(report_rows, bundle, prior)  # issue 16
         except Exception as exc:  # a bug must not cost the partition: the report says what happened
             log.exception("facts for report %s failed", bundle.report_id)
             report_rows = {"reports": [_report_row(bundle, duplicate, [], f"internal error: {exc!r}")]}
         for table, table_rows in report_rows.items():
             rows[table].extend(table_rows)
 
+    rows["corrections"] = stewardship.rows()  # issue 16
     year = bundles[0].report_year
     frames = {}
     for table in YEAR_PARTITIONED:

@@ -36,7 +36,8 @@ from typing import Any
 import pandas as pd
 
 from .model import CELL_STATES, SOURCE_FORMATS
-from .schemas import AGENCY_LEVELS, CONTRACT, REPORT_QUALITY_STATUSES, YEAR_PARTITIONED
+from .schemas import AGENCY_LEVELS, CONTRACT, FACT_CELL_STATES, REPORT_QUALITY_STATUSES, YEAR_PARTITIONED
+from .stewardship_checks import CORRECTED_CELLS, prepare_corrected_cells, render_expectations
 from .templates import TEMPLATE_VERSIONS, load_templates
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
@@ -354,6 +355,7 @@ def prepare_facts(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]
         for column in ("lhs", "rhs"):
             checks[column] = checks[column].astype(float).round(6)
         out["identity_checks"] = checks
+    out[CORRECTED_CELLS] = prepare_corrected_cells(out)  # issue 16: corrected cells with their correction's status
     return out
 
 
@@ -528,8 +530,11 @@ _UNIQUE_KEYS = {
     "fact_review_litigation": ["report_id", "proceeding_key", "result_key"],
     "fact_narrative_metrics": ["report_id", "metric_key", "char_start", "char_end"],
     "fact_legacy_indicators": ["report_id", "ordinal"],
-    "identity_checks": ["report_id", "identity_id", "scope"],
+    "identity_checks": ["report_id", "identity_id", "scope", "value_basis"],
+    "correction_suggestions": ["report_id", "cell", "suggested_value"],
+    "corrections": ["correction_id"],
 }
+_REPORT_ID_NULLABLE = {"corrections"}  # an unmatched correction names no report
 
 
 def _vocab_checks() -> dict[str, list[tuple[str, list[str] | str, str]]]:
@@ -548,17 +553,17 @@ def _vocab_checks() -> dict[str, list[tuple[str, list[str] | str, str]]]:
         "fact_active_disclosure": [
             ("item_key", v["t2.item_key"], "Table 2 item keys of the template."),
             ("metric_key", v["t2.metric_key"], "Table 2 metric keys of the template."),
-            ("cell_state", list(CELL_STATES), "Cell states."),
+            ("cell_state", list(FACT_CELL_STATES), "Cell states (corrected: a person's correction applied)."),
         ],
         "fact_applications": [
             ("outcome_key", v["t3.outcome_key"], "Table 3 outcome keys of the template."),
             ("applicant_key", v["t3.applicant_key"], "Table 3 applicant keys of the template."),
-            ("cell_state", list(CELL_STATES), "Cell states."),
+            ("cell_state", list(FACT_CELL_STATES), "Cell states (corrected: a person's correction applied)."),
         ],
         "fact_review_litigation": [
             ("proceeding_key", v["t4.proceeding_key"], "Table 4 proceeding keys of the template."),
             ("result_key", v["t4.result_key"], "Table 4 result keys of the template."),
-            ("cell_state", list(CELL_STATES), "Cell states."),
+            ("cell_state", list(FACT_CELL_STATES), "Cell states (corrected: a person's correction applied)."),
         ],
         "fact_narrative_metrics": [("metric_key", v["narrative_metric"], "Narrative metric keys of the template.")],
         "fact_legacy_indicators": [("indicator_key", v["legacy_indicator"], "Legacy indicator keys (or null).")],
@@ -582,10 +587,11 @@ def render_facts_suite() -> dict[str, Any]:
               f"{table}: exactly the contract's columns, in order (report_year last, moved to the path).",
               table=table, column_list=[*schema.names, "report_year"])
         )  # fmt: skip
-        expectations.append(
-            e("expect_column_values_to_not_be_null", f"{table}_report_id", "error",
-              f"{table}: every row names its report.", table=table, column="report_id")
-        )  # fmt: skip
+        if table not in _REPORT_ID_NULLABLE:
+            expectations.append(
+                e("expect_column_values_to_not_be_null", f"{table}_report_id", "error",
+                  f"{table}: every row names its report.", table=table, column="report_id")
+            )  # fmt: skip
         expectations.append(
             e("expect_compound_columns_to_be_unique", f"{table}_unique_key", "error",
               f"{table}: one row per {', '.join(_UNIQUE_KEYS[table])}.", table=table,
@@ -630,6 +636,7 @@ def render_facts_suite() -> dict[str, Any]:
         e("expect_column_values_to_not_be_null", "identity_detail", "error",
           "identity_checks: every check has a readable detail.", table="identity_checks", column="detail"),
     ]  # fmt: skip
+    expectations += render_expectations(e)  # corrections and suggestions (issue 16)
     expectations += render_identity_expectations()
     return {
         "name": "facts",
