@@ -72,7 +72,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     home = prepare_dagster_home(args.dagster_home)
     console.print(f"landing zone [bold]{landing}[/bold] → warehouse [bold]{warehouse}[/bold] (Dagster home {home})")
     started = time.perf_counter()
-    outcome = run_pipeline(landing, warehouse, years=args.years, console=console)
+    outcome = run_pipeline(landing, warehouse, years=args.years, console=console, corrections=args.corrections)
     summarize(outcome, warehouse, console, seconds=time.perf_counter() - started)
     if outcome.failures:
         for year, reason in outcome.failures:
@@ -92,6 +92,8 @@ def cmd_ui(args: argparse.Namespace) -> int:
         os.environ["GOVREPORT_LANDING"] = _absolute(args.landing)
     if args.warehouse:
         os.environ["GOVREPORT_WAREHOUSE"] = _absolute(args.warehouse)
+    if args.corrections:
+        os.environ["GOVREPORT_CORRECTIONS"] = _absolute(args.corrections)
     dagster = Path(sys.executable).with_name("dagster")
     command = [
         str(dagster),
@@ -114,6 +116,34 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_suggest(args: argparse.Namespace) -> int:
+    """The year's suggested corrections (from the warehouse) as a corrections file to review."""
+    from upath import UPath
+
+    from .core.corrections import suggestions_file
+    from .core.warehouse import Warehouse
+    from .corrections_folder import REVIEW_FOLDER, default_corrections_root
+
+    warehouse = Warehouse(args.warehouse or settings.warehouse_root())
+    folder = (
+        args.corrections
+        or settings.corrections_override()
+        or default_corrections_root(args.landing or settings.landing_root())
+    )
+    filters = [("report_year", "=", args.year)]
+    suggestions = warehouse.read_table("correction_suggestions", filters=filters)
+    if suggestions is None:
+        print(f"error: {warehouse.root}: no correction_suggestions table (run `govreport run` first)", file=sys.stderr)
+        return 2
+    reports = warehouse.read_table("reports", filters=filters, columns=["report_id", "source_sha256", "agency_name"])
+    by_id = {} if reports is None else {str(r["report_id"]): r for r in reports.to_dict("records")}
+    out = UPath(args.out) if args.out else UPath(folder) / REVIEW_FOLDER / f"suggestions_{args.year}.yaml"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(suggestions_file(args.year, suggestions.to_dict("records"), by_id, folder), encoding="utf-8")
+    print(f"{len(suggestions)} suggested correction(s) for {args.year} → {out} (review, sign, move into {folder})")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from .core.benchmark import main as bench_main
 
@@ -130,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--warehouse", help=f"warehouse path or fsspec URL (default: {settings.warehouse_root()})")
     run.add_argument("--years", default="all", help="e.g. 2016-2024, 2019,2021 or all (default)")
     run.add_argument("--dagster-home", help="persistent Dagster instance folder (default: data/dagster_home)")
+    run.add_argument("--corrections", help="corrections folder (default: <landing>_corrections)")
     run.set_defaults(func=cmd_run)
 
     ui = sub.add_parser("ui", help="start the Dagster UI (dagster dev) on 127.0.0.1")
@@ -137,7 +168,16 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--landing")
     ui.add_argument("--warehouse")
     ui.add_argument("--dagster-home")
+    ui.add_argument("--corrections")
     ui.set_defaults(func=cmd_ui)
+
+    suggest = sub.add_parser("suggest", help="write a year's suggested corrections as a corrections file to review")
+    suggest.add_argument("--year", type=int, required=True)
+    suggest.add_argument("--warehouse", help=f"(default: {settings.warehouse_root()})")
+    suggest.add_argument("--landing", help="the landing zone whose corrections folder is meant")
+    suggest.add_argument("--corrections", help="corrections folder (default: <landing>_corrections)")
+    suggest.add_argument("--out", help="file to write (default: <corrections>/review/suggestions_<year>.yaml)")
+    suggest.set_defaults(func=cmd_suggest)
 
     ev = sub.add_parser("eval", help="score extraction against hand-checked *.gold.json files")
     ev.add_argument("--landing", required=True, help="folder of reports")

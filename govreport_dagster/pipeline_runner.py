@@ -42,7 +42,13 @@ def _failure_reason(result: dg.ExecuteInJobResult) -> str:
 
 
 def run_pipeline(
-    landing: str, warehouse: str, *, years: str = "all", console: Any = None, instance: dg.DagsterInstance | None = None
+    landing: str,
+    warehouse: str,
+    *,
+    years: str = "all",
+    console: Any = None,
+    instance: dg.DagsterInstance | None = None,
+    corrections: str | None = None,
 ) -> PipelineOutcome:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -50,7 +56,7 @@ def run_pipeline(
     from .definitions import all_assets, make_resources
 
     instance = instance or dg.DagsterInstance.get()
-    resources = make_resources(landing, warehouse)
+    resources = make_resources(landing, warehouse, corrections)
     outcome = PipelineOutcome()
     progress = Progress(
         TextColumn("{task.description}"),

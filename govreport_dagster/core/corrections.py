@@ -28,9 +28,10 @@ one line naming the file and the entry, and the other entries still count.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -290,12 +291,6 @@ def corrections_for(corrections: Sequence[Correction], bundle: ReportBundle | No
     return applied_values(check_report(assigned.get(bundle.report_id, []), bundle))
 
 
-def affected_years(corrections: Iterable[Correction]) -> set[int]:
-    """The years whose facts depend on these corrections: each one's year, and the following
-    year (its cross-year identities on corrected values read the previous report)."""
-    return {y for c in corrections for y in (c.report_year, c.report_year + 1)}
-
-
 # --------------------------------------------------------------------------------------
 # As a frame (the `corrections` asset's output, read back by the facts stage)
 
@@ -323,3 +318,81 @@ def from_frame(frame: pd.DataFrame | None) -> list[Correction]:
         values["corrected"] = float(values["corrected"])
         out.append(Correction(**values))
     return out
+
+
+# --------------------------------------------------------------------------------------
+# Change detection (the corrections sensor)
+
+
+def year_digests(corrections: Iterable[Correction]) -> dict[int, str]:
+    """One digest per report year over its corrections' content (not where they are written:
+    moving an entry to another file changes nothing)."""
+    per_year: dict[int, list[str]] = defaultdict(list)
+    for c in corrections:
+        per_year[c.report_year].append(repr(replace(c, source="")))
+    return {year: hashlib.sha1("\n".join(sorted(p)).encode("utf-8")).hexdigest()[:16] for year, p in per_year.items()}
+
+
+def changed_years(before: dict[int, str], after: dict[int, str]) -> set[int]:
+    """Years whose corrections were added, changed or removed, and the year after each (its
+    cross-year identities on corrected values read the previous year's corrections)."""
+    changed = {y for y in set(before) | set(after) if before.get(y) != after.get(y)}
+    return {y for year in changed for y in (year, year + 1)}
+
+
+# --------------------------------------------------------------------------------------
+# Suggestions as a corrections file for review (`govreport suggest`)
+
+REVIEW_HEADER = """\
+# Suggested corrections for {year}, written by `govreport suggest` from the warehouse's
+# correction_suggestions table. NOTHING HERE IS APPLIED. Check each entry against the original
+# report; keep those that hold, fill in `who` and `when` (and edit `reason`), delete the
+# others, then move the file into the corrections folder ({folder}). The pipeline rejects an
+# entry without `who` or `when`, and applies a kept one only while the report still prints
+# `printed` in that cell.
+"""
+
+
+def suggestions_file(
+    year: int, suggestions: Sequence[dict[str, Any]], reports: dict[str, dict[str, Any]], folder: str
+) -> str:
+    """The year's suggestion rows as a corrections file to review: one entry per suggestion,
+    the report named by its content hash and agency, `who`/`when` left empty."""
+    lines = [REVIEW_HEADER.format(year=year, folder=folder), "corrections:"]
+    if not suggestions:
+        lines[-1] = "corrections: []  # no suggestions for this year"
+    for s in suggestions:
+        report = reports.get(str(s["report_id"]), {})
+        lines.append(f"  # {s['detail']} [{s['certainty']}; fixes {s['fixes']}]".replace("\n", " "))
+        fields = {
+            "report_year": year,
+            "report_sha256": report.get("source_sha256"),
+            "agency": report.get("agency_name"),
+            "cell": s["cell"],
+            "printed": canonical_printed(s["printed_value"]),
+            "corrected": float(s["suggested_value"]),
+            "reason": f"{_RULE_REASONS.get(str(s['rule']), s['rule'])}（{s['identity_id']} {s['scope']}）",
+            "who": "",
+            "when": "",
+        }
+        for n, (key, value) in enumerate(fields.items()):
+            lines.append(f"{'  - ' if n == 0 else '    '}{key}: {_yaml_scalar(value)}")
+    return "\n".join(lines) + "\n"
+
+
+_RULE_REASONS = {
+    "sum_of_parts": "印刷的合计与各分项之和不符，按各分项之和更正",
+    "previous_year": "与上年报告的结转数不符，按上年报告更正",
+    "stated_in_text": "表格与正文所述不符，按正文更正",
+    "digits_transposed": "相邻两位数字颠倒",
+}
+
+
+def _yaml_scalar(value: Any) -> str:
+    if value is None:
+        return '""'
+    if isinstance(value, float):
+        return format_number(value)
+    if isinstance(value, int):
+        return str(value)
+    return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
