@@ -44,7 +44,7 @@ def year_state(state: dict[str, dict[str, str]]) -> dict[int, str]:
 
 
 @dg.sensor(
-    job=corrections_job,
+    jobs=[corrections_job],
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.STOPPED,
     description="Re-runs the facts of the years whose corrections (YAML beside the landing zone) changed.",
@@ -57,6 +57,7 @@ def corrections_sensor(context: dg.SensorEvaluationContext, landing: LandingZone
     years = sorted(y for y in changed_years(before, after) if str(y) in partitions)
     requests = [
         dg.RunRequest(
+            job_name=corrections_job.name,
             partition_key=str(year),
             run_key=f"corrections-{year}-{after.get(year, 'none')}-{after.get(year - 1, 'none')}",
             tags={"govreport/trigger": "corrections_sensor"},
