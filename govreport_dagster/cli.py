@@ -111,7 +111,14 @@ def cmd_ui(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from .core.evaluation import run_eval
 
-    report = run_eval(Path(args.landing), Path(args.gold))
+    corrections = []
+    if args.corrections:
+        from .corrections_folder import read_corrections
+
+        corrections, problems = read_corrections(args.corrections)
+        for problem in problems:
+            print(f"corrections: {problem}", file=sys.stderr)
+    report = run_eval(Path(args.landing), Path(args.gold), corrections)
     print("\n".join(report.lines()))
     return 0
 
@@ -182,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="score extraction against hand-checked *.gold.json files")
     ev.add_argument("--landing", required=True, help="folder of reports")
     ev.add_argument("--gold", required=True, help="folder of *.gold.json files")
+    ev.add_argument("--corrections", help="also score the values with this folder's corrections applied")
     ev.set_defaults(func=cmd_eval)
 
     bench = sub.add_parser("bench", help="decode throughput and peak memory on replicated documents")
