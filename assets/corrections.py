@@ -10,9 +10,9 @@ import dagster as dg
 import pandas as pd
 
 from govreport_dagster.core.corrections import to_frame
-from govreport_dagster.corrections_folder import read_corrections
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.resources import LandingZoneResource
+from govreport_dagster.storage.corrections import read_corrections
 
 
 @dg.asset(

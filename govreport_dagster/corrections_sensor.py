@@ -15,10 +15,10 @@ import json
 import dagster as dg
 
 from .core.corrections import changed_years, parse_corrections, year_digests
-from .corrections_folder import read_files
 from .jobs import corrections_job
 from .partitions import report_year_partitions
 from .resources import LandingZoneResource
+from .storage.corrections import read_files
 
 
 def folder_state(files: list[tuple[str, str]], previous: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:

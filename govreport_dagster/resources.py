@@ -5,10 +5,11 @@ from pydantic import Field
 from upath import UPath
 
 from . import settings
-from .core.cache import ResultCache
-from .core.landing import LandingEntry, scan
-from .core.warehouse import Warehouse
-from .corrections_folder import default_corrections_root
+from .core.landing import LandingEntry
+from .storage.cache import ResultCache
+from .storage.corrections import default_corrections_root
+from .storage.landing import scan
+from .storage.warehouse import Warehouse
 
 
 class LandingZoneResource(dg.ConfigurableResource):

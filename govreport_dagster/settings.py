@@ -21,7 +21,7 @@ def warehouse_root() -> str:
 
 
 def corrections_override() -> str:
-    """GOVREPORT_CORRECTIONS, else "" (the folder beside the landing zone, see corrections_folder)."""
+    """GOVREPORT_CORRECTIONS, else "" (the folder beside the landing zone, see storage.corrections)."""
     return os.environ.get("GOVREPORT_CORRECTIONS") or ""
 
 

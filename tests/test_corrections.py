@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pandas as pd
 import pytest
-from test_identities import cells_from, make_bundle, t4_grid
+from builders import cells_from, make_bundle, t4_grid
 
 from govreport_dagster.core import corrections as corr
 from govreport_dagster.core.facts import build_facts
@@ -175,7 +175,8 @@ def test_t2_correction_keeps_printed_value():
 
 
 def test_facts_suite_catches_a_stale_correction_applied_missing_provenance_and_a_silent_fix():
-    from govreport_dagster.core.quality import prepare_facts, validate_frame
+    from govreport_dagster.quality.preparation import prepare_facts
+    from govreport_dagster.quality.runtime import validate_frame
 
     def outcomes(frames, table):
         return {o.check_name: o for o in validate_frame(prepare_facts(frames)[table], "facts", table=table)}

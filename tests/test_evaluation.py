@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from govreport_dagster.core.evaluation import run_eval, score_report
 from govreport_dagster.core.model import TableCell, TableExtraction
+from govreport_dagster.reporting.evaluation import run_eval, score_report
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
 
@@ -121,7 +121,7 @@ def test_seeds_score_against_their_hand_checked_gold() -> None:
 def test_eval_scores_printed_and_corrected_values_separately(tmp_path):
     """The gold records what is printed: a correction leaves the printed score as it was and
     shows up as a difference in the corrected one."""
-    from conftest import CORPUS
+    from builders import CORPUS
 
     from govreport_dagster.core.corrections import parse_corrections
 

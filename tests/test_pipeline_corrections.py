@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import CORPUS
+from builders import CORPUS
 
 from govreport_dagster.cli import main
 

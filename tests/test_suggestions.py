@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import CORPUS
-from test_identities import cells_from, make_bundle, metric, t3_grid, t4_grid
+from builders import CORPUS, cells_from, make_bundle, metric, t3_grid, t4_grid
 
 from govreport_dagster.core.model import RawFile, ReportBundle
 from govreport_dagster.core.suggestions import suggest_for_report, transpositions

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from upath import UPath
 
-from .core.corrections import Correction, parse_corrections
+from ..core.corrections import Correction, parse_corrections
 
 SUFFIXES = (".yaml", ".yml")
 REVIEW_FOLDER = "review"

@@ -18,9 +18,9 @@ from typing import Any
 
 import pandas as pd
 
-from .corrections import STATUSES
-from .stewardship import CORRECTED, FACT_COLUMNS, PROVENANCE_COLUMNS, VALUE_BASES
-from .suggestions import CERTAINTIES, RULES
+from ..core.corrections import STATUSES
+from ..core.stewardship import CORRECTED, FACT_COLUMNS, PROVENANCE_COLUMNS, VALUE_BASES
+from ..core.suggestions import CERTAINTIES, RULES
 
 CORRECTED_CELLS = "corrected_cells"  # a derived frame, validated, never written to the warehouse
 CORRECTED_CELLS_COLUMNS = ["report_id", "fact_table", "row_key", "col_key", "cell_state", *PROVENANCE_COLUMNS,
