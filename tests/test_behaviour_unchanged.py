@@ -26,8 +26,10 @@ def test_corpus_warehouse_matches_the_pre_restructure_digest(tmp_path: Path) -> 
     with dg.instance_for_test() as instance:
         outcome = run_pipeline(str(landing), str(warehouse), instance=instance)
     assert not outcome.failures
-    actual = warehouse_digest(warehouse, landing)
     expected = json.loads(REFERENCE.read_text(encoding="utf-8"))
-    assert sorted(actual) == sorted(expected)
+    # contract extensions since the reference add tables and columns, never change old ones:
+    # the reference's columns are compared (issue 16: without corrections, values are as printed)
+    actual = warehouse_digest(warehouse, landing, {table: want["columns"] for table, want in expected.items()})
+    assert set(actual) - set(expected) == {"correction_suggestions", "corrections"}
     for table, want in expected.items():
         assert actual[table] == want, f"{table} differs from the pre-restructure warehouse"

@@ -27,8 +27,8 @@ def _canonical(value: object, landing: str) -> str:
     return text.replace(landing, "<landing>")
 
 
-def table_digest(frame: pd.DataFrame, landing: str) -> dict[str, object]:
-    columns = sorted(c for c in frame.columns if c not in VOLATILE)
+def table_digest(frame: pd.DataFrame, landing: str, only: list[str] | None = None) -> dict[str, object]:
+    columns = sorted(c for c in frame.columns if c not in VOLATILE and (only is None or c in only))
     rows = sorted(
         "\x1f".join(_canonical(v, landing) for v in row)
         for row in frame[columns].astype(object).itertuples(index=False, name=None)
@@ -37,15 +37,20 @@ def table_digest(frame: pd.DataFrame, landing: str) -> dict[str, object]:
     return {"rows": len(rows), "columns": columns, "sha256": digest}
 
 
-def warehouse_digest(warehouse: Path, landing: Path) -> dict[str, dict[str, object]]:
-    """Every contract table under `warehouse` (folders starting with `_` are working data)."""
+def warehouse_digest(
+    warehouse: Path, landing: Path, columns: dict[str, list[str]] | None = None
+) -> dict[str, dict[str, object]]:
+    """Every contract table under `warehouse` (folders starting with `_` are working data);
+    with `columns`, each table's digest covers only those columns (a contract extension adds
+    columns, so the reference's columns must keep their values)."""
     out = {}
     for table in sorted(p for p in warehouse.iterdir() if p.is_dir() and not p.name.startswith("_")):
         frame = pd.read_parquet(table)
         for col in frame.columns:  # hive partition columns come back as categories
             if isinstance(frame[col].dtype, pd.CategoricalDtype):
                 frame[col] = frame[col].astype(str)
-        out[table.name] = table_digest(frame, str(landing.resolve()))
+        only = None if columns is None else columns.get(table.name)
+        out[table.name] = table_digest(frame, str(landing.resolve()), only)
     return out
 
 
