@@ -196,3 +196,16 @@ def test_facts_suite_catches_a_stale_correction_applied_missing_provenance_and_a
     t4.loc[(t4["proceeding_key"] == "review") & (t4["result_key"] == "total"), "count"] = 11
     check = outcomes(silently_fixed, "fact_review_litigation")["fact_review_litigation_uncorrected_as_printed"]
     assert not check.success and check.severity == "error"
+
+
+def test_suggestions_file_is_a_corrections_file_that_needs_a_signature():
+    frames = _facts(_t4_bundle(0))
+    reports = {r["report_id"]: r for r in frames["reports"].to_dict("records")}
+    text = corr.suggestions_file(2021, frames["correction_suggestions"].to_dict("records"), reports, "/x_corrections")
+    assert "NOTHING HERE IS APPLIED" in text
+    found, problems = corr.parse_corrections(text, "s.yaml")
+    assert found == []
+    assert problems == ["s.yaml entry 1: `who` is empty (a correction says why, who checked it and when)"]
+    [c] = _parsed(text.replace('who: ""', 'who: "张三"').replace('when: ""', 'when: "2026-11-30"'))
+    assert (c.cell, c.printed, c.corrected, c.report_sha256) == (("t4", "review", "total"), "0", 11, SHA)
+    assert corr.check_report([c], _t4_bundle(0))[0].status == "applied"
