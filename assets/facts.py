@@ -24,6 +24,8 @@ from govreport_dagster.storage.bi_columns import with_landing_root
 from govreport_dagster.storage.frames import bundles_from_frames, ingested_from_row
 from govreport_dagster.storage.warehouse import to_arrow
 
+from .stewardship import stewardship_metadata
+
 _MULTI_YEAR = dg.AssetIn(partition_mapping=neighbouring_years, metadata={"multi_year": True})
 
 
@@ -37,6 +39,7 @@ _MULTI_YEAR = dg.AssetIn(partition_mapping=neighbouring_years, metadata={"multi_
         "decoded_reports": _MULTI_YEAR,
         "sectioned_reports": _MULTI_YEAR,
         "extracted_tables": _MULTI_YEAR,
+        "corrections": dg.AssetIn(),  # people's corrections, every year (issue 16)
     },
     description="The warehouse contract's tables for the year, computed and validated (identities evaluated per "
     "report, cross-year against the previous year's reports of the same agency).",
@@ -57,9 +60,11 @@ def report_facts(
     decoded_reports: dict[str, Frames],
     sectioned_reports: dict[str, Frames],
     extracted_tables: dict[str, Frames],
+    corrections: Frames,
     warehouse: WarehouseResource,
     landing: LandingZoneResource,
 ) -> Iterator[dg.Output[Frames] | dg.AssetCheckResult]:
+    from govreport_dagster.core.corrections import from_frame
     from govreport_dagster.core.facts import build_facts
 
     year = int(context.partition_key)
@@ -75,7 +80,7 @@ def report_facts(
     # The neighbours only serve the current year's reports: an empty year rebuilds nothing else.
     current = bundles(year)
     previous, following = (bundles(year - 1), bundles(year + 1)) if current else ([], [])
-    frames = build_facts(current, previous, following)
+    frames = build_facts(current, previous, following, from_frame(corrections.get("corrections")))
     lost = _lost_reports(raw_reports.get(str(year)), {b.report_id for b in current}, year)
     if len(lost):
         context.log.warning(f"{len(lost)} parsed file(s) did not reach the facts: {lost['source_uri'].tolist()}")
@@ -95,6 +100,7 @@ def report_facts(
             "identity_status": dg.MetadataValue.json(checks["status"].value_counts().to_dict() if len(checks) else {}),
             **{f"rows_{name}": len(frame) for name, frame in frames.items()},
             "reports_preview": dg.MetadataValue.md(_preview(reports)),
+            **stewardship_metadata(frames),
         },
     )
     yield _contract_check(frames)
@@ -163,6 +169,7 @@ def published_warehouse(
             **{f"rows_{t}": len(f) for t, f in report_facts.items()},
             "partitions": dg.MetadataValue.json({t: str(p) for t, p in paths.items()}),
             "reports_preview": dg.MetadataValue.md(_preview(reports)),
+            **stewardship_metadata(report_facts),
         }
     )
 

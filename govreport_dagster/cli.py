@@ -51,7 +51,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     home = prepare_dagster_home(args.dagster_home)
     console.print(f"landing zone [bold]{landing}[/bold] → warehouse [bold]{warehouse}[/bold] (Dagster home {home})")
     started = time.perf_counter()
-    outcome = run_pipeline(landing, warehouse, years=args.years, console=console)
+    outcome = run_pipeline(landing, warehouse, years=args.years, console=console, corrections=args.corrections)
     summarize(outcome, warehouse, console, seconds=time.perf_counter() - started)
     if outcome.failures:
         for year, reason in outcome.failures:
@@ -95,6 +95,8 @@ def cmd_ui(args: argparse.Namespace) -> int:
             check_location(option, value, must_exist=option == "--landing")
             os.environ[variable] = _absolute(value)
     check_port_free("127.0.0.1", args.port)
+    if args.corrections:
+        os.environ["GOVREPORT_CORRECTIONS"] = _absolute(args.corrections)
     dagster = Path(sys.executable).with_name("dagster")
     workspace = str(settings.PROJECT_ROOT / "workspace.yaml")
     command = [str(dagster), "dev", "-w", workspace, "-h", "127.0.0.1", "-p", str(args.port)]
@@ -125,12 +127,47 @@ def cmd_eval(args: argparse.Namespace) -> int:
     check_location("--gold", args.gold, must_exist=True)
     if not any(Path(args.gold).rglob("*.gold.json")):
         raise CliError(f"--gold {args.gold} holds no *.gold.json files: give the folder of hand-checked gold files")
-    report = run_eval(Path(args.landing), Path(args.gold))
+    corrections = []
+    if args.corrections:
+        from .storage.corrections import read_corrections
+
+        corrections, problems = read_corrections(args.corrections)
+        for problem in problems:
+            print(f"corrections: {problem}", file=sys.stderr)
+    report = run_eval(Path(args.landing), Path(args.gold), corrections)
     print("\n".join(report.lines()))
     if args.by_format:
         from .reporting.evaluation import by_format_lines
 
         print("\n".join(by_format_lines(report)))
+    return 0
+
+
+def cmd_suggest(args: argparse.Namespace) -> int:
+    """The year's suggested corrections (from the warehouse) as a corrections file to review."""
+    from upath import UPath
+
+    from .core.corrections import suggestions_file
+    from .storage.corrections import REVIEW_FOLDER, default_corrections_root
+    from .storage.warehouse import Warehouse
+
+    warehouse = Warehouse(args.warehouse or settings.warehouse_root())
+    folder = (
+        args.corrections
+        or settings.corrections_override()
+        or default_corrections_root(args.landing or settings.landing_root())
+    )
+    filters = [("report_year", "=", args.year)]
+    suggestions = warehouse.read_table("correction_suggestions", filters=filters)
+    if suggestions is None:
+        print(f"error: {warehouse.root}: no correction_suggestions table (run `govreport run` first)", file=sys.stderr)
+        return 2
+    reports = warehouse.read_table("reports", filters=filters, columns=["report_id", "source_sha256", "agency_name"])
+    by_id = {} if reports is None else {str(r["report_id"]): r for r in reports.to_dict("records")}
+    out = UPath(args.out) if args.out else UPath(folder) / REVIEW_FOLDER / f"suggestions_{args.year}.yaml"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(suggestions_file(args.year, suggestions.to_dict("records"), by_id, folder), encoding="utf-8")
+    print(f"{len(suggestions)} suggested correction(s) for {args.year} → {out} (review, sign, move into {folder})")
     return 0
 
 
@@ -152,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--warehouse", help=f"warehouse path or fsspec URL (default: {settings.warehouse_root()})")
     run.add_argument("--years", default="all", help="e.g. 2016-2024, 2019,2021 or all (default)")
     run.add_argument("--dagster-home", help="persistent Dagster instance folder (default: data/dagster_home)")
+    run.add_argument("--corrections", help="corrections folder (default: <landing>_corrections)")
     run.set_defaults(func=cmd_run)
 
     ui = sub.add_parser("ui", help="start the Dagster UI (dagster dev) on 127.0.0.1")
@@ -159,12 +197,22 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--landing")
     ui.add_argument("--warehouse")
     ui.add_argument("--dagster-home")
+    ui.add_argument("--corrections")
     ui.set_defaults(func=cmd_ui)
+
+    suggest = sub.add_parser("suggest", help="write a year's suggested corrections as a corrections file to review")
+    suggest.add_argument("--year", type=int, required=True)
+    suggest.add_argument("--warehouse", help=f"(default: {settings.warehouse_root()})")
+    suggest.add_argument("--landing", help="the landing zone whose corrections folder is meant")
+    suggest.add_argument("--corrections", help="corrections folder (default: <landing>_corrections)")
+    suggest.add_argument("--out", help="file to write (default: <corrections>/review/suggestions_<year>.yaml)")
+    suggest.set_defaults(func=cmd_suggest)
 
     ev = sub.add_parser("eval", help="score extraction against hand-checked *.gold.json files")
     ev.add_argument("--landing", required=True, help="folder of reports")
     ev.add_argument("--gold", required=True, help="folder of *.gold.json files")
     ev.add_argument("--by-format", action="store_true", help="also one summary line per source format")
+    ev.add_argument("--corrections", help="also score the values with this folder's corrections applied")
     ev.set_defaults(func=cmd_eval)
 
     bench = sub.add_parser("bench", help="decode throughput and peak memory on replicated documents")

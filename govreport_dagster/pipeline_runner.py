@@ -43,13 +43,19 @@ def _failure_reason(result: dg.ExecuteInProcessResult) -> str:
 
 
 def run_pipeline(
-    landing: str, warehouse: str, *, years: str = "all", console: Any = None, instance: dg.DagsterInstance | None = None
+    landing: str,
+    warehouse: str,
+    *,
+    years: str = "all",
+    console: Any = None,
+    instance: dg.DagsterInstance | None = None,
+    corrections: str | None = None,
 ) -> PipelineOutcome:
     from .definitions import all_assets, make_resources
     from .jobs import ingest_job, yearly_reports_job
 
     instance = instance or dg.DagsterInstance.get()
-    resources = make_resources(landing, warehouse)
+    resources = make_resources(landing, warehouse, corrections)
     defs = dg.Definitions(
         assets=all_assets, jobs=[yearly_reports_job, ingest_job], resources=resources, executor=dg.in_process_executor
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,26 @@ def test_seeds_score_against_their_hand_checked_gold() -> None:
     assert report.mismatches == [], "\n".join(report.lines())
     assert report.total == report.matched == 200  # 002: t2 10 + t3 175 + t4 15 cells
     assert report.summary_line().startswith("eval: 200/200 unambiguous gold cells (100.0%)")
+
+
+def test_eval_scores_printed_and_corrected_values_separately(tmp_path):
+    """The gold records what is printed: a correction leaves the printed score as it was and
+    shows up as a difference in the corrected one."""
+    from builders import CORPUS
+
+    from govreport_dagster.core.corrections import parse_corrections
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    for name in ("022.txt", "022.gold.json"):
+        (landing / name).write_bytes((CORPUS / name).read_bytes())
+    entry = {"report_year": 2023, "agency": "淮安市洪泽区人民政府", "cell": "t4.review.total", "printed": 0,
+             "corrected": 11, "reason": "各分项之和", "who": "测试", "when": "2026-11-30"}  # fmt: skip
+    corrections, problems = parse_corrections(json.dumps({"corrections": [entry]}, ensure_ascii=False), "c.yaml")
+    assert problems == []
+    report = run_eval(landing, landing, corrections)
+    assert report.corrected is not None
+    assert report.corrected.matched == report.matched - 1
+    [mismatch] = report.corrected.mismatches
+    assert (mismatch.table, mismatch.row, mismatch.col, mismatch.gold, mismatch.got) == ("t4", "review", "total", 0, 11)
+    assert run_eval(landing, landing).corrected is None

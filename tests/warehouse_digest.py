@@ -27,8 +27,8 @@ def _canonical(value: object, landing: str) -> str:
     return text.replace(landing, "<landing>")
 
 
-def table_digest(frame: pd.DataFrame, landing: str) -> dict[str, object]:
-    columns = sorted(c for c in frame.columns if c not in VOLATILE)
+def table_digest(frame: pd.DataFrame, landing: str, only: list[str] | None = None) -> dict[str, object]:
+    columns = sorted(c for c in frame.columns if c not in VOLATILE and (only is None or c in only))
     rows = sorted(
         "\x1f".join(_canonical(v, landing) for v in row)
         for row in frame[columns].astype(object).itertuples(index=False, name=None)

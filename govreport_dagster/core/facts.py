@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 from functools import cache
@@ -31,9 +31,11 @@ import pyarrow as pa
 
 from . import identities
 from .agencies import agency_of, agency_rows
+from .corrections import Correction
 from .legacy_identities import evaluate_legacy
 from .model import PARSER_VERSION, IdentityResult, RawFile, ReportBundle, TableCell
 from .schemas import CONTRACT, YEAR_PARTITIONED
+from .stewardship import YearCorrections
 from .tables.crossyear import pick_neighbour, resolve_in_window
 from .templates import TABLE_IDS, TEMPLATE_VERSIONS, load_templates
 
@@ -98,7 +100,10 @@ def labels_frame() -> pd.DataFrame:
 
 
 def build_facts(
-    bundles: list[ReportBundle], previous: list[ReportBundle], following: list[ReportBundle] | None = None
+    bundles: list[ReportBundle],
+    previous: list[ReportBundle],
+    following: list[ReportBundle] | None = None,
+    corrections: Sequence[Correction] = (),
 ) -> dict[str, pd.DataFrame]:
     """Every year-partitioned contract table for the bundles' report year.
 
@@ -106,11 +111,13 @@ def build_facts(
     feeds the cross-year identities. `previous` and `following` (the next year's) also let the
     cross-year identities split run-together table-2 rows the report alone leaves open.
     Nothing a report contains raises: an unexpected failure while building one report's
-    facts marks that report `unparseable` with the reason.
+    facts marks that report `unparseable` with the reason. `corrections` (people's, from the
+    corrections folder) are applied beside the printed values (`core.stewardship`).
     """
     rows: dict[str, list[dict[str, Any]]] = {table: [] for table in YEAR_PARTITIONED}
     if not bundles:
         return empty_facts()
+    stewardship = YearCorrections.for_year(corrections, bundles[0].report_year, bundles)  # issue 16
 
     keys = [_agency_key(b) for b in bundles]
     per_key = Counter(k for k in keys if k)
@@ -127,7 +134,9 @@ def build_facts(
             tables = resolve_in_window(
                 bundle.report_year, bundle.tables, [b.tables for b in before], [b.tables for b in after]
             )
-            report_rows = _report_facts(replace(bundle, tables=tables), prior, duplicate)
+            resolved = replace(bundle, tables=tables)
+            report_rows = _report_facts(resolved, prior, duplicate)
+            stewardship.amend_report_rows(report_rows, resolved, prior)  # issue 16
         except Exception as exc:  # a bug must not cost the partition: the report says what happened
             log.exception("facts for report %s failed", bundle.report_id)
             report_rows = {"reports": [_report_row(bundle, duplicate, [], f"internal error: {exc!r}")]}
@@ -135,6 +144,7 @@ def build_facts(
             rows[table].extend(table_rows)
 
     rows["agencies"] = agency_rows(bundles)
+    rows["corrections"] = stewardship.rows()  # issue 16
     year = bundles[0].report_year
     frames = {}
     for table in YEAR_PARTITIONED:

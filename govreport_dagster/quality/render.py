@@ -14,6 +14,7 @@ from typing import Any
 
 from ..core.model import CELL_STATES
 from ..core.schemas import CONTRACT, YEAR_PARTITIONED
+from .stewardship import render_expectations as render_stewardship_expectations
 from .suites import EXPECTATIONS_DIR
 from .vocabulary import bound_identity_ids, column_vocabularies, identity_ids, layout_cell_keys, t2_column_flags
 
@@ -29,9 +30,12 @@ UNIQUE_KEYS = {
     "fact_review_litigation": ["report_id", "proceeding_key", "result_key"],
     "fact_narrative_metrics": ["report_id", "metric_key", "char_start", "char_end"],
     "fact_legacy_indicators": ["report_id", "ordinal"],
-    "identity_checks": ["report_id", "identity_id", "scope"],
+    "identity_checks": ["report_id", "identity_id", "scope", "value_basis"],
+    "correction_suggestions": ["report_id", "cell", "suggested_value"],
+    "corrections": ["correction_id"],
     "agencies": ["agency_id", "agency_name"],  # one row per id and printed name in the year
 }
+REPORT_ID_NULLABLE = {"corrections"}  # an unmatched correction names no report
 
 
 def expectation(
@@ -141,9 +145,10 @@ def _contract_expectations(table: str) -> list[dict[str, Any]]:
         e("expect_table_columns_to_match_ordered_list", f"{table}_columns", "error",
           f"{table}: exactly the contract's columns, in order (report_year last, moved to the path).",
           table=table, column_list=[*CONTRACT[table].names, "report_year"]),
-        e("expect_column_values_to_not_be_null", f"{table}_{key[0]}", "error",
-          f"{table}: every row names its {'report' if key[0] == 'report_id' else key[0]}.", table=table,
-          column=key[0]),
+        *([] if table in REPORT_ID_NULLABLE else [
+            e("expect_column_values_to_not_be_null", f"{table}_{key[0]}", "error",
+              f"{table}: every row names its {'report' if key[0] == 'report_id' else key[0]}.", table=table,
+              column=key[0])]),
         e("expect_compound_columns_to_be_unique", f"{table}_unique_key", "error",
           f"{table}: one row per {', '.join(key)}.", table=table, column_list=key) if len(key) > 1 else
         e("expect_column_values_to_be_unique", f"{table}_unique_key", "error",
@@ -194,6 +199,7 @@ def render_facts_suite() -> dict[str, Any]:
     """Contract checks for every year-partitioned table (blocking), then the identities (warn)."""
     expectations = [x for table in YEAR_PARTITIONED for x in _contract_expectations(table)]
     expectations += _facts_value_expectations()
+    expectations += render_stewardship_expectations(expectation)  # corrections and suggestions (issue 16)
     expectations += render_identity_expectations()
     return {
         "name": "facts",

@@ -7,8 +7,8 @@ of the printed table meets them.
 
 from __future__ import annotations
 
-from ..core.model import CELL_STATES, SOURCE_FORMATS
-from ..core.schemas import AGENCY_LEVELS, REPORT_QUALITY_STATUSES
+from ..core.model import SOURCE_FORMATS
+from ..core.schemas import AGENCY_LEVELS, FACT_CELL_STATES, REPORT_QUALITY_STATUSES
 from ..core.tables.legacy_forms import form_identities, indicator_keys
 from ..core.templates import TABLE_IDS, TEMPLATE_VERSIONS, load_templates
 from .suites import SEVERITIES
@@ -95,7 +95,7 @@ def _table_key_vocabularies() -> dict[str, list[ColumnVocabulary]]:
                 list(tpl.column_keys(table_id)),
                 f"Table {number} {col_name.split('_')[0]} keys of the template.",
             ),
-            ("cell_state", list(CELL_STATES), "Cell states."),
+            ("cell_state", list(FACT_CELL_STATES), "Cell states (corrected: a person's correction applied)."),
         ]
     return out
 

@@ -12,12 +12,15 @@ row's candidate splits is counted apart as undecided: the reports at hand cannot
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from govreport_dagster.core.corrections import Correction
 from govreport_dagster.core.model import SectionedReport, TableExtraction
 from govreport_dagster.core.templates import strip_item_number
 
@@ -72,6 +75,8 @@ class ReportScore:
 @dataclass
 class EvalReport:
     reports: list[ReportScore] = field(default_factory=list)
+    # the same gold scored against the values with people's corrections applied (issue 16)
+    corrected: EvalReport | None = None
 
     def table_counts(self, table: str) -> tuple[int, int]:
         return sum(r.matched[table] for r in self.reports), sum(r.total[table] for r in self.reports)
@@ -128,6 +133,9 @@ class EvalReport:
             out.extend(str(m) for m in r.mismatches)
             out.extend(str(m) for m in r.meta_mismatches)
             out.extend(f"undecided: {m}" for m in r.undecided)
+        if self.corrected is not None:
+            out.append(f"corrected values: {self.corrected.summary_line()}")
+            out.extend(f"corrected: {m}" for r in self.corrected.reports for m in r.mismatches)
         return out
 
 
@@ -277,14 +285,17 @@ class _Evaluated:
     sectioned: SectionedReport | None = None
     error: str | None = None
     head: str = ""  # the start of the decoded text: places an agency printed without its county
+    sha256: str = ""
 
 
-def run_eval(landing: Path, gold_dir: Path) -> EvalReport:
+def run_eval(landing: Path, gold_dir: Path, corrections: Sequence[Correction] = ()) -> EvalReport:
     """Score every `*.gold.json` in `gold_dir` (and its subfolders; a gold's `file` is looked up
     beside it, under the same subfolder of `landing`) against the pipeline's output.
 
     Before scoring, each agency's reports are resolved across years
     (`tables.crossyear.resolve_across_years`), as the facts stage does with the previous year.
+    With `corrections`, the report's `corrected` scores the same gold against the values with
+    the applicable corrections applied (the gold records what is printed).
     """
     from govreport_dagster.core.decode import decode_file
     from govreport_dagster.core.sectioning import section_report
@@ -302,7 +313,9 @@ def run_eval(landing: Path, gold_dir: Path) -> EvalReport:
             item.error = "source file not found"
             continue
         try:
-            doc = decode_file(src.read_bytes(), str(src))
+            data = src.read_bytes()
+            item.sha256 = hashlib.sha256(data).hexdigest()
+            doc = decode_file(data, str(src))
             item.sectioned = section_report(doc)
             item.head = doc.text[:4000]
             item.extraction = extract_tables(doc, item.sectioned)
@@ -322,7 +335,37 @@ def run_eval(landing: Path, gold_dir: Path) -> EvalReport:
             continue
         extraction = resolved.get(i, item.extraction)
         report.reports.append(score_report(extraction, item.gold, file=item.name, sectioned=item.sectioned))
+    if corrections:
+        report.corrected = _score_corrected(items, resolved, corrections, report)
     return report
+
+
+def _score_corrected(
+    items: list[_Evaluated],
+    resolved: dict[int, TableExtraction],
+    corrections: Sequence[Correction],
+    printed: EvalReport,
+) -> EvalReport:
+    """The printed scores again, with each report's applicable corrections applied."""
+    from govreport_dagster.core.cell_overrides import with_cell_values
+    from govreport_dagster.core.corrections import applied_values, check_report, match_year
+    from govreport_dagster.core.model import RawFile, ReportBundle
+
+    out = EvalReport()
+    for i, (item, score) in enumerate(zip(items, printed.reports, strict=True)):
+        year = item.sectioned.metadata.report_year if item.sectioned is not None else None
+        extraction = resolved.get(i, item.extraction)
+        if extraction is None or year is None or item.sectioned is None:
+            out.reports.append(score)
+            continue
+        raw = RawFile(item.name, 0, item.sha256, "txt")
+        # matching reads the source hash, the agency and the cells only: no decoded text needed
+        bundle = ReportBundle(item.name, year, raw, None, item.sectioned, extraction)  # type: ignore[arg-type]
+        assigned, _ = match_year(corrections, year, [bundle])
+        applied = applied_values(check_report(assigned.get(item.name, []), bundle))
+        corrected = with_cell_values(extraction, {key: c.corrected for key, c in applied.items()})
+        out.reports.append(score_report(corrected, item.gold, file=item.name, sectioned=item.sectioned))
+    return out
 
 
 def _resolve_by_agency(items: list[_Evaluated]) -> dict[int, TableExtraction]:
