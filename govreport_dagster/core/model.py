@@ -18,9 +18,13 @@ CELL_STATES = ("number", "blank", "not_applicable", "text")
 
 
 class RejectedInput(Exception):
-    """A raw file the pipeline cannot use. `reason` is shown to users in the ingest ledger."""
+    """A raw file the pipeline cannot use. `reason` is shown to users in the ingest ledger.
+
+    The reason is always one line: library messages (openpyxl, pdfminer …) often span several,
+    and a ledger reason or a console line must stay greppable."""
 
     def __init__(self, reason: str) -> None:
+        reason = " ".join(str(reason).split())
         super().__init__(reason)
         self.reason = reason
 
