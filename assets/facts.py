@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import dagster as dg
 import pandas as pd
 
-from govreport_dagster.checks import suite_check_specs, validate
+from govreport_dagster.checks import suite_check_specs, validate, year_check_spec
 from govreport_dagster.core.schemas import CONTRACT
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.metadata_md import markdown_table
@@ -40,9 +40,9 @@ _MULTI_YEAR = dg.AssetIn(partition_mapping=neighbouring_years, metadata={"multi_
     description="The warehouse contract's tables for the year, computed and validated (identities evaluated per "
     "report, cross-year against the previous year's reports of the same agency).",
     check_specs=[
-        dg.AssetCheckSpec(
+        year_check_spec(
             "contract_schema",
-            asset="report_facts",
+            "report_facts",
             blocking=True,
             description="Every table converts to the warehouse contract's explicit Arrow schema. A failure is a "
             "pipeline bug: nothing is published.",
