@@ -40,3 +40,12 @@ def test_run_state_survives_a_new_process(tmp_path: Path):
     assert not again.unchanged("stages", 2021, "abd") and not again.unchanged("facts", 2021, "abc")
     again.forget("stages", 2021)
     assert not again.unchanged("stages", 2021, "abc")
+
+
+def test_frame_version_follows_the_rows_not_the_object():
+    from govreport_dagster.rerun import frame_version
+
+    frame = pd.DataFrame({"source_uri": ["/a", "/b"], "report_year": [2020, 2021]})
+    assert frame_version(frame) == frame_version(frame.copy())
+    assert frame_version(frame) != frame_version(frame.assign(report_year=[2020, 2022]))
+    assert frame_version(frame) != frame_version(frame.rename(columns={"report_year": "year"}))
