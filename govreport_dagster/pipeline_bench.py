@@ -194,12 +194,20 @@ def _fixed_cost_lines(work: Path, log: Path, say) -> list[str]:
     shutil.copy(next(sample.glob("002_*.txt")), one / "report.txt")
     lines = []
     for name, landing, docs in (("make sample", sample, 5), ("one report", one.parent, 1)):
-        phase = run_phase(name, docs, landing, work / f"{name}_wh".replace(" ", "_"), work / f"{name}_home", log)
+        slug = name.replace(" ", "_")
+        warehouse = work / f"{slug}_wh"
+        phase = run_phase(name, docs, landing, warehouse, work / f"{slug}_home", log)
         line = f"{name:<13} {docs:>6,} docs  {phase.seconds:7.1f} s  peak RSS {phase.peak_rss_mb:5.0f} MB "
         line += f"(PSS {phase.peak_pss_mb:5.0f}), cold"
+        docs_mb = _folder_mb(warehouse.with_name(f"{warehouse.name}_data_docs"))
+        line += f", Data Docs {docs_mb:.1f} MB"
         say(line + (f"  (exit {phase.returncode}: see the log)" if phase.returncode else ""))
         lines.append(line)
     return lines
+
+
+def _folder_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6 if folder.is_dir() else 0.0
 
 
 def main(n_docs: int, keep: str | None = None) -> int:
