@@ -7,6 +7,8 @@ from collections.abc import Iterator
 import dagster as dg
 
 from govreport_dagster.checks import suite_check_specs, validate
+from govreport_dagster.execution import run_stage
+from govreport_dagster.execution_workers import decode_batch
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.partitions import report_year_partitions
 from govreport_dagster.quality.preparation import prepare_decoded
@@ -35,7 +37,11 @@ def decoded_documents(
 ) -> dg.Output[Frames]:
     entries = landing.scan()
     cache = warehouse.cache()
-    hashes, outcomes = decode_landing(entries, cache)
+    hashes, outcomes = decode_landing(
+        entries,
+        cache,
+        lambda stage, items: run_stage(stage, items, decode_batch, cache, label="decode", log=context.log.info),
+    )
     documents = documents_frame(outcomes)
     return dg.Output(
         {"files": entries_frame(entries, hashes), "documents": documents},
