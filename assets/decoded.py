@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from govreport_dagster.checks import suite_check_specs, validate
-from govreport_dagster.execution import run_stage
+from govreport_dagster.execution import describe_cluster, run_stage
 from govreport_dagster.execution_workers import decode_batch
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.partitions import report_year_partitions
@@ -50,6 +50,7 @@ def decoded_documents(
             "distinct_contents": len(documents),
             "rejected_contents": int(documents["rejection"].notna().sum()),
             "cache": dg.MetadataValue.json(cache.summary()),
+            **describe_cluster(),
         },
     )
 

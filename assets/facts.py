@@ -140,18 +140,23 @@ def published_warehouse(
 ) -> dg.MaterializeResult:
     from govreport_dagster.core.facts import labels_frame
     from govreport_dagster.reporting.charts import quality_chart
+    from govreport_dagster.storage.remote_files import local_folder_for, remote_path
 
     year = int(context.partition_key)
     writer = warehouse.writer()
     paths = writer.write_year_tables(year, report_facts)
     writer.write_labels(labels_frame())
     reports = report_facts["reports"]
-    chart = quality_chart(
-        reports, report_facts["identity_checks"], year, warehouse.data_docs_root / "charts" / f"quality_{year}.png"
-    )
+    charts = warehouse.data_docs_root / "charts"
+    with local_folder_for(charts) as local_charts:  # uploaded when the warehouse is remote
+        local_chart = quality_chart(
+            reports, report_facts["identity_checks"], year, local_charts / f"quality_{year}.png"
+        )
+        chart_markdown = _embed_png(local_chart)
+        chart = remote_path(charts, local_charts, local_chart)
     return dg.MaterializeResult(
         metadata={
-            "quality_chart": dg.MetadataValue.md(_embed_png(chart)),
+            "quality_chart": dg.MetadataValue.md(chart_markdown),
             "quality_chart_path": dg.MetadataValue.path(str(chart)),
             "warehouse": dg.MetadataValue.path(str(writer.root)),
             **{f"rows_{t}": len(f) for t, f in report_facts.items()},

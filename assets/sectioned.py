@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from govreport_dagster.checks import suite_check_specs, validate
-from govreport_dagster.execution import run_stage
+from govreport_dagster.execution import describe_cluster, run_stage
 from govreport_dagster.execution_workers import section_batch
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.partitions import report_year_partitions
@@ -49,6 +49,7 @@ def sectioned_reports(
             "status_counts": dg.MetadataValue.json(reports["status"].value_counts().to_dict()),
             "layouts": dg.MetadataValue.json(reports["layout_version"].value_counts().to_dict()),
             "cache": dg.MetadataValue.json(cache.summary()),
+            **describe_cluster(),
         },
     )
     yield from check_results

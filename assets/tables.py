@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from govreport_dagster.checks import suite_check_specs, validate
-from govreport_dagster.execution import run_stage
+from govreport_dagster.execution import describe_cluster, run_stage
 from govreport_dagster.execution_workers import extract_batch
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.partitions import report_year_partitions
@@ -55,6 +55,7 @@ def extracted_tables(
             "reports_with_t4": int(reports["has_t4"].sum()),
             "inferred_cells": int(cells["inferred"].sum()) if len(cells) else 0,
             "cache": dg.MetadataValue.json(cache.summary()),
+            **describe_cluster(),
         },
     )
     yield from check_results

@@ -56,16 +56,34 @@ def cmd_run(args: argparse.Namespace) -> int:
     if problem := _check_years(args.years):
         console.print(f"[red]error:[/red] --years {args.years}: {problem}", soft_wrap=True)
         return 2
+    if args.cluster:
+        os.environ["GOVREPORT_CLUSTER"] = args.cluster  # the stages' executor (execution.make_executor)
     home = prepare_dagster_home(args.dagster_home)
     console.print(f"landing zone [bold]{landing}[/bold] → warehouse [bold]{warehouse}[/bold] (Dagster home {home})")
     started = time.perf_counter()
-    outcome = run_pipeline(landing, warehouse, years=args.years, console=console)
-    summarize(outcome, warehouse, console, seconds=time.perf_counter() - started)
+    try:
+        outcome = run_pipeline(landing, warehouse, years=args.years, console=console)
+        summarize(outcome, warehouse, console, seconds=time.perf_counter() - started)
+    finally:
+        _report_and_close_cluster(console)
     if outcome.failures:
         for year, reason in outcome.failures:
             console.print(f"[red]pipeline failed for {year}:[/red] {reason}")
         return 1
     return 0
+
+
+def _report_and_close_cluster(console) -> None:
+    """Say which engine ran the per-document stages, then stop a cluster this run started."""
+    from . import execution_dask  # noqa: F401  (registers local-cluster:N and scheduler addresses)
+    from .execution import close_executors, describe_cluster
+
+    described = describe_cluster()
+    console.print(
+        f"per-document engine: [bold]{described['engine']}[/bold], {described['workers']} worker(s) "
+        f"(cluster {described['cluster']})"
+    )
+    close_executors()
 
 
 def _absolute(location: str) -> str:
@@ -117,6 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--warehouse", help=f"warehouse path or fsspec URL (default: {settings.warehouse_root()})")
     run.add_argument("--years", default="all", help="e.g. 2016-2024, 2019,2021 or all (default)")
     run.add_argument("--dagster-home", help="persistent Dagster instance folder (default: data/dagster_home)")
+    run.add_argument(
+        "--cluster",
+        help="where the per-document stages run: local (process pool, default), local:N, serial, "
+        "local-cluster:N (a Dask LocalCluster of N workers) or a Dask scheduler address tcp://host:8786 "
+        "(default: GOVREPORT_CLUSTER or local)",
+    )
     run.set_defaults(func=cmd_run)
 
     ui = sub.add_parser("ui", help="start the Dagster UI (dagster dev) on 127.0.0.1")

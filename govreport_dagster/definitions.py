@@ -10,6 +10,7 @@ settings.quiet_third_parties()
 
 from assets import decoded, facts, raw, sectioned, tables  # noqa: E402
 
+from . import execution_dask  # noqa: E402, F401  (registers local-cluster:N and scheduler addresses)
 from .io_manager import StageIOManager  # noqa: E402
 from .jobs import ingest_job, yearly_reports_job  # noqa: E402
 from .resources import LandingZoneResource, WarehouseResource  # noqa: E402

@@ -128,7 +128,34 @@ def _build(spec: str) -> Executor:
     for prefix, factory in _BACKENDS.items():
         if spec.startswith(prefix):
             return factory(spec)
-    raise ValueError(f"cluster {spec!r}: expected local, local:N or serial")
+    known = ", ".join(["local", "local:N", "serial", *(f"{p}…" for p in _BACKENDS)])
+    raise ValueError(f"cluster {spec!r}: expected one of {known}")
+
+
+def close_executors() -> None:
+    """Stop every pool or cluster this process started (end of a CLI run)."""
+    while _EXECUTORS:
+        _EXECUTORS.popitem()[1].close()
+
+
+def describe_cluster(spec: str | None = None) -> dict[str, Any]:
+    """The configured cluster and, once started in this process, its engine and workers
+    (asset metadata: a stage whose documents were all cached, or fewer than
+    `MIN_DOCUMENTS_FOR_POOL`, ran in-process and started nothing)."""
+    spec = (spec or os.environ.get("GOVREPORT_CLUSTER") or DEFAULT_CLUSTER).strip()
+    if spec in _EXECUTORS:
+        return {"cluster": spec, **describe_executor(_EXECUTORS[spec])}
+    return {"cluster": spec, "engine": "in-process (nothing to fan out)", "workers": 1}
+
+
+def describe_executor(executor: Executor) -> dict[str, Any]:
+    """Which engine runs the per-document stages and on how many workers (run summary,
+    asset metadata)."""
+    engine = getattr(executor, "engine", None) or {
+        "SerialExecutor": "in-process",
+        "LocalProcessExecutor": "process pool",
+    }.get(type(executor).__name__, type(executor).__name__)
+    return {"engine": engine, "workers": executor.workers}
 
 
 def batched(items: Sequence[P], workers: int, *, max_size: int = 64) -> Iterator[list[P]]:
