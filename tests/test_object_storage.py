@@ -37,7 +37,9 @@ def _manifest_markers(root: str, year: int) -> dict[str, set[str]]:
 
     commit = YearCommit(UPath(root))
     fs = s3fs_client()
-    return {t: set(pd.read_parquet(commit.committed_files(t, year).path, filesystem=fs)["report_id"]) for t in YEARLY_TABLES}
+    return {
+        t: set(pd.read_parquet(commit.committed_files(t, year).path, filesystem=fs)["report_id"]) for t in YEARLY_TABLES
+    }
 
 
 def test_kill_9_between_two_tables_on_object_storage_is_rolled_forward(s3_env):  # noqa: F811
@@ -89,9 +91,9 @@ def test_pipeline_s3_to_s3_on_a_dask_local_cluster_equals_the_local_run(s3_env, 
         fs.put_file(str(source), f"landing/reports/{source.name}")
     years = "2019-2021"
     cli = [sys.executable, "-m", "govreport_dagster.cli", "run", "--years", years]
+    s3_args = ["--landing", "s3://landing/reports", "--warehouse", "s3://warehouse/wh", "--cluster", "local-cluster:2"]
     remote = subprocess.run(
-        [*cli, "--landing", "s3://landing/reports", "--warehouse", "s3://warehouse/wh", "--cluster", "local-cluster:2"]
-        + ["--dagster-home", str(tmp_path / "home_s3")],
+        [*cli, *s3_args, "--dagster-home", str(tmp_path / "home_s3")],
         env=child_env(s3_env),
         capture_output=True,
         text=True,
@@ -100,9 +102,9 @@ def test_pipeline_s3_to_s3_on_a_dask_local_cluster_equals_the_local_run(s3_env, 
     assert remote.returncode == 0, remote.stdout[-3000:] + remote.stderr[-3000:]
     assert "per-document engine: dask" in remote.stdout and "2 worker" in remote.stdout
     assert FAKE_SECRET not in remote.stdout + remote.stderr
+    local_args = ["--landing", str(landing), "--warehouse", str(tmp_path / "wh"), "--cluster", "local"]
     local = subprocess.run(
-        [*cli, "--landing", str(landing), "--warehouse", str(tmp_path / "wh"), "--cluster", "local"]
-        + ["--dagster-home", str(tmp_path / "home_local")],
+        [*cli, *local_args, "--dagster-home", str(tmp_path / "home_local")],
         capture_output=True,
         text=True,
         timeout=1800,
