@@ -13,6 +13,7 @@ from govreport_dagster.io_manager import Frames
 from govreport_dagster.partitions import report_year_partitions
 from govreport_dagster.quality.preparation import prepare_decoded
 from govreport_dagster.quality.runtime import run_suite
+from govreport_dagster.rerun import code_digest, versioned_output
 from govreport_dagster.resources import LandingZoneResource, WarehouseResource
 from govreport_dagster.storage.decoding import decode_landing
 from govreport_dagster.storage.frames import (
@@ -28,6 +29,7 @@ from govreport_dagster.storage.frames import (
     group_name="annual_reports",
     tags={"stage": "decoded"},
     kinds={"python", "parquet"},
+    code_version=code_digest(),
     description="The landing-zone scan (`files`: every file, its sidecar, YYYY/ folder and content hash) and every "
     "distinct content decoded once (`documents`: normalised text and grids, or why it is unusable). Decoding is "
     "cached by content hash, so a re-run decodes only new or changed files.",
@@ -43,8 +45,10 @@ def decoded_documents(
         lambda stage, items: run_stage(stage, items, decode_batch, cache, label="decode", log=context.log.info),
     )
     documents = documents_frame(outcomes)
-    return dg.Output(
-        {"files": entries_frame(entries, hashes), "documents": documents},
+    files = entries_frame(entries, hashes)
+    return versioned_output(
+        {"files": files, "documents": documents},
+        files,
         metadata={
             "landing_files": len(entries),
             "distinct_contents": len(documents),
@@ -59,6 +63,7 @@ def decoded_documents(
     group_name="annual_reports",
     tags={"stage": "decoded"},
     kinds={"python", "parquet"},
+    code_version=code_digest(),
     partitions_def=report_year_partitions,
     description="One row per report: normalised text (simplified, pinyin and site chrome removed), the original "
     "text, the source's tables as grids, and what was done to get there.",

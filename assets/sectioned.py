@@ -11,6 +11,7 @@ from govreport_dagster.io_manager import Frames
 from govreport_dagster.partitions import report_year_partitions
 from govreport_dagster.quality.preparation import prepare_sectioned
 from govreport_dagster.quality.runtime import run_suite
+from govreport_dagster.rerun import code_digest
 from govreport_dagster.resources import WarehouseResource
 from govreport_dagster.storage.frames import sectioned_frames
 
@@ -19,6 +20,7 @@ from govreport_dagster.storage.frames import sectioned_frames
     group_name="annual_reports",
     tags={"stage": "sectioned"},
     kinds={"python", "parquet"},
+    code_version=code_digest(),
     partitions_def=report_year_partitions,
     description="Each report's sections (canonical keys, offsets), metadata (agency, level, dates, 索引号, 文号), "
     "template version and the numbers stated in its prose.",

@@ -11,6 +11,7 @@ from govreport_dagster.io_manager import Frames
 from govreport_dagster.partitions import report_year_partitions
 from govreport_dagster.quality.preparation import prepare_tables
 from govreport_dagster.quality.runtime import run_suite
+from govreport_dagster.rerun import code_digest
 from govreport_dagster.resources import WarehouseResource
 from govreport_dagster.storage.frames import tables_frames
 
@@ -19,6 +20,7 @@ from govreport_dagster.storage.frames import tables_frames
     group_name="annual_reports",
     tags={"stage": "tables"},
     kinds={"python", "parquet"},
+    code_version=code_digest(),
     partitions_def=report_year_partitions,
     description="Every cell of tables 2, 3 and 4 keyed by the template's row/column keys (value, cell state, raw "
     "text, source, position), the tables each report is missing and why, and pre-2019 statistics tables.",
