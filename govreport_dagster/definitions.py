@@ -13,7 +13,7 @@ from assets import decoded, facts, raw, sectioned, tables  # noqa: E402
 from . import execution_dask  # noqa: E402, F401  (registers local-cluster:N and scheduler addresses)
 from .io_manager import StageIOManager  # noqa: E402
 from .jobs import ingest_job, yearly_reports_job  # noqa: E402
-from .resources import LandingZoneResource, WarehouseResource  # noqa: E402
+from .resources import ClusterResource, LandingZoneResource, WarehouseResource  # noqa: E402
 from .schedules import catch_up_schedule, yearly_reports_schedule  # noqa: E402
 from .sensors import landing_sensor  # noqa: E402
 
@@ -24,7 +24,12 @@ def make_resources(landing_root: str | None = None, warehouse_root: str | None =
     """The resources for a landing zone and warehouse (defaults: settings / environment)."""
     landing = LandingZoneResource(root=landing_root) if landing_root else LandingZoneResource()
     warehouse = WarehouseResource(root=warehouse_root) if warehouse_root else WarehouseResource()
-    return {"landing": landing, "warehouse": warehouse, "io_manager": StageIOManager(warehouse=warehouse)}
+    return {
+        "landing": landing,
+        "warehouse": warehouse,
+        "cluster": ClusterResource(),
+        "io_manager": StageIOManager(warehouse=warehouse),
+    }
 
 
 defs = dg.Definitions(

@@ -173,6 +173,7 @@ def map_cached(
     cache: ResultCache,
     *,
     executor: Executor | None = None,
+    cluster: str | None = None,
     on_done: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[str, Any]]:
     """`(key, result)` for every `(key, payload)` item, in input order, streamed: from the
@@ -180,7 +181,8 @@ def map_cached(
     `fn` over batches of the misses on the executor, stored in the cache as they arrive.
     `on_done(1)` is called per item yielded (progress)."""
     misses = [index for index, (key, _payload) in enumerate(items) if not cache.has(stage, key)]
-    runner: Executor = SerialExecutor() if len(misses) < MIN_DOCUMENTS_FOR_POOL else (executor or make_executor())
+    small = len(misses) < MIN_DOCUMENTS_FOR_POOL
+    runner: Executor = SerialExecutor() if small else (executor or make_executor(cluster))
     computed = _computed(runner, fn, [items[i][1] for i in misses], misses)
     pending = next(computed, None)  # submits the first batches: workers start while hits stream
     for index, (key, payload) in enumerate(items):
@@ -216,11 +218,12 @@ def run_stage(
     *,
     label: str,
     log: Callable[[str], None] | None = None,
+    cluster: str | None = None,
 ) -> Iterator[tuple[str, Any]]:
     """`map_cached` on the process's executor (`GOVREPORT_CLUSTER`), with progress lines
     (files done / total, rate, ETA) every few seconds on stderr and in `log`."""
     from .progress import DocumentProgress
 
     progress = DocumentProgress(label, len(items), log)
-    yield from map_cached(stage, items, fn, cache, on_done=progress.advance)
+    yield from map_cached(stage, items, fn, cache, cluster=cluster, on_done=progress.advance)
     progress.finish()

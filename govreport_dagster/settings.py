@@ -20,6 +20,12 @@ def warehouse_root() -> str:
     return os.environ.get("GOVREPORT_WAREHOUSE") or str(DEFAULT_WAREHOUSE)
 
 
+def cluster_spec() -> str:
+    """Where the per-document stages run: `local`, `local:N`, `serial`, `local-cluster:N`
+    (Dask) or a Dask scheduler address (docs/distributed.md)."""
+    return os.environ.get("GOVREPORT_CLUSTER") or "local"
+
+
 def max_file_bytes() -> int:
     return int(os.environ.get("GOVREPORT_MAX_FILE_BYTES") or 50 * 1024 * 1024)
 
