@@ -120,6 +120,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    if args.scale:
+        from .scale_bench import main as scale_bench_main
+
+        return scale_bench_main(args.docs or 100_000, args.cluster or "local-cluster:2", keep=args.keep)
     if args.pipeline:
         from .pipeline_bench import main as pipeline_bench_main
 
@@ -167,7 +171,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="whole pipeline cold, warm, 1%% changed, vs the decode floor; then make sample and one report",
     )
-    bench.add_argument("--keep", help="with --pipeline: work in this folder and leave it (default: a temporary one)")
+    bench.add_argument(
+        "--scale",
+        action="store_true",
+        help="N documents (default 100,000) through govreport run --cluster: docs/s, driver and per-worker peak RSS",
+    )
+    bench.add_argument("--cluster", help="with --scale: the --cluster of the run (default local-cluster:2)")
+    bench.add_argument(
+        "--keep", help="with --pipeline/--scale: work in this folder and leave it (default: a temporary one)"
+    )
     bench.set_defaults(func=cmd_bench)
     return parser
 
