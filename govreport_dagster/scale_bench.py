@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .pipeline_bench import build_landing
-from .reporting.benchmark import REPO_ROOT, source_files
+from .reporting.benchmark import REPO_ROOT
 
 DRIVER_BUDGET_MB = 1024
 _POLL_SECONDS = 0.5
@@ -64,7 +64,8 @@ def run_scale(n_docs: int, cluster: str, work: Path, sources: list[Path] | None 
     import psutil
 
     landing, warehouse, home = work / "landing", work / "warehouse", work / "dagster_home"
-    build_landing(landing, n_docs, source_files(sources))
+    sources = sources or [REPO_ROOT / "data" / "sample", REPO_ROOT / "tests" / "fixtures" / "corpus"]
+    build_landing(landing, n_docs, sources)
     command = [sys.executable, "-m", "govreport_dagster.cli", "run", "--landing", str(landing)]
     command += ["--warehouse", str(warehouse), "--dagster-home", str(home), "--cluster", cluster]
     run = ScaleRun(n_docs, cluster)
