@@ -13,7 +13,7 @@ from typing import Any
 import dagster as dg
 
 from .jobs import FACT_ASSETS, LEDGER_ASSETS, PER_DOCUMENT_ASSETS
-from .rerun import RunState, facts_digest, year_digests
+from .rerun import RunState, corrections_digests, facts_digest, year_digests
 from .year_spec import parse_years
 
 # The CLI shows its own progress and summary; Dagster's per-event console log would bury it
@@ -30,7 +30,7 @@ class PipelineOutcome:
     skipped: list[tuple[str, int]] = field(default_factory=list)  # (pass, year) with unchanged inputs
 
 
-def _failure_reason(result: dg.ExecuteInJobResult) -> str:
+def _failure_reason(result: dg.ExecuteInProcessResult) -> str:
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
             err = event.step_failure_data.error
@@ -45,24 +45,37 @@ def _failure_reason(result: dg.ExecuteInJobResult) -> str:
 
 
 def run_pipeline(
-    landing: str, warehouse: str, *, years: str = "all", console: Any = None, instance: dg.DagsterInstance | None = None
+    landing: str,
+    warehouse: str,
+    *,
+    years: str = "all",
+    console: Any = None,
+    instance: dg.DagsterInstance | None = None,
+    corrections: str | None = None,
 ) -> PipelineOutcome:
     from .definitions import all_assets, make_resources
+    from .jobs import ingest_job, yearly_reports_job
 
     instance = instance or dg.DagsterInstance.get()
-    resources = make_resources(landing, warehouse)
+    resources = make_resources(landing, warehouse, corrections)
+    defs = dg.Definitions(
+        assets=all_assets, jobs=[yearly_reports_job, ingest_job], resources=resources, executor=dg.in_process_executor
+    )
+    jobs = {name: defs.resolve_job_def(name) for name in ("ingest_job", "yearly_reports_job")}
     outcome = PipelineOutcome()
     progress = _progress(console)
     with progress:
         task = progress.add_task("ingest ledger", total=1)
 
-        def materialize(selection: list[str], year: int | None = None) -> dg.ExecuteInJobResult:
-            result = dg.materialize(
-                all_assets,
-                selection=selection,
-                partition_key=None if year is None else str(year),
+        def materialize(selection: list[str], year: int | None = None) -> dg.ExecuteInProcessResult:
+            # Through the code location's own jobs, so the UI lists each run under its job
+            # (yearly_reports_job with the year's partition, ingest_job for the ledger) rather
+            # than under Dagster's anonymous __ephemeral_asset_job__.
+            job = jobs["ingest_job" if year is None else "yearly_reports_job"]
+            result = job.execute_in_process(
                 instance=instance,
-                resources=resources,
+                partition_key=None if year is None else str(year),
+                asset_selection=[dg.AssetKey(name) for name in selection],
                 raise_on_error=False,
                 run_config=QUIET,
             )
@@ -78,23 +91,27 @@ def run_pipeline(
         parsed = outcome.ledger[outcome.ledger["status"] == "parsed"]
         # years already published are re-run too: a year whose files all left the landing
         # zone must be emptied, not left stale
-        available = sorted({int(y) for y in parsed["report_year"].dropna()} | _published_years(warehouse))
+        available = sorted({int(y) for y in parsed["report_year"].dropna()} | published_years(warehouse))
         outcome.years = parse_years(years, available) if years != "all" else available
         progress.update(task, completed=1)
 
-        _run_years(outcome, materialize, progress, RunState(resources["warehouse"].stages_root))
+        state = RunState(resources["warehouse"].stages_root)
+        _run_years(outcome, materialize, progress, state, resources["landing"].corrections_root)
     return outcome
 
 
-def _run_years(outcome: PipelineOutcome, materialize: Any, progress: Any, state: RunState) -> None:
+def _run_years(
+    outcome: PipelineOutcome, materialize: Any, progress: Any, state: RunState, corrections_root: str
+) -> None:
     """Two passes: every year's per-document stages first, then every year's facts, because
     a year's facts read the neighbouring years' tables (cross-year identities). A pass of a
     year whose inputs did not change since its last success is skipped (`rerun.py`)."""
     span = range(min(outcome.years, default=0) - 1, max(outcome.years, default=0) + 2)
     digests = year_digests(outcome.ledger, list(span))
+    corrections = corrections_digests(corrections_root, list(span))
     passes = [
         ("stages", PER_DOCUMENT_ASSETS, digests.__getitem__),
-        ("facts", FACT_ASSETS, lambda y: facts_digest(digests, y)),
+        ("facts", FACT_ASSETS, lambda y: facts_digest(digests, y, corrections)),
     ]
     task = progress.add_task("years", total=len(outcome.years) * len(passes))
     for name, selection, digest_of in passes:
@@ -123,7 +140,7 @@ def _progress(console: Any) -> Any:
     return Progress(*columns, TimeElapsedColumn(), console=console, disable=console is None)
 
 
-def _published_years(warehouse: str) -> set[int]:
+def published_years(warehouse: str) -> set[int]:
     from upath import UPath
 
     reports = UPath(warehouse) / "reports"
@@ -168,3 +185,10 @@ def summarize(outcome: PipelineOutcome, warehouse: str, console: Any, *, seconds
         f"skipped, inputs unchanged; runs recorded in the Dagster "
         f"instance, see `govreport ui`)"
     )
+    from upath import UPath
+
+    from .storage.duckdb_views import DUCKDB_NAME
+
+    duckdb_file = UPath(warehouse) / DUCKDB_NAME
+    if duckdb_file.exists():
+        console.print(f"For BI: [bold]{duckdb_file}[/bold] (DuckDB views over every table; README: Opening it in BI)")

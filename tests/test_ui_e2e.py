@@ -41,6 +41,7 @@ ASSETS = [
     "decoded_reports",
     "sectioned_reports",
     "extracted_tables",
+    "corrections",
     "report_facts",
     "published_warehouse",
 ]
@@ -253,7 +254,7 @@ def test_ui_shows_assets_partitions_and_checks_in_a_real_browser(backfill: dict)
         assert name in graph, f"asset graph does not show {name}; screenshot in {OUTPUT}"
     checks = texts["report_facts_checks"]
     assert "identity_checks_warnings" in checks, f"checks page does not show identity_checks_warnings; see {OUTPUT}"
-    assert "Checks (12" in checks, "the facts suite's checks are listed"  # contract + 11 GX groups
+    assert "Checks (17" in checks, "the facts suite's checks are listed"  # contract + 16 GX groups
     assert "Passed" in checks or "Succeeded" in checks, checks[:2000]
     assert "unexpected_count" in checks, "the check's GX metadata is shown"
     assert "2024" in texts["report_facts_partitions"]
