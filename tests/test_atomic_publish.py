@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from publish_child import YEARLY_TABLES
+from publish_child import MARKER_COLUMN, YEARLY_TABLES
 
 from govreport_dagster.storage.warehouse import Warehouse
 from govreport_dagster.storage.year_commit import KILL_ENV, YEARS_DIR
@@ -31,15 +31,16 @@ def publish(root: str, year: int, marker: str, kill_at: str | None = None, env: 
 
 
 def markers_by_reader(root: Path, year: int) -> dict[str, set[str]]:
-    """{table: the report_ids of `year`} as DuckDB's glob and pandas each see them."""
+    """{table: the markers of `year`} as DuckDB's glob and pandas each see them."""
     seen = {}
     for table in YEARLY_TABLES:
+        column = MARKER_COLUMN[table]
         glob = duckdb.sql(
-            f"SELECT DISTINCT report_id FROM read_parquet('{root}/{table}/*/*.parquet', hive_partitioning=true) "
+            f"SELECT DISTINCT {column} FROM read_parquet('{root}/{table}/*/*.parquet', hive_partitioning=true) "
             f"WHERE report_year = {year}"
         ).fetchall()
         frame = pd.read_parquet(root / table)
-        by_pandas = set(frame.loc[frame["report_year"].astype(int) == year, "report_id"])
+        by_pandas = set(frame.loc[frame["report_year"].astype(int) == year, column])
         assert {r[0] for r in glob} == by_pandas, table
         seen[table] = by_pandas
     return seen

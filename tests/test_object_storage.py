@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from builders import ROOT
-from publish_child import YEARLY_TABLES
+from publish_child import MARKER_COLUMN, YEARLY_TABLES
 from s3_server import FAKE_SECRET, child_env, make_buckets, s3_env, s3fs_client  # noqa: F401
 from test_atomic_publish import publish
 
@@ -27,7 +27,7 @@ def _view_markers(root: str, year: int) -> dict[str, set[str]]:
     seen = {}
     for table in YEARLY_TABLES:
         path = f"{root.removeprefix('s3://')}/{table}/report_year={year}/part-0.parquet"
-        seen[table] = set(pd.read_parquet(path, filesystem=fs)["report_id"]) if fs.exists(path) else set()
+        seen[table] = set(pd.read_parquet(path, filesystem=fs)[MARKER_COLUMN[table]]) if fs.exists(path) else set()
     return seen
 
 
@@ -38,7 +38,8 @@ def _manifest_markers(root: str, year: int) -> dict[str, set[str]]:
     commit = YearCommit(UPath(root))
     fs = s3fs_client()
     return {
-        t: set(pd.read_parquet(commit.committed_files(t, year).path, filesystem=fs)["report_id"]) for t in YEARLY_TABLES
+        t: set(pd.read_parquet(commit.committed_files(t, year).path, filesystem=fs)[MARKER_COLUMN[t]])
+        for t in YEARLY_TABLES
     }
 
 
