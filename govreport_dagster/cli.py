@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from . import settings
 from .year_spec import parse_years
@@ -34,15 +35,19 @@ def prepare_dagster_home(path: str | os.PathLike[str] | None) -> Path:
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        shutil.copyfile(settings.PROJECT_ROOT / "dagster.yaml", config)
+        # staged then renamed: a second run starting at the same moment never reads half a file
+        staging = home / f".dagster.yaml.{os.getpid()}"
+        shutil.copyfile(settings.PROJECT_ROOT / "dagster.yaml", staging)
+        os.replace(staging, config)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from rich.console import Console
+    from rich.markup import escape
 
-    from .pipeline_runner import run_pipeline, summarize
+    from .run_lock import RunLocked, exclusive_run
     from .storage.landing import LandingZoneMissing, open_root
 
     console = Console()
@@ -51,19 +56,39 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         open_root(landing)
     except LandingZoneMissing as exc:
-        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
         return 2
     if problem := _check_years(args.years):
-        console.print(f"[red]error:[/red] --years {args.years}: {problem}", soft_wrap=True)
+        console.print(f"[red]error:[/red] --years {escape(args.years)}: {escape(problem)}", soft_wrap=True)
         return 2
     home = prepare_dagster_home(args.dagster_home)
-    console.print(f"landing zone [bold]{landing}[/bold] → warehouse [bold]{warehouse}[/bold] (Dagster home {home})")
+    console.print(
+        f"landing zone [bold]{escape(str(landing))}[/bold] → warehouse [bold]{escape(str(warehouse))}[/bold] "
+        f"(Dagster home {escape(str(home))})"
+    )
+    try:
+        with exclusive_run(warehouse, home):
+            return _run_locked(landing, warehouse, args.years, console)
+    except RunLocked as exc:
+        console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+        return 3
+
+
+def _run_locked(landing: str, warehouse: str, years: str, console: Any) -> int:
+    """The run itself, under the warehouse and Dagster-home locks (see run_lock)."""
+    import dagster as dg
+    from rich.markup import escape
+
+    from .pipeline_runner import run_pipeline, summarize
+
+    # Created (and its run storage migrated) under the home lock: exactly once per home.
+    instance = dg.DagsterInstance.get()
     started = time.perf_counter()
-    outcome = run_pipeline(landing, warehouse, years=args.years, console=console)
+    outcome = run_pipeline(landing, warehouse, years=years, console=console, instance=instance)
     summarize(outcome, warehouse, console, seconds=time.perf_counter() - started)
     if outcome.failures:
         for year, reason in outcome.failures:
-            console.print(f"[red]pipeline failed for {year}:[/red] {reason}")
+            console.print(f"[red]pipeline failed for {escape(year)}:[/red] {escape(reason)}", soft_wrap=True)
         return 1
     return 0
 
