@@ -146,7 +146,8 @@ def summarize(outcome: PipelineOutcome, warehouse: str, console: Any, *, seconds
     rejected = ledger[ledger["status"].isin(["rejected", "year_unknown"])]
     for row in rejected.itertuples():
         # Names and reasons come from the landing zone: never let rich read them as markup.
-        console.print(f"[yellow]{escape(str(row.status))}[/yellow] {escape(str(row.source_uri))}: {escape(str(row.reason))}")
+        name, reason = escape(str(row.source_uri)), escape(str(row.reason))
+        console.print(f"[yellow]{escape(str(row.status))}[/yellow] {name}: {reason}")
     console.print(
         f"Parquet warehouse: [bold]{warehouse}[/bold] ({seconds:.1f} s; runs recorded in the Dagster "
         f"instance, see `govreport ui`)"

@@ -54,9 +54,7 @@ def text_name(name: str) -> str:
         return name
     except UnicodeEncodeError:
         raw = name.encode("utf-8", "surrogateescape")
-        return "".join(
-            chunk if isinstance(chunk, str) else f"%{chunk:02X}" for chunk in _utf8_chunks(raw)
-        )
+        return "".join(chunk if isinstance(chunk, str) else f"%{chunk:02X}" for chunk in _utf8_chunks(raw))
 
 
 def _utf8_chunks(raw: bytes) -> list[str | int]:

@@ -10,7 +10,6 @@ ingest ledger, whatever happens to it.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import stat
 import time
@@ -58,7 +57,10 @@ def scan(root: str | os.PathLike[str], *, max_file_bytes: int = DEFAULT_MAX_FILE
     real_root = os.path.realpath(str(base)) if local else None
     files: dict[str, UPath] = {}
     for path in _walk(base):
-        rel = os.path.relpath(str(path), str(base)).replace(os.sep, "/") if local else str(path)[len(str(base)) :].lstrip("/")
+        if local:
+            rel = os.path.relpath(str(path), str(base)).replace(os.sep, "/")
+        else:
+            rel = str(path)[len(str(base)) :].lstrip("/")
         files[rel] = path
 
     entries = []
