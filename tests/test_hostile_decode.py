@@ -1,0 +1,69 @@
+"""Decoding hostile bytes: a file is rejected with a reason or decoded to an encoding the
+`encoding_known` expectation allows, never handed to a year's blocking checks (issue 17)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from govreport_dagster.core.decode import decode_file
+from govreport_dagster.core.decode.encodings import KNOWN_ENCODINGS
+from govreport_dagster.core.decode.sniff import detect_type
+from govreport_dagster.core.model import RejectedInput
+from govreport_dagster.core.tables.digits import parse_number
+
+ROOT = Path(__file__).resolve().parent.parent
+HTML = (ROOT / "tests/fixtures/corpus/html/007.html").read_bytes()
+TEXT = (ROOT / "tests/fixtures/corpus/001.txt").read_text(encoding="utf-8")
+
+
+def test_known_encodings_are_the_suites_value_set() -> None:
+    suite = json.loads((ROOT / "expectations/decoded.json").read_text(encoding="utf-8"))
+    allowed = next(e["kwargs"]["value_set"] for e in suite["expectations"] if e["meta"]["check_name"] == "encoding_known")
+    assert sorted(allowed) == sorted(KNOWN_ENCODINGS)
+
+
+def _outcome(data: bytes, name: str) -> str:
+    """'rejected' or the detected encoding (which must then be known)."""
+    try:
+        doc = decode_file(data, name)
+    except RejectedInput:
+        return "rejected"
+    assert doc.detected_encoding in (*KNOWN_ENCODINGS, None), doc.detected_encoding
+    return doc.detected_encoding or "binary"
+
+
+@pytest.mark.parametrize("charset", ["cp037", "unicode_escape", "cp1256", "hz", "latin-1"])
+def test_declared_charset_outside_the_known_set_is_never_used(charset: str) -> None:
+    page = HTML.replace(b"charset=utf-8", f"charset={charset}".encode()).replace(
+        b"charset=UTF-8", f"charset={charset}".encode()
+    )
+    page = b'<html><head><meta charset="' + charset.encode() + b'"></head>' + page
+    assert _outcome(page, "x.html") in (*KNOWN_ENCODINGS, "rejected")
+
+
+def test_byte_flipped_html_never_decodes_to_an_unknown_encoding() -> None:
+    flipped = bytes(b ^ 0x80 if i % 3 == 0 else b for i, b in enumerate(HTML))
+    assert _outcome(flipped, "flipped.html") in (*KNOWN_ENCODINGS, "rejected")
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_is_accepted(codec: str) -> None:
+    data = TEXT.encode(codec)
+    assert detect_type(data, "r.txt") == "txt"
+    doc = decode_file(data, "r.txt")
+    assert doc.detected_encoding == "utf-16"
+    assert "政府信息公开" in doc.text
+
+
+@pytest.mark.parametrize("digits", [13, 40, 60])
+def test_cell_beyond_a_count_is_rejected_with_a_reason(digits: int) -> None:
+    value, note = parse_number("9" * digits)
+    assert value is None and "out of range" in note
+
+
+@pytest.mark.parametrize("token", ["nan", "inf", "-Infinity", "1e400", "1_000"])
+def test_cell_that_float_would_take_is_not_a_number(token: str) -> None:
+    assert parse_number(token) == (None, f"not a number: {token!r}")
