@@ -67,3 +67,30 @@ def test_cell_beyond_a_count_is_rejected_with_a_reason(digits: int) -> None:
 @pytest.mark.parametrize("token", ["nan", "inf", "-Infinity", "1e400", "1_000"])
 def test_cell_that_float_would_take_is_not_a_number(token: str) -> None:
     assert parse_number(token) == (None, f"not a number: {token!r}")
+
+
+def _report_with(insert: str) -> str:
+    base = (ROOT / "tests/fixtures/corpus/005.txt").read_text(encoding="utf-8")
+    at = base.find("一、本年新收政府信息公开申请数量") + 16
+    return base[:at] + insert + base[at:]
+
+
+@pytest.mark.parametrize("insert", ["1" * 20_000, " ".join(["12"] * 20_000)])
+def test_sectioning_and_tables_stay_linear_on_long_digit_runs(insert: str) -> None:
+    """Before: 20k digits after a table label took 141 s in tables, 40k 445 s in sectioning."""
+    import time
+
+    from govreport_dagster.core.sectioning import section_report
+    from govreport_dagster.core.tables import extract_tables
+
+    doc = decode_file(_report_with(insert).encode(), "long.txt")
+    started = time.perf_counter()
+    extract_tables(doc, section_report(doc))
+    assert time.perf_counter() - started < 15
+
+
+def test_digit_run_longer_than_any_split_has_no_candidates() -> None:
+    from govreport_dagster.core.tables.digits import split_groups
+
+    assert split_groups(["1" * 200], 7) == []
+    assert ("12", "3") in split_groups(["123"], 2)

@@ -70,12 +70,14 @@ def _group_splits(group: str, k: int) -> tuple[tuple[str, ...], ...]:
     def rec(rest: str, parts_left: int, acc: list[str]) -> None:
         if len(out) > MAX_CANDIDATES:
             return
+        if len(rest) > parts_left * MAX_CELL_DIGITS:
+            return  # no count has more digits: keeps a long run from being enumerated
         if parts_left == 1:
             if _valid_part(rest):
                 out.append((*acc, rest))
             return
         # leave at least one digit for each remaining part
-        for cut in range(1, len(rest) - parts_left + 2):
+        for cut in range(1, min(len(rest) - parts_left + 2, MAX_CELL_DIGITS + 1)):
             head = rest[:cut]
             if not _valid_part(head):
                 break  # a leading zero only allows the single "0"
