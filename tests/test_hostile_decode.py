@@ -21,7 +21,8 @@ TEXT = (ROOT / "tests/fixtures/corpus/001.txt").read_text(encoding="utf-8")
 
 def test_known_encodings_are_the_suites_value_set() -> None:
     suite = json.loads((ROOT / "expectations/decoded.json").read_text(encoding="utf-8"))
-    allowed = next(e["kwargs"]["value_set"] for e in suite["expectations"] if e["meta"]["check_name"] == "encoding_known")
+    named = {e["meta"]["check_name"]: e for e in suite["expectations"]}
+    allowed = named["encoding_known"]["kwargs"]["value_set"]
     assert sorted(allowed) == sorted(KNOWN_ENCODINGS)
 
 

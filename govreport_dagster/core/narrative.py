@@ -35,7 +35,7 @@ _HARD_END = "。!?;;!?"
 _HEADING_START_RE = re.compile(
     r"\s*(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|\d+[.、]|[-—]\s*\d+\s*[-—])"
 )
-_LONG_DIGITS_RE = re.compile(r"\d{%d,}" % (MAX_CELL_DIGITS + 1))
+_LONG_DIGITS_RE = re.compile(r"\d{" + str(MAX_CELL_DIGITS + 1) + ",}")
 _CLAUSE_SPLIT_RE = re.compile(r"[,,::]")
 _YEAR_RE = re.compile(r"((?:19|20)\d\d)年")
 _BRACKETED_RE = re.compile(r"《[^》]*》|〔[^〕]*〕|\[[^\]]*\]")
