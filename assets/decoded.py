@@ -7,10 +7,13 @@ from collections.abc import Iterator
 import dagster as dg
 
 from govreport_dagster.checks import suite_check_specs, validate
+from govreport_dagster.execution import run_stage
+from govreport_dagster.execution_workers import decode_batch
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.partitions import report_year_partitions
 from govreport_dagster.quality.preparation import prepare_decoded
 from govreport_dagster.quality.runtime import run_suite
+from govreport_dagster.rerun import code_digest, versioned_output
 from govreport_dagster.resources import LandingZoneResource, WarehouseResource
 from govreport_dagster.storage.decoding import decode_landing
 from govreport_dagster.storage.frames import (
@@ -26,6 +29,7 @@ from govreport_dagster.storage.frames import (
     group_name="annual_reports",
     tags={"stage": "decoded"},
     kinds={"python", "parquet"},
+    code_version=code_digest(),
     description="The landing-zone scan (`files`: every file, its sidecar, YYYY/ folder and content hash) and every "
     "distinct content decoded once (`documents`: normalised text and grids, or why it is unusable). Decoding is "
     "cached by content hash, so a re-run decodes only new or changed files.",
@@ -35,10 +39,16 @@ def decoded_documents(
 ) -> dg.Output[Frames]:
     entries = landing.scan()
     cache = warehouse.cache()
-    hashes, outcomes = decode_landing(entries, cache)
+    hashes, outcomes = decode_landing(
+        entries,
+        cache,
+        lambda stage, items: run_stage(stage, items, decode_batch, cache, label="decode", log=context.log.info),
+    )
     documents = documents_frame(outcomes)
-    return dg.Output(
-        {"files": entries_frame(entries, hashes), "documents": documents},
+    files = entries_frame(entries, hashes)
+    return versioned_output(
+        {"files": files, "documents": documents},
+        files,
         metadata={
             "landing_files": len(entries),
             "distinct_contents": len(documents),
@@ -52,6 +62,7 @@ def decoded_documents(
     group_name="annual_reports",
     tags={"stage": "decoded"},
     kinds={"python", "parquet"},
+    code_version=code_digest(),
     partitions_def=report_year_partitions,
     description="One row per report: normalised text (simplified, pinyin and site chrome removed), the original "
     "text, the source's tables as grids, and what was done to get there.",

@@ -13,12 +13,13 @@ from collections.abc import Iterator
 import dagster as dg
 import pandas as pd
 
-from govreport_dagster.checks import suite_check_specs, validate
+from govreport_dagster.checks import suite_check_specs, validate, year_check_spec
 from govreport_dagster.core.schemas import CONTRACT
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.metadata_md import markdown_table
 from govreport_dagster.partitions import neighbouring_years, report_year_partitions
 from govreport_dagster.quality.runtime import run_facts_suite
+from govreport_dagster.rerun import code_digest
 from govreport_dagster.resources import WarehouseResource
 from govreport_dagster.storage.frames import bundles_from_frames, ingested_from_row
 from govreport_dagster.storage.warehouse import to_arrow
@@ -30,6 +31,7 @@ _MULTI_YEAR = dg.AssetIn(partition_mapping=neighbouring_years, metadata={"multi_
     group_name="annual_reports",
     tags={"stage": "facts"},
     kinds={"python", "parquet"},
+    code_version=code_digest(),
     partitions_def=report_year_partitions,
     ins={
         "raw_reports": _MULTI_YEAR,
@@ -40,9 +42,9 @@ _MULTI_YEAR = dg.AssetIn(partition_mapping=neighbouring_years, metadata={"multi_
     description="The warehouse contract's tables for the year, computed and validated (identities evaluated per "
     "report, cross-year against the previous year's reports of the same agency).",
     check_specs=[
-        dg.AssetCheckSpec(
+        year_check_spec(
             "contract_schema",
-            asset="report_facts",
+            "report_facts",
             blocking=True,
             description="Every table converts to the warehouse contract's explicit Arrow schema. A failure is a "
             "pipeline bug: nothing is published.",
@@ -131,6 +133,7 @@ def _contract_check(frames: Frames) -> dg.AssetCheckResult:
     group_name="annual_reports",
     tags={"stage": "facts"},
     kinds={"parquet", "duckdb"},
+    code_version=code_digest(),
     partitions_def=report_year_partitions,
     description="The published warehouse: every contract table's year partition, replaced atomically. Runs only "
     "when report_facts' blocking checks passed.",

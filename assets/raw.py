@@ -15,6 +15,7 @@ from govreport_dagster.core.ingest import build_ledger, identify, ledger_frame
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.metadata_md import markdown_table
 from govreport_dagster.partitions import report_year_partitions
+from govreport_dagster.rerun import code_digest, versioned_output
 from govreport_dagster.resources import WarehouseResource
 from govreport_dagster.storage.frames import entries_from_frame, outcome_from_row
 
@@ -26,6 +27,7 @@ RAW_COLUMNS = ["report_id", "source_uri", "source_sha256", "bytes", "detected_ty
     group_name="annual_reports",
     tags={"stage": "ingest"},
     kinds={"python", "parquet"},
+    code_version=code_digest(),
     description="Every file in the landing zone exactly once, with its status (parsed | duplicate | rejected | "
     "year_unknown | removed) and a readable reason. Also written to the warehouse as `ingest_ledger`.",
 )
@@ -62,8 +64,9 @@ def ingest_ledger(
     ledgered = int((ledger["status"] != "removed").sum())
     if landing_files != ledgered:  # the pipeline's own accounting identity
         raise RuntimeError(f"ledger lost files: {landing_files} in landing zone, {ledgered} ledger rows")
-    return dg.Output(
+    return versioned_output(
         {"ledger": stage},
+        stage,
         metadata={
             "landing_files": landing_files,
             "ledger_rows": len(ledger),
@@ -84,6 +87,7 @@ def _problems_md(ledger: pd.DataFrame) -> str:
     group_name="annual_reports",
     tags={"stage": "ingest"},
     kinds={"python", "parquet"},
+    code_version=code_digest(),
     partitions_def=report_year_partitions,
     description="The year's distinct reports (first copy of each content), from the ingest ledger.",
 )
@@ -92,8 +96,9 @@ def raw_reports(context: dg.AssetExecutionContext, ingest_ledger: Frames) -> dg.
     ledger = ingest_ledger["ledger"]
     mine = ledger[(ledger["status"] == "parsed") & (ledger["report_year"] == year)]
     frame = mine.reindex(columns=RAW_COLUMNS).reset_index(drop=True)
-    return dg.Output(
+    return versioned_output(
         {"files": frame},
+        frame,
         metadata={"reports": len(frame), "files": dg.MetadataValue.md(_files_md(frame))},
     )
 

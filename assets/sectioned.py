@@ -5,18 +5,22 @@ from collections.abc import Iterator
 import dagster as dg
 
 from govreport_dagster.checks import suite_check_specs, validate
+from govreport_dagster.execution import run_stage
+from govreport_dagster.execution_workers import section_batch
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.partitions import report_year_partitions
 from govreport_dagster.quality.preparation import prepare_sectioned
 from govreport_dagster.quality.runtime import run_suite
+from govreport_dagster.rerun import code_digest
 from govreport_dagster.resources import WarehouseResource
-from govreport_dagster.storage.frames import decoded_from_row, sectioned_frames
+from govreport_dagster.storage.frames import sectioned_frames
 
 
 @dg.asset(
     group_name="annual_reports",
     tags={"stage": "sectioned"},
     kinds={"python", "parquet"},
+    code_version=code_digest(),
     partitions_def=report_year_partitions,
     description="Each report's sections (canonical keys, offsets), metadata (agency, level, dates, 索引号, 文号), "
     "template version and the numbers stated in its prose.",
@@ -25,18 +29,13 @@ from govreport_dagster.storage.frames import decoded_from_row, sectioned_frames
 def sectioned_reports(
     context: dg.AssetExecutionContext, decoded_reports: Frames, warehouse: WarehouseResource
 ) -> Iterator[dg.Output[Frames] | dg.AssetCheckResult]:
-    from govreport_dagster.core.sectioning import section_report
-
     year = int(context.partition_key)
     cache = warehouse.cache()
-    items = []
-    for row in decoded_reports["reports"].to_dict("records"):
-        key = f"{row['source_sha256']}-{year}-{row['year_source']}"
-
-        def _section(row=row):  # rebuilt from the row only on a cache miss
-            return section_report(decoded_from_row(row), year_hint=year, year_hint_source=row["year_source"])
-
-        items.append((row["report_id"], cache.get_or_compute("sectioned", key, _section)))
+    rows = decoded_reports["reports"].to_dict("records")
+    work = [(f"{row['source_sha256']}-{year}-{row['year_source']}", (row, year)) for row in rows]
+    label = f"sectioned_reports {year}"
+    sectioned = run_stage("sectioned", work, section_batch, cache, label=label, log=context.log.info)
+    items = [(row["report_id"], report) for row, (_key, report) in zip(rows, sectioned, strict=True)]
     frames = sectioned_frames(items, year)
     reports = frames["reports"]
     prepared = prepare_sectioned(reports, frames["sections"], year)

@@ -5,19 +5,22 @@ from collections.abc import Iterator
 import dagster as dg
 
 from govreport_dagster.checks import suite_check_specs, validate
-from govreport_dagster.core.model import SectionedReport
+from govreport_dagster.execution import run_stage
+from govreport_dagster.execution_workers import extract_batch
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.partitions import report_year_partitions
 from govreport_dagster.quality.preparation import prepare_tables
 from govreport_dagster.quality.runtime import run_suite
+from govreport_dagster.rerun import code_digest
 from govreport_dagster.resources import WarehouseResource
-from govreport_dagster.storage.frames import decoded_from_row, from_json, tables_frames
+from govreport_dagster.storage.frames import tables_frames
 
 
 @dg.asset(
     group_name="annual_reports",
     tags={"stage": "tables"},
     kinds={"python", "parquet"},
+    code_version=code_digest(),
     partitions_def=report_year_partitions,
     description="Every cell of tables 2, 3 and 4 keyed by the template's row/column keys (value, cell state, raw "
     "text, source, position), the tables each report is missing and why, and pre-2019 statistics tables.",
@@ -29,20 +32,14 @@ def extracted_tables(
     sectioned_reports: Frames,
     warehouse: WarehouseResource,
 ) -> Iterator[dg.Output[Frames] | dg.AssetCheckResult]:
-    from govreport_dagster.core.tables import extract_tables
-
     year = int(context.partition_key)
     cache = warehouse.cache()
     sectioned = {r["report_id"]: r["payload"] for r in sectioned_reports["reports"].to_dict("records")}
-    items = []
-    for row in decoded_reports["reports"].to_dict("records"):
-        payload = sectioned[row["report_id"]]
-        key = f"{row['source_sha256']}-{year}-{row['year_source']}"
-
-        def _extract(row=row, payload=payload):
-            return extract_tables(decoded_from_row(row), from_json(SectionedReport, payload))
-
-        items.append((row["report_id"], cache.get_or_compute("tables", key, _extract)))
+    rows = decoded_reports["reports"].to_dict("records")
+    work = [(f"{row['source_sha256']}-{year}-{row['year_source']}", (row, sectioned[row["report_id"]])) for row in rows]
+    label = f"extracted_tables {year}"
+    extracted = run_stage("tables", work, extract_batch, cache, label=label, log=context.log.info)
+    items = [(row["report_id"], tables) for row, (_key, tables) in zip(rows, extracted, strict=True)]
     frames = tables_frames(items, year)
     cells, reports = frames["cells"], frames["reports"]
     prepared = prepare_tables(cells, reports)

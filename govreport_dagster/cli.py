@@ -127,9 +127,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    if args.pipeline:
+        from .pipeline_bench import main as pipeline_bench_main
+
+        return pipeline_bench_main(args.docs or 3_000, keep=args.keep)
     from .reporting.benchmark import main as bench_main
 
-    bench_main([f"--n={args.docs}", *args.paths])  # prints its figures
+    bench_main([f"--n={args.docs or 10_000}", *args.paths])  # prints its figures
     return 0
 
 
@@ -156,9 +160,15 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--gold", required=True, help="folder of *.gold.json files")
     ev.set_defaults(func=cmd_eval)
 
-    bench = sub.add_parser("bench", help="decode throughput and peak memory on replicated documents")
+    bench = sub.add_parser("bench", help="decode throughput (or, with --pipeline, the whole pipeline) and peak memory")
     bench.add_argument("paths", nargs="*", help="files or folders (default: sample + corpus)")
-    bench.add_argument("--docs", type=int, default=10_000)
+    bench.add_argument("--docs", type=int, help="documents (default: 10,000 decode only, 3,000 with --pipeline)")
+    bench.add_argument(
+        "--pipeline",
+        action="store_true",
+        help="whole pipeline cold, warm, 1%% changed, vs the decode floor; then make sample and one report",
+    )
+    bench.add_argument("--keep", help="with --pipeline: work in this folder and leave it (default: a temporary one)")
     bench.set_defaults(func=cmd_bench)
     return parser
 

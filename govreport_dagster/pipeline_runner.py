@@ -13,6 +13,7 @@ from typing import Any
 import dagster as dg
 
 from .jobs import FACT_ASSETS, LEDGER_ASSETS, PER_DOCUMENT_ASSETS
+from .rerun import RunState, facts_digest, year_digests
 from .year_spec import parse_years
 
 # The CLI shows its own progress and summary; Dagster's per-event console log would bury it
@@ -26,6 +27,7 @@ class PipelineOutcome:
     years: list[int] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)
     run_ids: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, int]] = field(default_factory=list)  # (pass, year) with unchanged inputs
 
 
 def _failure_reason(result: dg.ExecuteInJobResult) -> str:
@@ -80,21 +82,37 @@ def run_pipeline(
         outcome.years = parse_years(years, available) if years != "all" else available
         progress.update(task, completed=1)
 
-        # Two passes: every year's per-document stages first, then every year's facts, because
-        # a year's facts read the neighbouring years' tables (cross-year identities).
-        passes = [("stages", PER_DOCUMENT_ASSETS), ("facts", FACT_ASSETS)]
-        task = progress.add_task("years", total=len(outcome.years) * len(passes))
-        for name, selection in passes:
-            for year in outcome.years:
-                if any(failed_year == str(year) for failed_year, _ in outcome.failures):
-                    progress.advance(task)
-                    continue
-                progress.update(task, description=f"{name} {year}")
-                result = materialize(selection, year)
-                if not result.success:
-                    outcome.failures.append((str(year), _failure_reason(result)))
-                progress.advance(task)
+        _run_years(outcome, materialize, progress, RunState(resources["warehouse"].stages_root))
     return outcome
+
+
+def _run_years(outcome: PipelineOutcome, materialize: Any, progress: Any, state: RunState) -> None:
+    """Two passes: every year's per-document stages first, then every year's facts, because
+    a year's facts read the neighbouring years' tables (cross-year identities). A pass of a
+    year whose inputs did not change since its last success is skipped (`rerun.py`)."""
+    span = range(min(outcome.years, default=0) - 1, max(outcome.years, default=0) + 2)
+    digests = year_digests(outcome.ledger, list(span))
+    passes = [
+        ("stages", PER_DOCUMENT_ASSETS, digests.__getitem__),
+        ("facts", FACT_ASSETS, lambda y: facts_digest(digests, y)),
+    ]
+    task = progress.add_task("years", total=len(outcome.years) * len(passes))
+    for name, selection, digest_of in passes:
+        for year in outcome.years:
+            progress.advance(task)
+            if any(failed_year == str(year) for failed_year, _ in outcome.failures):
+                continue
+            if state.unchanged(name, year, digest_of(year)):
+                outcome.skipped.append((name, year))
+                continue
+            progress.update(task, description=f"{name} {year}")
+            result = materialize(selection, year)
+            if result.success:
+                state.record(name, year, digest_of(year))
+            else:
+                state.forget(name, year)
+                outcome.failures.append((str(year), _failure_reason(result)))
+            state.save()
 
 
 def _progress(console: Any) -> Any:
@@ -149,6 +167,7 @@ def summarize(outcome: PipelineOutcome, warehouse: str, console: Any, *, seconds
         name, reason = escape(str(row.source_uri)), escape(str(row.reason))
         console.print(f"[yellow]{escape(str(row.status))}[/yellow] {name}: {reason}")
     console.print(
-        f"Parquet warehouse: [bold]{warehouse}[/bold] ({seconds:.1f} s; runs recorded in the Dagster "
+        f"Parquet warehouse: [bold]{warehouse}[/bold] ({seconds:.1f} s; {len(outcome.skipped)} year passes "
+        f"skipped, inputs unchanged; runs recorded in the Dagster "
         f"instance, see `govreport ui`)"
     )

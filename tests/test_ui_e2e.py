@@ -212,9 +212,9 @@ def _browser_pages(port: int) -> dict[str, str]:
         base = f"http://127.0.0.1:{port}"
         pages = {
             "asset_graph": (f"{base}/asset-groups", "published_warehouse"),
-            # one identity check of the facts suite, opened by its URL (the list of 60-odd checks is virtualised)
+            # the identity warnings of the facts suite (one check per table and severity), opened by its URL
             "report_facts_checks": (
-                f"{base}/assets/report_facts?view=checks&checkDetail=identity_t3_balance",
+                f"{base}/assets/report_facts?view=checks&checkDetail=identity_checks_warnings",
                 "unexpected_count",
             ),
             "report_facts_partitions": (f"{base}/assets/report_facts?view=partitions", "2024"),
@@ -252,8 +252,8 @@ def test_ui_shows_assets_partitions_and_checks_in_a_real_browser(backfill: dict)
     for name in ASSETS:
         assert name in graph, f"asset graph does not show {name}; screenshot in {OUTPUT}"
     checks = texts["report_facts_checks"]
-    assert "identity_t3_balance" in checks, f"checks page does not show identity_t3_balance; see {OUTPUT}"
-    assert "Checks (6" in checks, "the facts suite's checks are listed"  # 60-odd: contract + GX suite
+    assert "identity_checks_warnings" in checks, f"checks page does not show identity_checks_warnings; see {OUTPUT}"
+    assert "Checks (12" in checks, "the facts suite's checks are listed"  # contract + 11 GX groups
     assert "Passed" in checks or "Succeeded" in checks, checks[:2000]
     assert "unexpected_count" in checks, "the check's GX metadata is shown"
     assert "2024" in texts["report_facts_partitions"]

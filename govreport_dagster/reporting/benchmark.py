@@ -19,10 +19,10 @@ from govreport_dagster.core.decode import decode_file, detect_type
 from govreport_dagster.core.model import RejectedInput
 
 _TEXT_SUFFIXES = (".txt", ".html", ".htm", ".shtml")
-_REPO = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _source_files(sources: list[Path]) -> list[Path]:
+def source_files(sources: list[Path]) -> list[Path]:
     files: list[Path] = []
     for src in sources:
         if src.is_dir():
@@ -46,7 +46,7 @@ def _batches(items: Iterator, size: int) -> Iterator[list]:
 def run_decode_benchmark(sources: list[Path], n_docs: int = 10_000, batch_size: int = 500) -> dict:
     """Decode the given text/HTML files, cycled to ``n_docs`` documents, in batches of
     ``batch_size``; print and return docs/s, MB/s, peak RSS and a per-format breakdown."""
-    files = _source_files([Path(s) for s in sources])
+    files = source_files([Path(s) for s in sources])
     if not files:
         raise ValueError(f"no .txt/.html files under {sources}")
     payloads = [(str(p), p.read_bytes()) for p in files]
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> dict:
     n_docs = 10_000
     if args and args[0].startswith("--n="):
         n_docs = int(args.pop(0)[4:])
-    paths = [Path(a) for a in args] or [_REPO / "data" / "sample", _REPO / "tests" / "fixtures" / "corpus"]
+    paths = [Path(a) for a in args] or [REPO_ROOT / "data" / "sample", REPO_ROOT / "tests" / "fixtures" / "corpus"]
     return run_decode_benchmark(paths, n_docs=n_docs)
 
 

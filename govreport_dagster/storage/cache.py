@@ -135,6 +135,10 @@ class ResultCache:
         self._store(path, value)
         return value
 
+    def has(self, stage: str, key: str) -> bool:
+        """Whether an entry exists (a stat, nothing read; not counted in the stats)."""
+        return self.root is not None and self._path(stage, key).exists()
+
     def get(self, stage: str, key: str) -> Any:
         """The cached value, or MISSING (counted as a hit or a miss like get_or_compute)."""
         stats = self.stats.setdefault(stage, CacheStats())
@@ -148,6 +152,10 @@ class ResultCache:
                 pass
         stats.misses += 1
         return MISSING
+
+    def note_miss(self, stage: str) -> None:
+        """Count a miss whose value was computed elsewhere (a worker process) and `put` here."""
+        self.stats.setdefault(stage, CacheStats()).misses += 1
 
     def put(self, stage: str, key: str, value: Any) -> None:
         """Store a value computed outside get_or_compute (when the caller decides whether

@@ -8,7 +8,8 @@ run rescans the landing zone) decodes only new or changed contents, and the land
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from ..core.calendar import year_out_of_range
 from ..core.ingest import UNREADABLE, DecodeOutcome, decode_content, identify
@@ -17,49 +18,68 @@ from .cache import MISSING, ResultCache
 from .landing import content_sha, read_bytes, remember_sha
 
 DECODED = "decoded"  # the cache stage holding DecodeOutcome by sha256
+# (stage, [(cache key, payload)…]) → (cache key, result)…, in order: `execution.map_cached`
+FanOut = Callable[[str, list[tuple[str, Any]]], Iterator[tuple[str, Any]]]
 
 
-def decode_landing(entries: Iterable[LandingEntry], cache: ResultCache) -> tuple[dict[str, str], list[DecodeOutcome]]:
+def decode_landing(
+    entries: Iterable[LandingEntry],
+    cache: ResultCache,
+    fan_out: FanOut | None = None,
+) -> tuple[dict[str, str], list[DecodeOutcome]]:
     """Each readable entry's sha256 (or `unreadable: …`), and one DecodeOutcome per distinct
-    content, in path order of its first file."""
+    content, in path order of its first file.
+
+    Hashing (or the memo lookup) happens here; the decodes of contents not in the cache are
+    handed to `fan_out(stage, [(sha, (bytes, uri))…])`, which yields `(sha, outcome)` in
+    order and keeps them in the cache (`execution.map_cached` on all cores); without it they
+    are decoded here, one by one, through the cache."""
     hashes: dict[str, str] = {}
+    first_seen: dict[str, int] = {}  # sha → position of its first file
+    to_decode: list[tuple[str, tuple[bytes, str]]] = []
     outcomes: dict[str, DecodeOutcome] = {}
     for entry in entries:
         if entry.problem:
             continue
         try:
-            sha, outcome = _hash_and_decode(entry, cache, outcomes)
+            sha, data = _hash(entry, cache)
         except OSError as exc:
             hashes[entry.source_uri] = f"{UNREADABLE} {exc}"
             continue
         hashes[entry.source_uri] = sha
-        if outcome is not None:
-            outcomes[sha] = outcome
-    return hashes, list(outcomes.values())
-
-
-def _hash_and_decode(
-    entry: LandingEntry, cache: ResultCache, known: dict[str, DecodeOutcome]
-) -> tuple[str, DecodeOutcome | None]:
-    """The entry's sha256 and, for a content not decoded yet in this scan, its outcome."""
-    sha, data = content_sha(entry, cache)
-    if sha in known:
-        return sha, None
-    if data is None:
-        # Hash from the memo. Usually the decode is cached too; if not, the bytes are needed
-        # anyway, and they are checked against the memo on the way (a rewritten file is then
-        # judged by what it holds now).
-        cached = cache.get(DECODED, sha)
+        if sha in first_seen:
+            continue
+        first_seen[sha] = len(first_seen)
+        cached = cache.get(DECODED, sha) if data is None else MISSING
         if cached is not MISSING:
-            return sha, cached
+            outcomes[sha] = cached
+            continue
+        try:
+            payload = (data if data is not None else read_bytes(entry), entry.source_uri)
+        except OSError as exc:
+            hashes[entry.source_uri] = f"{UNREADABLE} {exc}"
+            continue
+        to_decode.append((sha, payload))
+    if fan_out is None:
+        decoded = ((sha, cache.get_or_compute(DECODED, sha, lambda p=p: decode_content(*p))) for sha, p in to_decode)
+    else:
+        decoded = fan_out(DECODED, to_decode)
+    outcomes.update(decoded)
+    return hashes, [outcomes[sha] for sha in sorted(outcomes, key=first_seen.__getitem__)]
+
+
+def _hash(entry: LandingEntry, cache: ResultCache) -> tuple[str, bytes | None]:
+    """The entry's sha256, and its bytes unless its decode is already cached."""
+    sha, data = content_sha(entry, cache)
+    if data is None and not cache.has(DECODED, sha):
+        # Hash from the memo but the decode is not cached: the bytes are needed anyway, and
+        # they are checked against the memo on the way (a rewritten file is then judged by
+        # what it holds now).
         data = read_bytes(entry)
         if (actual := sha256_hex(data)) != sha:
             sha = actual
             remember_sha(entry, cache, sha)
-            if sha in known:
-                return sha, None
-    payload = data
-    return sha, cache.get_or_compute(DECODED, sha, lambda: decode_content(payload, entry.source_uri))
+    return sha, data
 
 
 def year_of(entry: LandingEntry, cache: ResultCache) -> int | None:

@@ -1,0 +1,199 @@
+"""Where per-document work runs: the one seam between the per-document stages and the cores.
+
+Decoding, sectioning and table extraction are pure functions of one document, so they fan
+out. Each stage calls `map_cached` with its items (a cache key and a picklable payload each)
+and a module-level worker function that takes a *batch* of payloads and returns one result
+per payload. Cache hits never leave the process (an unchanged file costs a lookup); the
+misses go to an `Executor` in batches and come back in input order, so the stage streams
+results through and memory does not grow with the year's size beyond what the stage keeps.
+
+`Executor` is the protocol; `SerialExecutor` runs in the calling process and
+`LocalProcessExecutor` on a process pool over all cores. `make_executor(spec)` turns the
+`--cluster`/`GOVREPORT_CLUSTER` value into one: `local` (all cores, the default), `local:N`
+(N worker processes), `serial`. Distributed back ends (Dask/Ray: `local-cluster:N`, an
+address) register themselves with `register_backend` behind the same protocol.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+from .storage.cache import MISSING, ResultCache
+
+P = TypeVar("P")
+R = TypeVar("R")
+BatchFn = Callable[[list[Any]], list[Any]]
+DEFAULT_CLUSTER = "local"
+# Below this many cache misses a pool costs more to start than it saves (one report in one
+# year must stay fast): the work runs in the calling process.
+MIN_DOCUMENTS_FOR_POOL = 16
+
+
+@runtime_checkable
+class Executor(Protocol):
+    """Runs a module-level batch function over batches of payloads.
+
+    `map_batches(fn, batches)` yields `fn(batch)` for every batch, *in input order*, while
+    keeping at most a few batches in flight (memory stays flat however many batches come).
+    `fn` and the payloads must be picklable (a process or a remote worker runs them)."""
+
+    workers: int
+
+    def map_batches(self, fn: BatchFn, batches: Iterable[list[Any]]) -> Iterator[list[Any]]: ...
+
+    def close(self) -> None: ...
+
+
+class SerialExecutor:
+    """Everything in the calling process (tests, tiny inputs, debugging)."""
+
+    workers = 1
+
+    def map_batches(self, fn: BatchFn, batches: Iterable[list[Any]]) -> Iterator[list[Any]]:
+        for batch in batches:
+            yield fn(batch)
+
+    def close(self) -> None:
+        pass
+
+
+class LocalProcessExecutor:
+    """A process pool on this machine, started on first use and kept for the process's life
+    (a run's stages share it). Workers are forked from a `forkserver` that has imported the
+    core once, so a worker starts in milliseconds without inheriting Dagster's threads."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _ensure_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+            context = multiprocessing.get_context(method)
+            if method == "forkserver":
+                context.set_forkserver_preload(["govreport_dagster.execution_workers"])
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        return self._pool
+
+    def map_batches(self, fn: BatchFn, batches: Iterable[list[Any]]) -> Iterator[list[Any]]:
+        pool = self._ensure_pool()
+        in_flight: deque[Future[list[Any]]] = deque()
+        for batch in batches:
+            in_flight.append(pool.submit(fn, batch))
+            if len(in_flight) >= 2 * self.workers:
+                yield in_flight.popleft().result()
+        while in_flight:
+            yield in_flight.popleft().result()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+
+# spec prefix → factory(spec) for back ends defined elsewhere (Dask, Ray: issue 12)
+_BACKENDS: dict[str, Callable[[str], Executor]] = {}
+_EXECUTORS: dict[str, Executor] = {}
+
+
+def register_backend(prefix: str, factory: Callable[[str], Executor]) -> None:
+    """Make `make_executor` build `factory(spec)` for specs starting with `prefix`."""
+    _BACKENDS[prefix] = factory
+
+
+def make_executor(spec: str | None = None) -> Executor:
+    """The executor for a cluster spec (default `GOVREPORT_CLUSTER`, else `local`), one per
+    spec and process, so every stage of a run shares one pool."""
+    spec = (spec or os.environ.get("GOVREPORT_CLUSTER") or DEFAULT_CLUSTER).strip()
+    if spec not in _EXECUTORS:
+        _EXECUTORS[spec] = _build(spec)
+    return _EXECUTORS[spec]
+
+
+def _build(spec: str) -> Executor:
+    if spec == "serial":
+        return SerialExecutor()
+    if spec == "local":
+        return LocalProcessExecutor()
+    if spec.startswith("local:"):
+        count = spec.split(":", 1)[1]
+        if not count.isdigit() or int(count) < 1:
+            raise ValueError(f"cluster {spec!r}: expected local:N with N ≥ 1 worker processes")
+        return LocalProcessExecutor(int(count))
+    for prefix, factory in _BACKENDS.items():
+        if spec.startswith(prefix):
+            return factory(spec)
+    raise ValueError(f"cluster {spec!r}: expected local, local:N or serial")
+
+
+def batched(items: Sequence[P], workers: int, *, max_size: int = 64) -> Iterator[list[P]]:
+    """Batches small enough to keep every worker busy (≥ 4 per worker), big enough that
+    the per-batch overhead (pickling, a round trip) is paid per many documents."""
+    size = max(1, min(max_size, len(items) // (4 * workers) or 1))
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+def map_cached(
+    stage: str,
+    items: Sequence[tuple[str, Any]],
+    fn: BatchFn,
+    cache: ResultCache,
+    *,
+    executor: Executor | None = None,
+    on_done: Callable[[int], None] | None = None,
+) -> Iterator[tuple[str, Any]]:
+    """`(key, result)` for every `(key, payload)` item, in input order, streamed: from the
+    cache when the key is there (a stat to find out, a read when its turn comes), else from
+    `fn` over batches of the misses on the executor, stored in the cache as they arrive.
+    `on_done(1)` is called per item yielded (progress)."""
+    misses = [index for index, (key, _payload) in enumerate(items) if not cache.has(stage, key)]
+    runner: Executor = SerialExecutor() if len(misses) < MIN_DOCUMENTS_FOR_POOL else (executor or make_executor())
+    computed = _computed(runner, fn, [items[i][1] for i in misses], misses)
+    pending = next(computed, None)  # submits the first batches: workers start while hits stream
+    for index, (key, payload) in enumerate(items):
+        if pending is not None and pending[0] == index:
+            value = pending[1]
+            pending = next(computed, None)
+            cache.note_miss(stage)
+            cache.put(stage, key, value)
+        else:
+            value = cache.get(stage, key)
+            if value is MISSING:  # removed or unreadable since the stat: compute it here
+                value = fn([payload])[0]
+                cache.note_miss(stage)
+                cache.put(stage, key, value)
+        if on_done:
+            on_done(1)
+        yield key, value
+
+
+def _computed(runner: Executor, fn: BatchFn, payloads: list[Any], indexes: list[int]) -> Iterator[tuple[int, Any]]:
+    """(item index, result) for the misses, in order, as the executor returns them."""
+    positions = iter(indexes)
+    for batch_results in runner.map_batches(fn, batched(payloads, runner.workers)):
+        for value in batch_results:
+            yield next(positions), value
+
+
+def run_stage(
+    stage: str,
+    items: Sequence[tuple[str, Any]],
+    fn: BatchFn,
+    cache: ResultCache,
+    *,
+    label: str,
+    log: Callable[[str], None] | None = None,
+) -> Iterator[tuple[str, Any]]:
+    """`map_cached` on the process's executor (`GOVREPORT_CLUSTER`), with progress lines
+    (files done / total, rate, ETA) every few seconds on stderr and in `log`."""
+    from .progress import DocumentProgress
+
+    progress = DocumentProgress(label, len(items), log)
+    yield from map_cached(stage, items, fn, cache, on_done=progress.advance)
+    progress.finish()
