@@ -19,6 +19,6 @@ MAX_PDF_PAGES = 500
 # Per-document budgets of the guarded steps (decode, sectioning, tables): over either, the
 # file is rejected with the reason, the rest of the run goes on.
 DOCUMENT_SECONDS = 120.0
-DOCUMENT_MEMORY_BYTES = 1024 * 1024 * 1024
+DOCUMENT_MEMORY_BYTES = 512 * 1024 * 1024
 # A table cell is an integer count; more digits than this is not a count (Int64 holds 18).
 MAX_CELL_DIGITS = 12

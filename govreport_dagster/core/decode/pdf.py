@@ -5,11 +5,14 @@ from __future__ import annotations
 import bisect
 import io
 import logging
+import re
+import zlib
 
 from govreport_dagster.core.decode.grids import RawGrid
+from govreport_dagster.core.limits import MAX_PDF_PAGES, MAX_UNCOMPRESSED_BYTES
 from govreport_dagster.core.model import GridCell, RejectedInput
 
-MAX_PAGES = 500
+MAX_PAGES = MAX_PDF_PAGES
 _MIN_TEXT_CHARS = 10  # below this over the whole file the PDF is treated as scanned
 
 # pdfminer logs every malformed object at WARNING; the outcome is reported via RejectedInput.
@@ -56,12 +59,36 @@ def _table_grid(page, table, page_no: int) -> RawGrid | None:
     return RawGrid(rows, "pdf", page=page_no)
 
 
+_STREAM_RE = re.compile(rb"stream\r?\n")
+
+
+def check_stream_sizes(data: bytes, limit: int = MAX_UNCOMPRESSED_BYTES) -> None:
+    """Refuse a PDF whose Flate streams together decompress to more than `limit` bytes
+    (a flate bomb: 3 MB expanding to 3 GB), measured chunk by chunk, never holding more
+    than a chunk: pdfminer would inflate each stream whole in memory."""
+    total = 0
+    for match in _STREAM_RE.finditer(data):
+        inflater = zlib.decompressobj()
+        start = match.end()
+        end = data.find(b"endstream", start)
+        chunk = data[start : end if end >= 0 else len(data)]
+        try:
+            while chunk and total <= limit:
+                total += len(inflater.decompress(chunk, 1 << 20))
+                chunk = inflater.unconsumed_tail
+        except zlib.error:
+            continue  # not Flate (or damaged): pdfminer decides
+        if total > limit:
+            raise RejectedInput(f"PDF streams decompress to more than the limit of {limit:,} bytes (flate bomb)")
+
+
 def extract_pdf(data: bytes) -> tuple[list[str | RawGrid], dict]:
     """Blocks (page text lines and grids in reading order). Raises RejectedInput for
-    encrypted, truncated or otherwise unreadable files."""
+    encrypted, truncated or otherwise unreadable files, and for flate bombs."""
     import pdfplumber
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
+    check_stream_sizes(data)
     blocks: list[str | RawGrid] = []
     info: dict = {"pages": 0}
     try:
