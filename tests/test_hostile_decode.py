@@ -95,3 +95,29 @@ def test_digit_run_longer_than_any_split_has_no_candidates() -> None:
 
     assert split_groups(["1" * 200], 7) == []
     assert ("12", "3") in split_groups(["123"], 2)
+
+
+@pytest.mark.parametrize(
+    ("maker", "expected"),
+    [("_docx_bomb", "zip bomb"), ("_docx_entities", "DTD/entities"), ("_pdf_pages", "pages, more than the limit")],
+)
+def test_bombs_are_rejected_quickly(maker: str, expected: str) -> None:
+    import time
+
+    from tests.hostile import generate
+
+    data = getattr(generate, maker)()
+    started = time.perf_counter()
+    with pytest.raises(RejectedInput, match=expected):
+        decode_file(data, "bomb.docx" if "docx" in maker else "bomb.pdf")
+    assert time.perf_counter() - started < 10
+
+
+def test_pdf_flate_bomb_is_refused_before_inflating() -> None:
+    from govreport_dagster.core.decode.pdf import check_stream_sizes
+    from tests.hostile.generate import _pdf_bomb
+
+    small = _pdf_bomb(8 * 2**20)
+    check_stream_sizes(small, limit=16 * 2**20)  # within the limit: passes
+    with pytest.raises(RejectedInput, match="flate bomb"):
+        check_stream_sizes(small, limit=4 * 2**20)
