@@ -15,7 +15,7 @@ MAX_SIDECAR_DEPTH = 16
 MAX_SIDECAR_TEXT_CHARS = 2_000
 # Decompressed bytes a DOCX (zip) may expand to, and one PDF stream / whole PDF text.
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
-MAX_PDF_PAGES = 500
+MAX_PDF_PAGES = 200  # an annual report runs to a few dozen pages
 # Per-document budgets of the guarded steps (decode, sectioning, tables): over either, the
 # file is rejected with the reason, the rest of the run goes on.
 DOCUMENT_SECONDS = 120.0

@@ -13,14 +13,18 @@ from typing import Any
 
 PARSER_VERSION = "0.1.0"
 
-SOURCE_FORMATS = ("txt", "html", "pdf", "docx")
+SOURCE_FORMATS = ("txt", "html", "pdf", "docx", "doc", "xls", "xlsx")
 CELL_STATES = ("number", "blank", "not_applicable", "text")
 
 
 class RejectedInput(Exception):
-    """A raw file the pipeline cannot use. `reason` is shown to users in the ingest ledger."""
+    """A raw file the pipeline cannot use. `reason` is shown to users in the ingest ledger.
+
+    The reason is always one line: library messages (openpyxl, pdfminer …) often span several,
+    and a ledger reason or a console line must stay greppable."""
 
     def __init__(self, reason: str) -> None:
+        reason = " ".join(str(reason).split())
         super().__init__(reason)
         self.reason = reason
 
@@ -78,6 +82,9 @@ class Grid:
     char_start: int = 0  # where the table's text sits in DecodedDocument.text
     char_end: int = 0
     page: int | None = None
+    # PDF only: the same table as the page's text layer reads it, line by line. The table
+    # reader reads it too; where the two readings disagree the identities decide.
+    text_layer: str | None = None
 
     @property
     def n_rows(self) -> int:
@@ -97,6 +104,7 @@ class Grid:
             "char_end": self.char_end,
             "page": self.page,
             "rows": [[[c.text, c.origin_row, c.origin_col, c.rowspan, c.colspan] for c in row] for row in self.rows],
+            **({"text_layer": self.text_layer} if self.text_layer is not None else {}),
         }
 
     @classmethod
@@ -105,13 +113,20 @@ class Grid:
             [GridCell(t, r, c, orow, ocol, rs, cs) for c, (t, orow, ocol, rs, cs) in enumerate(row)]
             for r, row in enumerate(data["rows"])
         ]
-        return cls(rows, data["source"], data.get("char_start", 0), data.get("char_end", 0), data.get("page"))
+        return cls(
+            rows,
+            data["source"],
+            data.get("char_start", 0),
+            data.get("char_end", 0),
+            data.get("page"),
+            data.get("text_layer"),
+        )
 
 
 @dataclass
 class DecodedDocument:
     source_uri: str
-    source_format: str  # txt | html | pdf | docx
+    source_format: str  # txt | html | pdf | docx | doc | xls | xlsx
     detected_encoding: str | None  # None for binary formats (pdf/docx)
     original_script: str  # simplified | traditional
     text: str  # normalised simplified text

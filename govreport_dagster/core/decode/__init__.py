@@ -24,7 +24,7 @@ from govreport_dagster.core.model import DecodedDocument, Grid, GridCell, Reject
 __all__ = ["decode_file", "detect_type", "normalize_text"]
 
 _UNSUPPORTED = {
-    "doc": "unsupported format: legacy .doc (OLE2)",
+    "ole": "unsupported format: OLE2 file that is neither a Word nor an Excel 97–2003 document (.ppt, .msg …)",
     "zip": "unsupported format: zip archive that is not a DOCX",
     "rtf": "unsupported format: RTF",
     "image": "unsupported format: image (needs OCR)",
@@ -52,18 +52,33 @@ def decode_file(
 
         blocks, info = extract_pdf(data)
         doc = _assemble(blocks, source_uri, "pdf", None, None)
-        doc.flags["needs_ocr"] = bool(info.get("needs_ocr"))
+        doc.flags["needs_ocr"] = bool(info["needs_ocr"])
+        doc.flags["ocr_pages"] = info["ocr_pages"]  # for the OCR stage: pages without usable text
+        doc.flags["ocr_reason"] = info["ocr_reason"]
         if doc.flags["needs_ocr"]:
-            doc.text = ""
+            doc.text = ""  # nothing but scans: a stray stamp glyph is not the report
             doc.tables = []
-        doc.flags["pages"] = info.get("pages", 0)
+        doc.flags["pages"] = info["pages"]
         return doc
     if kind == "docx":
         from govreport_dagster.core.decode.docx import extract_docx
 
         blocks = extract_docx(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES)
         return _assemble(blocks, source_uri, "docx", None, None)
+    if kind in ("doc", "xls", "xlsx"):
+        return _decode_office(data, source_uri, kind, max_bytes)
     raise RejectedInput(_UNSUPPORTED.get(kind, f"unsupported format: {kind}"))
+
+
+def _decode_office(data: bytes, source_uri: str, kind: str, max_bytes: int) -> DecodedDocument:
+    from govreport_dagster.core.decode.office import extract_doc, extract_spreadsheet
+
+    limit = max(4 * max_bytes, 1_000_000)
+    if kind == "doc":
+        blocks = extract_doc(data, max_uncompressed=limit)
+    else:
+        blocks = extract_spreadsheet(data, kind, max_uncompressed=limit)
+    return _assemble(blocks, source_uri, kind, None, None)
 
 
 def _decode_text(data: bytes, source_uri: str, kind: str) -> DecodedDocument:
@@ -90,11 +105,8 @@ def _decode_text(data: bytes, source_uri: str, kind: str) -> DecodedDocument:
     return doc
 
 
-def _assemble(
-    blocks: list[str | RawGrid], source_uri: str, source_format: str, encoding: str | None, decoded: str | None
-) -> DecodedDocument:
-    """Normalise text blocks and grids together and locate each grid's rendered span."""
-    grids = [b for b in blocks if isinstance(b, RawGrid)]
+def _normalise_grids(grids: list[RawGrid]) -> tuple[list[RawGrid], int]:
+    """The grids with normalised cell texts (one normaliser pass for all cells) and text layers."""
     cell_texts = [cell.text for g in grids for row in g.rows for cell in row]
     normalised_cells, cell_pinyin = normalize_cells(cell_texts)
     it = iter(normalised_cells)
@@ -106,9 +118,19 @@ def _assemble(
             ],
             g.source,
             g.page,
+            normalize_text(g.text_layer)[0] if g.text_layer else None,
         )
         for g in grids
     ]
+    return norm_grids, cell_pinyin
+
+
+def _assemble(
+    blocks: list[str | RawGrid], source_uri: str, source_format: str, encoding: str | None, decoded: str | None
+) -> DecodedDocument:
+    """Normalise text blocks and grids together and locate each grid's rendered span."""
+    grids = [b for b in blocks if isinstance(b, RawGrid)]
+    norm_grids, cell_pinyin = _normalise_grids(grids)
     norm_by_id = {id(g): n for g, n in zip(grids, norm_grids, strict=True)}
 
     marked: list[str] = []
@@ -154,7 +176,7 @@ def _locate_grids(text: str, grids: list[RawGrid]) -> tuple[str, list[Grid]]:
         removed += 2
         g = grids[index] if index < len(grids) else None
         if g is not None:
-            tables.append(Grid(g.rows, g.source, start, start + len(m.group(1)), g.page))
+            tables.append(Grid(g.rows, g.source, start, start + len(m.group(1)), g.page, g.text_layer))
         pos = m.end()
     pieces.append(text[pos:])
     return strip_markers("".join(pieces)), tables
