@@ -31,6 +31,11 @@ def test_sidecar_nested_deep_is_ignored_without_recursion_error() -> None:
     assert fields == {} and "ignored" in problem
 
 
+def test_sidecar_nesting_limit_within_the_size_limit() -> None:
+    fields, problem = parse_sidecar_bytes(b'{"a": ' + b"[" * 40 + b"]" * 40 + b"}", "nest.json")
+    assert fields == {} and "nested 41 deep" in problem
+
+
 def test_sidecar_lone_surrogate_field_dropped_others_kept() -> None:
     fields, problem = parse_sidecar_bytes(b'{"agency": "\\ud800", "report_year": "2021"}', "s.json")
     assert fields == {"report_year": 2021}
