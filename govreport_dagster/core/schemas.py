@@ -235,6 +235,7 @@ LEDGER_SCHEMA = pa.schema(
         # extensions
         ("detected_type", STR),
         ("year_source", STR),
+        ("decode_seconds", F64),
         ("run_id", STR),
         ("seen_at", pa.timestamp("us", tz="UTC")),
     ]
