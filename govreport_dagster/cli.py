@@ -274,6 +274,13 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--corrections", help="also score the values with this folder's corrections applied")
     ev.set_defaults(func=cmd_eval)
 
+    bench = _add_bench_parser(sub)
+    for command in (run, ui, ev, bench):  # `govreport run --debug` as well as `govreport --debug run`
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    return parser
+
+
+def _add_bench_parser(sub: Any) -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="decode throughput (or, with --pipeline, the whole pipeline) and peak memory")
     bench.add_argument("paths", nargs="*", help="files or folders (default: sample + corpus)")
     bench.add_argument("--docs", type=int, help="documents (default: 10,000 decode only, 3,000 with --pipeline)")
@@ -292,9 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--keep", help="with --pipeline/--scale: work in this folder and leave it (default: a temporary one)"
     )
     bench.set_defaults(func=cmd_bench)
-    for command in (run, ui, ev, bench):  # `govreport run --debug` as well as `govreport --debug run`
-        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    return parser
+    return bench
 
 
 def main(argv: list[str] | None = None) -> int:

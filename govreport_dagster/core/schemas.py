@@ -253,3 +253,17 @@ REPORT_QUALITY_STATUSES = (
 # Fact tables' cell states: the extraction's, and `corrected` (a person's correction applied).
 FACT_CELL_STATES = (*CELL_STATES, "corrected")
 AGENCY_LEVELS = ("province", "city", "county", "township", "department", "unknown")
+
+
+def pandas_dtype(arrow_type: pa.DataType) -> str | None:
+    """The pandas dtype BI readers get for a contract column (nullable Int64 counts, boolean
+    flags, string text); None for dates and timestamps, which keep pyarrow's own conversion."""
+    if pa.types.is_integer(arrow_type):
+        return "Int64"
+    if pa.types.is_boolean(arrow_type):
+        return "boolean"
+    if pa.types.is_floating(arrow_type):
+        return "float64"
+    if pa.types.is_string(arrow_type):
+        return "string"
+    return None
