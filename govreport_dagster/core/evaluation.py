@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from govreport_dagster.core.model import SectionedReport, TableExtraction
+from govreport_dagster.core.model import VALUE_STATES, SectionedReport, TableExtraction
 from govreport_dagster.core.templates import strip_item_number
 
 _GOLD_ROW_ALIASES = {"other_external_services": "other_services"}
@@ -159,7 +159,7 @@ def score_report(
                 col = _GOLD_COL_ALIASES.get(g_col, g_col)
                 gv = _gold_value(col, g_val)
                 cell = cells.get((table, row, col))
-                got = cell.value if cell is not None and cell.cell_state == "number" else None
+                got = cell.value if cell is not None and cell.cell_state in VALUE_STATES else None
                 if (table, row, col) in ambiguous or (table, row, None) in ambiguous:
                     score.ambiguous_excluded += 1
                     if gv is None and got is not None:
@@ -266,6 +266,7 @@ def run_eval(landing: Path, gold_dir: Path) -> EvalReport:
     (`tables.crossyear.resolve_across_years`), as the facts stage does with the previous year.
     """
     from govreport_dagster.core.decode import decode_file
+    from govreport_dagster.core.landing import sibling_reader
     from govreport_dagster.core.sectioning import section_report
     from govreport_dagster.core.tables import extract_tables
 
@@ -281,7 +282,7 @@ def run_eval(landing: Path, gold_dir: Path) -> EvalReport:
             item.error = "source file not found"
             continue
         try:
-            doc = decode_file(src.read_bytes(), str(src))
+            doc = decode_file(src.read_bytes(), str(src), resources=sibling_reader(str(src)))
             item.sectioned = section_report(doc)
             item.extraction = extract_tables(doc, item.sectioned)
         except Exception as exc:  # one bad report must not end the run

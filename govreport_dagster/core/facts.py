@@ -31,7 +31,7 @@ import pyarrow as pa
 
 from . import identities
 from .metadata import agency_match_key
-from .model import PARSER_VERSION, IdentityResult, RawFile, ReportBundle, TableCell
+from .model import PARSER_VERSION, VALUE_STATES, IdentityResult, RawFile, ReportBundle, TableCell
 from .schemas import CONTRACT, YEAR_PARTITIONED
 from .templates import TEMPLATE_VERSIONS, load_templates
 
@@ -218,6 +218,7 @@ def _report_facts(bundle: ReportBundle, prior: ReportBundle | None, duplicate: b
                     "unit": _t2_units(layout).get((cell.row_key, cell.col_key)) or _t2_column_units().get(cell.col_key),
                     "raw_text": cell.raw_text,
                     "cell_state": cell.cell_state,
+                    "ocr_confidence": cell.confidence,
                 }
             )
         elif cell.table_id == "t3":
@@ -229,6 +230,7 @@ def _report_facts(bundle: ReportBundle, prior: ReportBundle | None, duplicate: b
                     "count": _count(cell),
                     "raw_text": cell.raw_text,
                     "cell_state": cell.cell_state,
+                    "ocr_confidence": cell.confidence,
                 }
             )
         elif cell.table_id == "t4":
@@ -240,6 +242,7 @@ def _report_facts(bundle: ReportBundle, prior: ReportBundle | None, duplicate: b
                     "count": _count(cell),
                     "raw_text": cell.raw_text,
                     "cell_state": cell.cell_state,
+                    "ocr_confidence": cell.confidence,
                 }
             )
     return out
@@ -260,8 +263,8 @@ def _mapped_cells(cells: Iterable[TableCell]) -> list[TableCell]:
 
 
 def _float(cell: TableCell) -> float | None:
-    """The cell's number; None unless the state is `number` and the value is a real number."""
-    return identities.as_number(cell.value) if cell.cell_state == "number" else None
+    """The cell's number; None unless the state is `number` (or `ocr`) and the value is a real number."""
+    return identities.as_number(cell.value) if cell.cell_state in VALUE_STATES else None
 
 
 def _count(cell: TableCell) -> int | None:

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
-from .model import IdentityResult, ReportBundle, SectionedReport, TableExtraction
+from .model import VALUE_STATES, IdentityResult, ReportBundle, SectionedReport, TableExtraction
 from .templates import Identity, TableLayout, expand_keys, load_templates
 
 CellKey = tuple[str, str, str]  # (table_id, row_key, col_key)
@@ -249,7 +249,7 @@ def _evaluate_sum(identity: Identity, layout: TableLayout, values: Values) -> li
 
 
 def cell_values(tables: TableExtraction) -> dict[CellKey, float | None]:
-    """The extraction's cells as identity inputs: only `number` cells carry a value.
+    """The extraction's cells as identity inputs: only `number` and `ocr` cells carry a value.
 
     Unmapped rows are left out (no identity names them). When a key occurs twice the first
     cell wins (the extractor reports the duplicate)."""
@@ -260,7 +260,7 @@ def cell_values(tables: TableExtraction) -> dict[CellKey, float | None]:
         key = (cell.table_id, cell.row_key, cell.col_key)
         if key in values:
             continue
-        values[key] = as_number(cell.value) if cell.cell_state == "number" else None
+        values[key] = as_number(cell.value) if cell.cell_state in VALUE_STATES else None
     return values
 
 

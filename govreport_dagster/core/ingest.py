@@ -78,6 +78,7 @@ class Identification:
 def identify(data: bytes, source_uri: str, cache: ResultCache) -> tuple[Identification, DecodedDocument | None]:
     """Detect the type, decode, and read the report year from the document itself."""
     from .decode import decode_file, detect_type
+    from .landing import sibling_reader
     from .metadata import detect_report_year
 
     sha = sha256_hex(data)
@@ -86,7 +87,8 @@ def identify(data: bytes, source_uri: str, cache: ResultCache) -> tuple[Identifi
 
     def _decode() -> DecodedDocument | RejectedInput:
         try:
-            return decode_file(data, source_uri, detected)
+            # an HTML page's <img> tables may be files beside it (read for OCR)
+            return decode_file(data, source_uri, detected, resources=sibling_reader(source_uri))
         except RejectedInput as exc:
             return exc
         except Exception as exc:  # a decoder bug must not lose the file: reject it, say why

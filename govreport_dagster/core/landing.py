@@ -154,5 +154,28 @@ def read_bytes(entry: LandingEntry) -> bytes:
     return UPath(entry.source_uri).read_bytes()
 
 
+_SAFE_REF_RE = re.compile(r"^(?![a-zA-Z][a-zA-Z0-9+.-]*:)(?!/)(?!.*(?:^|/)\.\.(?:/|$))[^?#\\]+")
+
+
+def sibling_reader(source_uri: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES):
+    """A function reading files a document refers to relatively (``<img src="t3.png">``)
+    from the document's folder: no URL schemes, absolute paths or ``..`` (nothing outside
+    the landing zone, nothing from the internet); None when absent or over the size cap."""
+
+    def read(ref: str) -> bytes | None:
+        m = _SAFE_REF_RE.match(ref.strip())
+        if not m:
+            return None
+        path = UPath(source_uri).parent / m.group(0)
+        try:
+            if not path.is_file() or path.stat().st_size > max_bytes:
+                return None
+            return path.read_bytes()
+        except OSError:
+            return None
+
+    return read
+
+
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()

@@ -66,6 +66,7 @@ CONTRACT: dict[str, pa.Schema] = {
             ("unit", STR),
             ("raw_text", STR),
             ("cell_state", STR),
+            ("ocr_confidence", F64),
         ]
     ),
     "fact_applications": pa.schema(
@@ -76,6 +77,7 @@ CONTRACT: dict[str, pa.Schema] = {
             ("count", I64),
             ("raw_text", STR),
             ("cell_state", STR),
+            ("ocr_confidence", F64),
         ]
     ),
     "fact_review_litigation": pa.schema(
@@ -86,6 +88,7 @@ CONTRACT: dict[str, pa.Schema] = {
             ("count", I64),
             ("raw_text", STR),
             ("cell_state", STR),
+            ("ocr_confidence", F64),
         ]
     ),
     "fact_narrative_metrics": pa.schema(

@@ -17,6 +17,8 @@ from govreport_dagster.core.decode.normalize import (
     normalize_text,
     strip_markers,
 )
+from govreport_dagster.core.decode.ocr import needs_ocr_reason, ocr_image, ocr_pdf
+from govreport_dagster.core.decode.ocr.embedded import Resources, resolve_images
 from govreport_dagster.core.decode.sniff import detect_type
 from govreport_dagster.core.model import DecodedDocument, Grid, GridCell, RejectedInput
 
@@ -26,7 +28,6 @@ _UNSUPPORTED = {
     "doc": "unsupported format: legacy .doc (OLE2)",
     "zip": "unsupported format: zip archive that is not a DOCX",
     "rtf": "unsupported format: RTF",
-    "image": "unsupported format: image (needs OCR)",
     "gzip": "unsupported format: gzip archive",
     "rar": "unsupported format: RAR archive",
     "7z": "unsupported format: 7z archive",
@@ -36,42 +37,61 @@ _TABLE_SPAN_RE = re.compile(f"{TABLE_START}([^{TABLE_END}]*){TABLE_END}")
 
 
 def decode_file(
-    data: bytes, source_uri: str, detected_type: str | None = None, *, max_bytes: int = 50_000_000
+    data: bytes,
+    source_uri: str,
+    detected_type: str | None = None,
+    *,
+    max_bytes: int = 50_000_000,
+    resources: Resources | None = None,
 ) -> DecodedDocument:
-    """Decode one raw file. Raises ``RejectedInput(reason)`` for anything unusable."""
+    """Decode one raw file. Raises ``RejectedInput(reason)`` for anything unusable.
+
+    `resources` reads a file the document refers to (an ``<img src>`` beside an HTML page in
+    the landing zone); without it only inline (``data:``) images are read."""
     if len(data) > max_bytes:
         raise RejectedInput(f"file too large: {len(data):,} bytes exceeds the limit of {max_bytes:,}")
     if not data:
         raise RejectedInput("empty file")
     kind = detected_type or detect_type(data, source_uri)
     if kind in ("txt", "html"):
-        return _decode_text(data, source_uri, kind)
+        return _decode_text(data, source_uri, kind, resources)
     if kind == "pdf":
         from govreport_dagster.core.decode.pdf import extract_pdf
 
         blocks, info = extract_pdf(data)
+        ocr_reason = needs_ocr_reason(blocks, info)
+        if ocr_reason:  # no usable text layer: read the page images instead
+            blocks = ocr_pdf(data)
         doc = _assemble(blocks, source_uri, "pdf", None, None)
-        doc.flags["needs_ocr"] = bool(info.get("needs_ocr"))
-        if doc.flags["needs_ocr"]:
-            doc.text = ""
-            doc.tables = []
+        doc.flags["needs_ocr"] = False
+        if ocr_reason:
+            doc.flags["steps"].append(f"ocr: {ocr_reason}")
         doc.flags["pages"] = info.get("pages", 0)
+        return doc
+    if kind == "image":
+        doc = _assemble(ocr_image(data), source_uri, "image", None, None)
+        doc.flags["steps"].append("ocr: image file")
         return doc
     if kind == "docx":
         from govreport_dagster.core.decode.docx import extract_docx
 
-        blocks = extract_docx(data, max_uncompressed=max(4 * max_bytes, 1_000_000))
-        return _assemble(blocks, source_uri, "docx", None, None)
+        ocr_steps: list[str] = []
+        blocks = resolve_images(extract_docx(data, max_uncompressed=max(4 * max_bytes, 1_000_000)), None, ocr_steps)
+        doc = _assemble(blocks, source_uri, "docx", None, None)
+        doc.flags["steps"].extend(ocr_steps)
+        return doc
     raise RejectedInput(_UNSUPPORTED.get(kind, f"unsupported format: {kind}"))
 
 
-def _decode_text(data: bytes, source_uri: str, kind: str) -> DecodedDocument:
+def _decode_text(data: bytes, source_uri: str, kind: str, resources: Resources | None = None) -> DecodedDocument:
     text, encoding = decode_bytes(data, is_html=(kind == "html"))
     text, mojibake, replacement = repair_mojibake(text)
     if kind == "html":
         from govreport_dagster.core.decode.html import extract_html
 
         blocks, title = extract_html(text)
+        ocr_steps: list[str] = []
+        blocks = resolve_images(blocks, resources, ocr_steps)
         if title:
             # The page title is the report title; main-content detection often leaves it in
             # a sibling header block. Prepend its first part when the body does not repeat it.
@@ -80,6 +100,7 @@ def _decode_text(data: bytes, source_uri: str, kind: str) -> DecodedDocument:
             if head and head not in first_text[: 4 * len(head) + 200]:
                 blocks.insert(0, head)
         doc = _assemble(blocks, source_uri, "html", encoding, text)
+        doc.flags["steps"].extend(ocr_steps)
     else:
         doc = _assemble([text], source_uri, "txt", encoding, text)
     doc.flags["mojibake"] = mojibake
@@ -105,6 +126,7 @@ def _assemble(
             ],
             g.source,
             g.page,
+            g.ocr,
         )
         for g in grids
     ]
@@ -132,7 +154,7 @@ def _assemble(
         removed += 2
         g = norm_grids[index] if index < len(norm_grids) else None
         if g is not None:
-            tables.append(Grid(g.rows, g.source, start, start + len(m.group(1)), g.page))
+            tables.append(Grid(g.rows, g.source, start, start + len(m.group(1)), g.page, g.ocr))
         pos = m.end()
     pieces.append(text[pos:])
     final = strip_markers("".join(pieces))

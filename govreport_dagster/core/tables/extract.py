@@ -23,6 +23,7 @@ from govreport_dagster.core.model import (
 )
 from govreport_dagster.core.tables import header, solve
 from govreport_dagster.core.tables.digits import digit_capacity, parse_number, split_groups, split_unit
+from govreport_dagster.core.tables.ocr_check import apply_ocr_readings
 from govreport_dagster.core.tables.scan import Scan, find_all, find_label, scan
 from govreport_dagster.core.tables.text_grid import RawRow, Tok, row_tokens
 from govreport_dagster.core.templates import Label, TableBlock, TableLayout, load_templates, match_key
@@ -147,6 +148,7 @@ def extract_tables(doc: DecodedDocument, sectioned: SectionedReport) -> TableExt
     result = TableExtraction(layout_version=version)
     try:
         _extract(doc, sectioned, version, result)
+        apply_ocr_readings(doc, result)  # OCR cells: state `ocr`, confidence, unsure ones null
     except Exception as exc:  # a content problem must not stop the partition
         result.warnings.append(f"table extraction failed: {type(exc).__name__}: {exc}")
         present = {c.table_id for c in result.cells}

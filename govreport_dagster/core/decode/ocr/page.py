@@ -1,0 +1,118 @@
+"""A page image → decoder blocks: text lines outside tables, and each ruled table as a grid
+whose cells were read one by one (with their OCR confidence)."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+
+from govreport_dagster.core.decode.grids import RawGrid
+from govreport_dagster.core.decode.ocr.cells import read_cells
+from govreport_dagster.core.decode.ocr.engine import OcrEngine, TextLine
+from govreport_dagster.core.decode.ocr.structure import TableBox, find_tables
+from govreport_dagster.core.model import GridCell, OcrCellInfo, RejectedInput
+
+MAX_PIXELS = 40_000_000  # ~A0 at 150 dpi; beyond this an image is a bomb or a poster, not a page
+_INSET = 3  # pixels cut from each cell side so the ruling lines are not read as 1 or 一
+_MIN_TEXT_CONFIDENCE = 0.5  # page text below this is noise (stamps, specks), not report text
+
+
+def load_image(data: bytes) -> np.ndarray:
+    """Grayscale pixels of a PNG/JPEG/…; RejectedInput for a corrupt or oversized image."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise RejectedInput(
+                    f"image too large: {width}×{height} = {width * height:,} pixels exceeds the cap of {MAX_PIXELS:,}"
+                )
+            return np.asarray(image.convert("L"))
+    except RejectedInput:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise RejectedInput(f"corrupt image: {type(exc).__name__}: {str(exc)[:120]}") from exc
+
+
+def _grid(table: TableBox, readings: dict[tuple[int, int], tuple[str, OcrCellInfo]], page_no: int) -> RawGrid:
+    n_rows, n_cols = len(table.ys) - 1, len(table.xs) - 1
+    slots: dict[tuple[int, int], GridCell] = {}
+    for cell in table.cells:
+        text = readings[(cell.row, cell.col)][0]
+        for dr in range(cell.rowspan):
+            for dc in range(cell.colspan):
+                slots[(cell.row + dr, cell.col + dc)] = GridCell(
+                    text, cell.row + dr, cell.col + dc, cell.row, cell.col, cell.rowspan, cell.colspan
+                )
+    rows = [[slots.get((r, c)) or GridCell("", r, c, r, c) for c in range(n_cols)] for r in range(n_rows)]
+    ocr = {key: info for key, (text, info) in readings.items() if text}
+    return RawGrid(rows, "ocr", page=page_no, ocr=ocr)
+
+
+def _read_tables(engine: OcrEngine, gray: np.ndarray, tables: list[TableBox], page_no: int) -> list[RawGrid]:
+    crops = [
+        gray[c.y0 + _INSET : max(c.y0 + _INSET, c.y1 - _INSET), c.x0 + _INSET : max(c.x0 + _INSET, c.x1 - _INSET)]
+        for t in tables
+        for c in t.cells
+    ]
+    readings = iter(read_cells(engine, crops))
+    grids = []
+    for table in tables:
+        by_slot = {}
+        for cell in table.cells:
+            r = next(readings)
+            by_slot[(cell.row, cell.col)] = (r.text, OcrCellInfo(r.confidence, r.candidates))
+        grids.append(_grid(table, by_slot, page_no))
+    return grids
+
+
+def _outside_lines(engine: OcrEngine, gray: np.ndarray, tables: list[TableBox]) -> list[TextLine]:
+    blanked = gray.copy()
+    for t in tables:
+        x0, y0, x1, y1 = t.bbox
+        blanked[max(0, y0 - 2) : y1 + 3, max(0, x0 - 2) : x1 + 3] = 255
+    lines = [line for line in engine.find_text(blanked) if line.confidence >= _MIN_TEXT_CONFIDENCE]
+    return sorted(lines, key=lambda line: (line.box[1], line.box[0]))
+
+
+def _join_rows(lines: list[TextLine]) -> list[str]:
+    """Text boxes on one printed line (vertical overlap) joined left to right."""
+    rows: list[list[TextLine]] = []
+    for line in lines:
+        if rows and line.box[1] < (rows[-1][0].box[1] + rows[-1][0].box[3]) / 2:
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    return [" ".join(t.text for t in sorted(row, key=lambda t: t.box[0])) for row in rows]
+
+
+def page_blocks(engine: OcrEngine, gray: np.ndarray, page_no: int = 1) -> list[str | RawGrid]:
+    """Text and grids of one page image in reading order (top to bottom)."""
+    tables = find_tables(gray)
+    grids = _read_tables(engine, gray, tables, page_no)
+    items: list[tuple[int, str | RawGrid]] = []
+    lines = _outside_lines(engine, gray, tables)
+    for text, top in zip(_join_rows(lines), _row_tops(lines), strict=True):
+        items.append((top, text))
+    items.extend((t.top, g) for t, g in zip(tables, grids, strict=True))
+    items.sort(key=lambda item: item[0])
+    blocks: list[str | RawGrid] = []
+    for _, item in items:
+        if isinstance(item, str) and blocks and isinstance(blocks[-1], str):
+            blocks[-1] += "\n" + item
+        else:
+            blocks.append(item)
+    return blocks
+
+
+def _row_tops(lines: list[TextLine]) -> list[int]:
+    tops: list[int] = []
+    anchor = None
+    for line in lines:
+        if anchor is not None and line.box[1] < (anchor.box[1] + anchor.box[3]) / 2:
+            continue
+        anchor = line
+        tops.append(line.box[1])
+    return tops

@@ -1,0 +1,123 @@
+"""OCR of image-only tables: structure from ruling lines, cells read one by one, every value
+marked `ocr` with a confidence, unsure or identity-contradicted readings null with candidates.
+
+The fixtures are the corpus PDFs p01–p03 rasterised (scripts/make_ocr_fixtures.py) with the
+corpus gold unchanged."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from govreport_dagster.core.decode import decode_file, detect_type
+from govreport_dagster.core.decode.ocr import engine as ocr_engine
+from govreport_dagster.core.decode.ocr import ocr_image
+from govreport_dagster.core.decode.ocr.structure import find_tables
+from govreport_dagster.core.model import RejectedInput
+
+OCR = Path(__file__).resolve().parent / "fixtures" / "ocr"
+
+
+def _png(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _table3_head_rows() -> bytes:
+    """Rows 一/二 and (一)/(二) of p02's table 3 (the header cut off): 2 small image rows."""
+    page = Image.open(OCR / "p02_page3.png").convert("L")
+    return _png(page.crop((150, 1000, 1085, 1250)))
+
+
+def test_structure_finds_ruled_grid_with_merged_cells() -> None:
+    gray = np.asarray(Image.open(OCR / "p02_page3.png").convert("L"))
+    tables = find_tables(gray)
+    assert len(tables) == 2
+    table3 = tables[1]
+    assert (len(table3.ys) - 1, len(table3.xs) - 1) == (17, 10)
+    by_slot = {(c.row, c.col): c for c in table3.cells}
+    assert by_slot[(0, 0)].rowspan == 3 and by_slot[(0, 0)].colspan == 3  # the identity note
+    assert by_slot[(0, 3)].colspan == 7  # 申请人情况
+    assert by_slot[(5, 0)].rowspan == 12  # 三、本年度办理结果, written vertically
+    assert by_slot[(3, 3)].rowspan == by_slot[(3, 3)].colspan == 1
+
+
+def test_cells_read_one_by_one_with_confidence() -> None:
+    blocks = ocr_image(_table3_head_rows())
+    grids = [b for b in blocks if not isinstance(b, str)]
+    assert len(grids) == 1
+    grid = grids[0]
+    rows = [[c.text for c in row if c.is_origin] for row in grid.rows]
+    assert rows[0] == ["一、本年新收政府信息公开申请数量", "21", "0", "0", "0", "0", "0", "21"]
+    assert rows[1] == ["二、上年结转政府信息公开申请数量", "0", "0", "0", "0", "0", "0", "0"]
+    assert rows[3][-7:] == ["4", "0", "0", "0", "0", "0", "4"]
+    numbers = [info for (r, c), info in grid.ocr.items() if grid.rows[r][c].text.isdigit()]
+    assert len(numbers) == 28 and all(0.9 <= info.confidence <= 1.0 for info in numbers)
+
+
+def test_png_is_a_type_and_decodes_by_ocr() -> None:
+    data = _table3_head_rows()
+    assert detect_type(data, "t3.png") == "image"
+    doc = decode_file(data, "t3.png")
+    assert doc.source_format == "image" and doc.tables and doc.tables[0].source == "ocr"
+    assert "ocr: image file" in doc.flags["steps"]
+
+
+def test_corrupt_and_huge_images_are_rejected_with_reason() -> None:
+    with pytest.raises(RejectedInput, match="corrupt image"):
+        decode_file(b"\x89PNG\r\n\x1a\n" + b"\x00garbage" * 20, "broken.png")
+    huge = _png(Image.new("1", (9000, 5000), 1))  # 45 Mpx of white: a few KB of PNG
+    assert len(huge) < 200_000
+    with pytest.raises(RejectedInput, match=r"image too large: 9000×5000 = 45,000,000 pixels exceeds the cap"):
+        decode_file(huge, "poster.png")
+
+
+def test_engine_missing_is_a_reason_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
+    ocr_engine.clear_engine()
+    monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)  # import now fails: not installed
+    try:
+        with pytest.raises(RejectedInput, match=r"needs OCR, but OCR engine not installed \(rapidocr-onnxruntime"):
+            decode_file(_table3_head_rows(), "t3.png")
+    finally:
+        ocr_engine.clear_engine()
+
+
+# ------------------------------------------------------------------------------------------
+# whole reports (slow: every page of three scanned reports)
+
+
+@pytest.mark.slow
+def test_scanned_corpus_pdfs_reach_99_percent_with_no_wrong_number() -> None:
+    from govreport_dagster.core.evaluation import run_eval
+
+    report = run_eval(OCR, OCR)
+    assert [r.error for r in report.reports] == [None, None, None]
+    for score in report.reports:
+        total = sum(score.total.values())
+        matched = sum(score.matched.values())
+        assert total > 190 and matched / total >= 0.99, (score.file, matched, total, score.mismatches)
+        # 0 wrong numbers: every miss is a null whose candidates hold the gold
+        assert score.mismatches == [], score.mismatches
+
+
+@pytest.mark.slow
+def test_scanned_pdf_cells_are_ocr_state_with_confidence() -> None:
+    from govreport_dagster.core.sectioning import section_report
+    from govreport_dagster.core.tables import extract_tables
+
+    doc = decode_file((OCR / "p01_scan.pdf").read_bytes(), "p01_scan.pdf")
+    assert any(s.startswith("ocr: no text layer") for s in doc.flags["steps"])
+    tables = extract_tables(doc, section_report(doc))
+    gold = json.loads((OCR / "p01_scan.gold.json").read_text(encoding="utf-8"))
+    t3 = [c for c in tables.cells if c.table_id == "t3"]
+    assert t3 and all(c.cell_state == "ocr" and c.confidence is not None for c in t3)
+    assert {c.col_key: c.value for c in t3 if c.row_key == "new_received"} == {
+        k: float(v) for k, v in gold["t3"]["new_received"].items()
+    }
