@@ -1,15 +1,20 @@
-"""OCR-read table cells: publish a value only when the reading is sure and the identities agree.
+"""OCR-read table cells: publish a value only when the reading is sure or the identities
+single it out; otherwise null with the candidates.
 
-The decoder reads every cell of an image table on its own and records the engine's
-confidence and every distinct reading (`Grid.ocr`). The grid reader parses those cells like
-any other grid. This module then marks each OCR number `cell_state = ocr` with its confidence
-and nulls the ones that cannot be trusted, with their candidates:
-- a low confidence, two readings of the cell that disagree, or a fraction in a count column;
-- a reading in an identity that fails, unless it is near certain (then the printed table
-  itself breaks the identity: published as read and flagged, like any report).
-A null cell names its candidates in its note and in `TableExtraction.ambiguous`; where the
-failing identity has that cell as its only uncertain term, the value the identity implies is
-one of them. Nothing is ever replaced by a value the engine did not read.
+The decoder reads every cell of an image table on its own, numbers twice from two
+renderings, and records the engine's confidence and every distinct reading (`Grid.ocr`). The
+grid reader parses those cells like any other grid. This module marks each OCR number
+`cell_state = ocr` with its confidence and decides:
+- sure (confidence ≥ ACCEPT, both readings agree, no fraction in a count column): published;
+- unsure: the candidates are tried in the cell's identities (the table's sums); exactly one
+  candidate making every identity that contains the cell assessable and true is published
+  (`inferred`, like a run-together digit row split by the identities); else null;
+- sure but in a failing identity: null when below TRUSTED or when the grid reader had a
+  problem with its row (a shifted column misplaces right readings); a near-certain reading
+  of a clean row stands (the printed table itself breaks the identity: published as read
+  and flagged, like any report).
+A null cell names its candidates in its note and in `TableExtraction.ambiguous(_splits)`.
+Nothing is ever published that the engine did not read.
 """
 
 from __future__ import annotations
@@ -23,10 +28,11 @@ from govreport_dagster.core.model import DecodedDocument, IdentityResult, OcrCel
 from govreport_dagster.core.tables.digits import parse_number
 from govreport_dagster.core.templates import load_templates
 
-ACCEPT = 0.9  # below this a numeric reading is not published
-TRUSTED = 0.99  # at or above this a reading stands even where an identity fails
+ACCEPT = 0.9  # below this a reading is not published on its own
+TRUSTED = 0.99  # at or above this (and confirmed by a second reading) a value stands in a failing identity
 _POSITION_RE = re.compile(r"^grid:(\d+):r(\d+)c(\d+)$")
 CellKey = tuple[str, str, str]
+Values = dict[CellKey, float | None]
 
 
 @cache
@@ -44,29 +50,39 @@ def _reading(doc: DecodedDocument, cell: TableCell) -> OcrCellInfo | None:
     if not m:
         return None
     index, row, col = (int(g) for g in m.groups())
-    if index >= len(doc.tables):
-        return None
-    return doc.tables[index].ocr.get((row, col))
+    return doc.tables[index].ocr.get((row, col)) if index < len(doc.tables) else None
 
 
-def _candidate_values(info: OcrCellInfo) -> list[float]:
-    values = []
+def _candidates(info: OcrCellInfo, col_key: str) -> list[float]:
+    """Distinct numbers among the readings (a fraction in a count column is not one)."""
+    values: list[float] = []
     for text in info.candidates:
         value, _ = parse_number("".join(text.split()))
-        if value is not None and value not in values:
+        if value is None or (not float(value).is_integer() and col_key not in _decimal_columns()):
+            continue
+        if value not in values:
             values.append(value)
     return values
 
 
-def _null(cell: TableCell, info: OcrCellInfo, reason: str, extra: list[float] = ()) -> TableCell:
-    values = _candidate_values(info) + [v for v in extra if v not in _candidate_values(info)]
-    shown = " / ".join(_fmt(v) for v in values) or " / ".join(info.candidates)
-    note = f"OCR {reason}; confidence {info.confidence:.2f}; candidates: {shown}"
-    return replace(cell, value=None, cell_state="ocr", confidence=info.confidence, note=note)
+def _unsure_reason(cell: TableCell, info: OcrCellInfo) -> str | None:
+    if info.confidence < ACCEPT:
+        return "reading unsure"
+    if len(info.candidates) > 1:
+        return "readings disagree"
+    if not float(cell.value or 0).is_integer() and cell.col_key not in _decimal_columns():
+        return "read a fraction in a count column"
+    return None
 
 
 def _fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _null(cell: TableCell, info: OcrCellInfo, reason: str) -> TableCell:
+    shown = " / ".join(info.candidates)
+    note = f"OCR {reason}; confidence {info.confidence:.2f}; candidates: {shown}"
+    return replace(cell, value=None, cell_state="ocr", confidence=info.confidence, note=note)
 
 
 def apply_ocr_readings(doc: DecodedDocument, result: TableExtraction) -> None:
@@ -74,90 +90,84 @@ def apply_ocr_readings(doc: DecodedDocument, result: TableExtraction) -> None:
     if not any(g.ocr for g in doc.tables):
         return
     infos: dict[CellKey, OcrCellInfo] = {}
-    cells: list[TableCell] = []
-    for cell in result.cells:
+    unsure: dict[CellKey, str] = {}
+    for i, cell in enumerate(result.cells):
         info = _reading(doc, cell)
-        if info is not None and cell.cell_state == "number":
-            key = (cell.table_id, cell.row_key, cell.col_key)
-            infos[key] = info
-            if info.confidence < ACCEPT or len(_candidate_values(info)) > 1 or len(info.candidates) > 1:
-                cell = _null(cell, info, "reading unsure")
-            elif not float(cell.value or 0).is_integer() and cell.col_key not in _decimal_columns():
-                cell = _null(cell, info, "read a fraction in a count column")
-            else:
-                cell = replace(cell, cell_state="ocr", confidence=info.confidence)
-        cells.append(cell)
-    result.cells[:] = cells
-    _check_identities(result, infos)
-    for cell in result.cells:
-        if cell.cell_state == "ocr" and cell.value is None:
-            key = f"{cell.table_id}.{cell.row_key}.{cell.col_key}"
-            result.ambiguous[key] = [cell.note or ""]
-            info = infos[(cell.table_id, cell.row_key, cell.col_key)]
-            values = [float(v) for v in re.findall(r"[\d.]+", (cell.note or "").rsplit("candidates:", 1)[-1])]
-            split_key = "t4" if cell.table_id == "t4" else f"{cell.table_id}.{cell.row_key}"
-            col = f"{cell.row_key}.{cell.col_key}" if cell.table_id == "t4" else cell.col_key
-            splits = result.ambiguous_splits.setdefault(split_key, [])
-            splits.extend({col: (v, info.candidates[0])} for v in values)
-
-
-def _failed(values: dict[CellKey, float | None], version: str, tables: set[str]) -> set[tuple[str, str]]:
-    return {(r.identity_id, r.scope) for r in evaluate_sum_identities(values, version, tables) if r.status == "failed"}
-
-
-def _check_identities(result: TableExtraction, infos: dict[CellKey, OcrCellInfo]) -> None:
-    values = cell_values(result)
-    ocr_keys = [k for k in infos if values.get(k) is not None]
-    tables = {k[0] for k in ocr_keys}
-    failed = _failed(values, result.layout_version, tables)
-    if not failed:
-        return
-    contradicted: dict[CellKey, list[tuple[str, str]]] = {}
-    for key in ocr_keys:
-        if infos[key].confidence >= TRUSTED:
+        if info is None or cell.cell_state != "number":
             continue
-        without = _failed({**values, key: None}, result.layout_version, {key[0]})
-        hit = [f for f in failed if f not in without]
-        if hit:
-            contradicted[key] = hit
-    by_key = {(c.table_id, c.row_key, c.col_key): i for i, c in enumerate(result.cells)}
-    for key, identities in contradicted.items():
-        implied = _implied_value(values, key, result.layout_version, identities, contradicted)
-        i = by_key[key]
-        names = ", ".join(f"{ident} ({scope})" for ident, scope in identities)
-        result.cells[i] = _null(result.cells[i], infos[key], f"reading contradicts {names}", implied)
-        result.warnings.append(f"{key[0]}.{key[1]}.{key[2]}: OCR reading contradicts {names}; left null")
-    for ident, scope in failed:
-        if not any((ident, scope) in ids for ids in contradicted.values()):
-            result.warnings.append(f"{ident} ({scope}) fails with every OCR reading in it confident: published as read")
+        key = (cell.table_id, cell.row_key, cell.col_key)
+        infos[key] = info
+        reason = _unsure_reason(cell, info)
+        if reason:
+            unsure[key] = reason
+            result.cells[i] = _null(cell, info, reason)
+        else:
+            result.cells[i] = replace(cell, cell_state="ocr", confidence=info.confidence)
+    version = result.layout_version
+    _decide_unsure(result, infos, unsure, version)
+    _check_failing_identities(result, infos, version)
+    _list_candidates(result, infos)
 
 
-def _results(values: dict[CellKey, float | None], version: str, table: str) -> dict[tuple[str, str], IdentityResult]:
+def _results(values: Values, version: str, table: str) -> dict[tuple[str, str], IdentityResult]:
     return {(r.identity_id, r.scope): r for r in evaluate_sum_identities(values, version, {table})}
 
 
-def _implied_value(
-    values: dict[CellKey, float | None],
-    key: CellKey,
-    version: str,
-    identities: list[tuple[str, str]],
-    contradicted: dict[CellKey, list[tuple[str, str]]],
-) -> list[float]:
-    """The value that makes the cell's failing identities hold, when the cell is their only
-    uncertain term (an identity is linear in each cell: two evaluations give the slope)."""
-    if any(other != key and set(ids) & set(identities) for other, ids in contradicted.items()):
-        return []
-    read = values.get(key) or 0.0
-    now = _results(values, version, key[0])
-    bumped = _results({**values, key: read + 1}, version, key[0])
-    first = now[identities[0]], bumped[identities[0]]
-    if None in (first[0].lhs, first[0].rhs, first[1].lhs, first[1].rhs):
-        return []
-    slope = (first[1].lhs - first[0].lhs) - (first[1].rhs - first[0].rhs)
-    if slope == 0:
-        return []
-    guess = read + (first[0].rhs - first[0].lhs) / slope
-    if guess < 0 or not float(guess).is_integer():
-        return []
-    check = _results({**values, key: guess}, version, key[0])
-    return [guess] if all(check[i].status == "passed" for i in identities) else []
+def _containing(values: Values, key: CellKey, version: str, value: float) -> list[IdentityResult]:
+    """The identities that contain the cell (their sides move with it), evaluated at `value`."""
+    here = _results({**values, key: value}, version, key[0])
+    moved = _results({**values, key: value + 1}, version, key[0])
+    return [r for k, r in here.items() if (r.lhs, r.rhs) != (moved[k].lhs, moved[k].rhs)]
+
+
+def _decide_unsure(
+    result: TableExtraction, infos: dict[CellKey, OcrCellInfo], unsure: dict[CellKey, str], version: str
+) -> None:
+    values = cell_values(result)
+    by_key = {(c.table_id, c.row_key, c.col_key): i for i, c in enumerate(result.cells)}
+    for key in unsure:
+        confirmed = []
+        for value in _candidates(infos[key], key[2]):
+            found = _containing(values, key, version, value)
+            if found and all(r.status == "passed" for r in found):
+                confirmed.append(value)
+        if len(confirmed) == 1:
+            i = by_key[key]
+            read = " / ".join(infos[key].candidates)
+            note = f"OCR {unsure[key]} ({read}); {_fmt(confirmed[0])} is the one the identities allow"
+            result.cells[i] = replace(result.cells[i], value=confirmed[0], inferred=True, note=note)
+
+
+def _check_failing_identities(result: TableExtraction, infos: dict[CellKey, OcrCellInfo], version: str) -> None:
+    values = cell_values(result)
+    by_key = {(c.table_id, c.row_key, c.col_key): i for i, c in enumerate(result.cells)}
+    for key, info in infos.items():
+        value = values.get(key)
+        if value is None or result.cells[by_key[key]].inferred:
+            continue
+        failing = [r for r in _containing(values, key, version, value) if r.status == "failed"]
+        if not failing:
+            continue
+        names = ", ".join(f"{r.identity_id} ({r.scope})" for r in failing)
+        if info.confidence >= TRUSTED and not result.cells[by_key[key]].note:  # read twice, row read cleanly
+            result.warnings.append(
+                f"{'.'.join(key)}: OCR read {_fmt(value)} with confidence "
+                f"{info.confidence:.3f}, twice; {names} fails as printed"
+            )
+            continue
+        result.cells[by_key[key]] = _null(result.cells[by_key[key]], info, f"reading contradicts {names}")
+        result.warnings.append(f"{'.'.join(key)}: OCR reading {_fmt(value)} contradicts {names}; left null")
+
+
+def _list_candidates(result: TableExtraction, infos: dict[CellKey, OcrCellInfo]) -> None:
+    """Null OCR cells' candidates where the evaluation and later stages look for them."""
+    for cell in result.cells:
+        key = (cell.table_id, cell.row_key, cell.col_key)
+        if cell.cell_state != "ocr" or cell.value is not None or key not in infos:
+            continue
+        info = infos[key]
+        result.ambiguous[".".join(key)] = list(info.candidates)
+        split_key = "t4" if cell.table_id == "t4" else f"{cell.table_id}.{cell.row_key}"
+        col = f"{cell.row_key}.{cell.col_key}" if cell.table_id == "t4" else cell.col_key
+        splits = result.ambiguous_splits.setdefault(split_key, [])
+        splits.extend({col: (v, info.candidates[0])} for v in _candidates(info, cell.col_key))

@@ -56,7 +56,9 @@ class RapidOcrEngine:
         except ImportError as exc:  # the package, onnxruntime or OpenCV missing
             raise OcrEngineMissing(f"OCR engine not installed ({ENGINE_PACKAGE}: {exc})") from exc
         try:
-            self._ocr = RapidOCR()
+            # One thread per session: onnxruntime's default pool spins on every core, which on a
+            # shared or busy machine makes a page 10-50× slower; parallelism comes from files.
+            self._ocr = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
         except Exception as exc:  # damaged install: model file missing or unreadable
             raise OcrEngineMissing(f"OCR engine cannot load its models: {type(exc).__name__}: {exc}") from exc
         self._lock = threading.Lock()  # onnxruntime sessions are shared; keep calls serial

@@ -4,18 +4,22 @@ whose cells were read one by one (with their OCR confidence)."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import numpy as np
 
 from govreport_dagster.core.decode.grids import RawGrid
-from govreport_dagster.core.decode.ocr.cells import read_cells
+from govreport_dagster.core.decode.ocr.cells import CellReading, looks_numeric, read_cells
 from govreport_dagster.core.decode.ocr.engine import OcrEngine, TextLine
+from govreport_dagster.core.decode.ocr.labels import snap_label
 from govreport_dagster.core.decode.ocr.structure import TableBox, find_tables
 from govreport_dagster.core.model import GridCell, OcrCellInfo, RejectedInput
 
 MAX_PIXELS = 40_000_000  # ~A0 at 150 dpi; beyond this an image is a bomb or a poster, not a page
 _INSET = 3  # pixels cut from each cell side so the ruling lines are not read as 1 or 一
 _MIN_TEXT_CONFIDENCE = 0.5  # page text below this is noise (stamps, specks), not report text
+_INK = 160
+_MIN_INK_PX = 50  # fewer dark pixels outside the tables than one small character: no text
 
 
 def load_image(data: bytes) -> np.ndarray:
@@ -63,9 +67,34 @@ def _read_tables(engine: OcrEngine, gray: np.ndarray, tables: list[TableBox], pa
         by_slot = {}
         for cell in table.cells:
             r = next(readings)
+            snapped = snap_label(r.text)
+            if snapped is not None:  # a label misread by a look-alike character
+                r = CellReading(snapped, r.confidence, (snapped, *r.candidates))
             by_slot[(cell.row, cell.col)] = (r.text, OcrCellInfo(r.confidence, r.candidates))
+        table = _absorb_empty_label_cells(table, {k: v[0] for k, v in by_slot.items()})
         grids.append(_grid(table, by_slot, page_no))
     return grids
+
+
+def _absorb_empty_label_cells(table: TableBox, texts: dict[tuple[int, int], str]) -> TableBox:
+    """An empty cell in a column of labels, right of a label on the same row band, is the
+    label's own space (（六）其他处理 printed over two label columns with a rule between):
+    merged into the label, so the row's values are not shifted by an empty value."""
+    label_cols: set[int] = set()
+    for col in {c.col for c in table.cells}:
+        filled = [t for (_, c), t in texts.items() if c == col and t]
+        if filled and sum(not looks_numeric(t) for t in filled) * 2 > len(filled):
+            label_cols.add(col)
+    cells = {(c.row, c.col): c for c in table.cells}
+    for (row, col), cell in sorted(cells.items()):
+        if texts.get((row, col)) or col not in label_cols:
+            continue
+        left = next((c for c in cells.values() if c.x1 == cell.x0 and (c.y0, c.y1) == (cell.y0, cell.y1)), None)
+        if left is None or not texts.get((left.row, left.col)) or looks_numeric(texts[(left.row, left.col)]):
+            continue
+        cells[(left.row, left.col)] = replace(left, colspan=left.colspan + cell.colspan, x1=cell.x1)
+        del cells[(row, col)]
+    return replace(table, cells=tuple(sorted(cells.values(), key=lambda c: (c.row, c.col))))
 
 
 def _outside_lines(engine: OcrEngine, gray: np.ndarray, tables: list[TableBox]) -> list[TextLine]:
@@ -73,6 +102,8 @@ def _outside_lines(engine: OcrEngine, gray: np.ndarray, tables: list[TableBox]) 
     for t in tables:
         x0, y0, x1, y1 = t.bbox
         blanked[max(0, y0 - 2) : y1 + 3, max(0, x0 - 2) : x1 + 3] = 255
+    if np.count_nonzero(blanked < _INK) < _MIN_INK_PX:
+        return []  # nothing but the tables (an image of a table): skip text detection
     lines = [line for line in engine.find_text(blanked) if line.confidence >= _MIN_TEXT_CONFIDENCE]
     return sorted(lines, key=lambda line: (line.box[1], line.box[0]))
 

@@ -15,6 +15,7 @@ import numpy as np
 
 _INK = 160  # grey level below which a pixel is ink (the bilevel scans use the same cut)
 _MIN_LINE_FRACTION = 0.04  # a ruling line is at least this share of the page side
+_MIN_STROKE_PX = 30
 _MERGE_PX = 5  # line positions closer than this are one line (stroke width, skew)
 _MIN_CELL_PX = 12  # slots thinner than this are double rules, not rows/columns
 _PRESENT = 0.6  # a boundary exists when this share of it is ink in the line mask
@@ -57,8 +58,9 @@ def line_masks(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     ink = np.where(gray < _INK, 255, 0).astype(np.uint8)
     height, width = gray.shape
-    h_len = max(15, int(width * _MIN_LINE_FRACTION))
-    v_len = max(15, int(height * _MIN_LINE_FRACTION / 2))
+    # never shorter than a character is tall (~22 px at 150 dpi): strokes of 1 or 十 are not rules
+    h_len = max(_MIN_STROKE_PX, int(width * _MIN_LINE_FRACTION))
+    v_len = max(_MIN_STROKE_PX, int(height * _MIN_LINE_FRACTION / 2))
     horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (h_len, 1)))
     vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, v_len)))
     # close one-pixel gaps left by scanning so a line is one component

@@ -40,7 +40,7 @@ def measure_ocr(files: list[tuple[str, bytes]]) -> OcrThroughput:
     get_engine()
     pages = cells = 0
     start = time.perf_counter()
-    for name, data in files:
+    for _name, data in files:
         if data[:5] == b"%PDF-":
             blocks = ocr_pdf(data)
             pages += ocr_pdf_pages(data)
