@@ -116,3 +116,93 @@ def test_scanned_pdf_cells_are_ocr_state_with_confidence() -> None:
     assert {c.col_key: c.value for c in t3 if c.row_key == "new_received"} == {
         k: float(v) for k, v in gold["t3"]["new_received"].items()
     }
+
+
+# ------------------------------------------------------------------------------------------
+# digit checking with the identities (tables/ocr_check), on a hand-made OCR table 4
+
+
+def _t4_extraction(readings: dict[tuple[str, str], tuple[str, float, tuple[str, ...]]]):
+    """Table 4 as the grid reader leaves it, each cell backed by an OCR reading."""
+    from govreport_dagster.core.model import DecodedDocument, Grid, GridCell, OcrCellInfo, TableCell, TableExtraction
+
+    rows, cols = (
+        ["review", "litigation_direct", "litigation_after_review"],
+        ["upheld", "corrected", "other", "pending", "total"],
+    )
+    cells, ocr = [], {}
+    grid_rows = []
+    for r, row in enumerate(rows):
+        grid_rows.append([])
+        for c, col in enumerate(cols):
+            text, conf, cands = readings.get((row, col), ("0", 0.999, ("0",)))
+            grid_rows[-1].append(GridCell(text, r, c, r, c))
+            ocr[(r, c)] = OcrCellInfo(conf, cands)
+            cells.append(TableCell("t4", row, col, float(text), "number", text, "grid", f"grid:0:r{r}c{c}"))
+    doc = DecodedDocument("x.png", "image", None, "simplified", "", "", [Grid(grid_rows, "ocr", ocr=ocr)], {})
+    return doc, TableExtraction("2021", cells=cells)
+
+
+def test_ocr_cells_are_checked_with_the_identities() -> None:
+    from govreport_dagster.core.tables.ocr_check import apply_ocr_readings
+
+    doc, ext = _t4_extraction(
+        {
+            # readings disagree (2 or 7): only 2 makes 1+2+0+0 = 3 hold → published, inferred
+            ("review", "upheld"): ("1", 0.999, ("1",)),
+            ("review", "corrected"): ("7", 0.95, ("7", "2")),
+            ("review", "total"): ("3", 0.999, ("3",)),
+            # sure but contradicted (4 ≠ 5), confidence below TRUSTED → null with the reading
+            ("litigation_direct", "upheld"): ("4", 0.95, ("4",)),
+            ("litigation_direct", "total"): ("5", 0.999, ("5",)),
+            # unsure reading, no identity can single it out (the total is unsure as well) → null
+            ("litigation_after_review", "upheld"): ("6", 0.5, ("6",)),
+            ("litigation_after_review", "total"): ("8", 0.6, ("8", "3")),
+        }
+    )
+    apply_ocr_readings(doc, ext)
+    got = {(c.row_key, c.col_key): c for c in ext.cells}
+    assert all(c.cell_state == "ocr" and c.confidence is not None for c in ext.cells)
+    review = got[("review", "corrected")]
+    assert review.value == 2 and review.inferred and "identities allow" in (review.note or "")
+    direct = got[("litigation_direct", "upheld")]
+    assert direct.value is None and "contradicts t4_block_total" in (direct.note or "")
+    assert got[("litigation_direct", "total")].value == 5  # near-certain, row clean: as printed
+    assert any("fails as printed" in w for w in ext.warnings)
+    assert got[("litigation_after_review", "upheld")].value is None
+    assert got[("litigation_after_review", "total")].value is None
+    assert ext.ambiguous["t4.litigation_after_review.total"] == ["8", "3"]
+    assert got[("review", "upheld")].value == 1 and not got[("review", "upheld")].inferred
+
+
+def test_unusable_pdf_text_layers_are_recognised() -> None:
+    from govreport_dagster.core.decode.ocr import needs_ocr_reason
+
+    assert needs_ocr_reason([], {"needs_ocr": True}) == "no text layer"
+    garbage = ["(cid:12)(cid:7)(cid:99) 2023 (cid:3)(cid:4)"]
+    assert "unmapped glyphs" in (needs_ocr_reason(garbage, {}) or "")
+    assert needs_ocr_reason(["一、总体情况 (cid:3) 本年度"], {}) is None
+
+
+def test_sibling_reader_stays_in_the_page_folder(tmp_path: Path) -> None:
+    from govreport_dagster.core.landing import sibling_reader
+
+    (tmp_path / "img").mkdir()
+    (tmp_path / "img" / "t3.png").write_bytes(b"png")
+    (tmp_path.parent / "outside.png").write_bytes(b"secret")
+    read = sibling_reader(str(tmp_path / "report.html"))
+    assert read("img/t3.png") == b"png"
+    assert read("../outside.png") is None and read(str(tmp_path.parent / "outside.png")) is None
+    assert read("http://example.invalid/t3.png") is None and read("missing.png") is None
+
+
+def test_pictures_without_a_table_are_dropped_unread() -> None:
+    import base64
+
+    from govreport_dagster.core.decode.ocr.embedded import EmbeddedImage, resolve_images
+
+    logo = _png(Image.new("L", (300, 300), 255))
+    steps: list[str] = []
+    inline = EmbeddedImage("data:image/png;base64," + base64.b64encode(logo).decode())
+    assert resolve_images(["text", inline, EmbeddedImage("http://x.invalid/a.png")], None, steps) == ["text"]
+    assert steps == []

@@ -33,7 +33,7 @@ MAX_OCR_PAGES = 60  # OCR costs seconds a page; a longer scan is an annex or a b
 
 
 _CID_RE = re.compile(r"\(cid:\d+\)")
-_GARBAGE_SHARE = 0.3  # share of a text layer's characters in (cid:N) glyphs that makes it unusable
+_GARBAGE_SHARE = 0.3  # share of a text layer's glyphs printed as (cid:N) that makes it unusable
 
 
 def needs_ocr_reason(blocks: list[str | RawGrid], info: dict) -> str | None:
@@ -44,9 +44,10 @@ def needs_ocr_reason(blocks: list[str | RawGrid], info: dict) -> str | None:
     texts = [b for b in blocks if isinstance(b, str)]
     texts += [c.text for b in blocks if isinstance(b, RawGrid) for row in b.rows for c in row if c.is_origin]
     text = "".join("".join(t.split()) for t in texts)
-    garbage = sum(len(m) for m in _CID_RE.findall(text))
-    if text and garbage >= _GARBAGE_SHARE * len(text):
-        return f"text layer is unmapped glyphs ({garbage:,} of {len(text):,} characters in (cid:N))"
+    found = _CID_RE.findall(text)
+    glyphs = len(text) - sum(len(m) for m in found) + len(found)  # a (cid:N) is one glyph
+    if found and len(found) >= _GARBAGE_SHARE * glyphs:
+        return f"text layer is unmapped glyphs ({len(found):,} of {glyphs:,} glyphs print as (cid:N))"
     return None
 
 
