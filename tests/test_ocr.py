@@ -206,3 +206,30 @@ def test_pictures_without_a_table_are_dropped_unread() -> None:
     inline = EmbeddedImage("data:image/png;base64," + base64.b64encode(logo).decode())
     assert resolve_images(["text", inline, EmbeddedImage("http://x.invalid/a.png")], None, steps) == ["text"]
     assert steps == []
+
+
+@pytest.mark.slow
+def test_img_tables_in_html_and_docx_are_read(tmp_path: Path) -> None:
+    import base64
+
+    import docx
+
+    from govreport_dagster.core.landing import sibling_reader
+
+    png = _table3_head_rows()
+    inline = "data:image/png;base64," + base64.b64encode(png).decode()
+    html = f"<html><body><p>三、收到和处理政府信息公开申请情况</p><img src='{inline}'><img src='t3.png'></body></html>"
+    (tmp_path / "t3.png").write_bytes(png)
+    page = tmp_path / "r.html"
+    page.write_text(html, encoding="utf-8")
+    doc = decode_file(page.read_bytes(), str(page), resources=sibling_reader(str(page)))
+    assert [g.source for g in doc.tables] == ["ocr", "ocr"]  # the data: URI and the file beside
+    assert doc.tables[1].rows[0][1].text == "21"
+
+    document = docx.Document()
+    document.add_paragraph("三、收到和处理政府信息公开申请情况")
+    document.add_picture(io.BytesIO(png))
+    buf = io.BytesIO()
+    document.save(buf)
+    doc = decode_file(buf.getvalue(), "r.docx")
+    assert [g.source for g in doc.tables] == ["ocr"] and doc.tables[0].rows[1][7].text == "0"

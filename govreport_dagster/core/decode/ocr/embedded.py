@@ -21,7 +21,7 @@ from govreport_dagster.core.model import RejectedInput
 
 MAX_IMAGES = 40  # per document: a page of 500 thumbnails is not a report table
 MAX_IMAGE_BYTES = 20_000_000
-_MIN_SIDE = 200  # pixels: icons and spacers are smaller than any table
+_MIN_SIDE = 60  # pixels: icons and spacers are smaller than any table (a two-row table is ~100)
 _DATA_URI_RE = re.compile(r"^data:image/[a-z0-9.+-]+;base64,(.*)$", re.IGNORECASE | re.DOTALL)
 
 Resources = Callable[[str], bytes | None]  # a relative reference → the file's bytes (None: absent)
