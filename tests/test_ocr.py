@@ -74,6 +74,14 @@ def test_corrupt_and_huge_images_are_rejected_with_reason() -> None:
         decode_file(huge, "poster.png")
 
 
+def test_long_scan_is_rejected_before_any_ocr() -> None:
+    pages = [Image.new("1", (200, 280), 1) for _ in range(61)]
+    buf = io.BytesIO()
+    pages[0].save(buf, "PDF", save_all=True, append_images=pages[1:])
+    with pytest.raises(RejectedInput, match="scanned PDF: 61 pages to OCR exceed the cap of 60"):
+        decode_file(buf.getvalue(), "annex.pdf")
+
+
 def test_engine_missing_is_a_reason_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
     ocr_engine.clear_engine()
     monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)  # import now fails: not installed
