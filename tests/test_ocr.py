@@ -176,7 +176,7 @@ def test_ocr_cells_are_checked_with_the_identities() -> None:
     direct = got[("litigation_direct", "upheld")]
     assert direct.value is None and "contradicts t4_block_total" in (direct.note or "")
     assert got[("litigation_direct", "total")].value == 5  # near-certain, row clean: as printed
-    assert any("fails as printed" in w for w in ext.warnings)
+    assert any("published as printed" in w for w in ext.warnings)
     assert got[("litigation_after_review", "upheld")].value is None
     assert got[("litigation_after_review", "total")].value is None
     assert ext.ambiguous["t4.litigation_after_review.total"] == ["8", "3"]

@@ -7,8 +7,9 @@ grid reader parses those cells like any other grid. This module marks each OCR n
 `cell_state = ocr` with its confidence and decides:
 - sure (confidence ≥ ACCEPT, both readings agree, no fraction in a count column): published;
 - unsure: the candidates are tried in the cell's identities (the table's sums); exactly one
-  candidate making every identity that contains the cell assessable and true is published
-  (`inferred`, like a run-together digit row split by the identities); else null;
+  candidate making every assessable identity that contains the cell true (and at least one
+  is assessable: all its other terms known, so it pins the value) is published (`inferred`,
+  like a run-together digit row split by the identities); else null;
 - sure but in a failing identity: null when below TRUSTED or when the grid reader had a
   problem with its row (a shifted column misplaces right readings); a near-certain reading
   of a clean row stands (the printed table itself breaks the identity: published as read
@@ -123,24 +124,45 @@ def _containing(values: Values, key: CellKey, version: str, value: float) -> lis
 def _decide_unsure(
     result: TableExtraction, infos: dict[CellKey, OcrCellInfo], unsure: dict[CellKey, str], version: str
 ) -> None:
+    """Publish unsure cells the identities pin down; repeated while that settles more cells
+    (a cell settled by one identity can complete another)."""
     values = cell_values(result)
     by_key = {(c.table_id, c.row_key, c.col_key): i for i, c in enumerate(result.cells)}
-    for key in unsure:
-        confirmed = []
-        for value in _candidates(infos[key], key[2]):
-            found = _containing(values, key, version, value)
-            if found and all(r.status == "passed" for r in found):
-                confirmed.append(value)
-        if len(confirmed) == 1:
-            i = by_key[key]
-            read = " / ".join(infos[key].candidates)
-            note = f"OCR {unsure[key]} ({read}); {_fmt(confirmed[0])} is the one the identities allow"
-            result.cells[i] = replace(result.cells[i], value=confirmed[0], inferred=True, note=note)
+    open_keys = list(unsure)
+    while open_keys:
+        settled = [key for key in open_keys if _settle(result, values, by_key, key, infos[key], unsure[key], version)]
+        if not settled:
+            return
+        open_keys = [k for k in open_keys if k not in settled]
+
+
+def _settle(
+    result: TableExtraction,
+    values: Values,
+    by_key: dict[CellKey, int],
+    key: CellKey,
+    info: OcrCellInfo,
+    reason: str,
+    version: str,
+) -> bool:
+    confirmed = []
+    for value in _candidates(info, key[2]):
+        # an assessable identity pins the cell's value (every term but this one is known)
+        found = [r for r in _containing(values, key, version, value) if r.status != "not_assessable"]
+        if found and all(r.status == "passed" for r in found):
+            confirmed.append(value)
+    if len(confirmed) != 1:
+        return False
+    values[key] = confirmed[0]
+    note = f"OCR {reason} ({' / '.join(info.candidates)}); {_fmt(confirmed[0])} is the one the identities allow"
+    result.cells[by_key[key]] = replace(result.cells[by_key[key]], value=confirmed[0], inferred=True, note=note)
+    return True
 
 
 def _check_failing_identities(result: TableExtraction, infos: dict[CellKey, OcrCellInfo], version: str) -> None:
     values = cell_values(result)
     by_key = {(c.table_id, c.row_key, c.col_key): i for i, c in enumerate(result.cells)}
+    stands: dict[str, list[str]] = {}
     for key, info in infos.items():
         value = values.get(key)
         if value is None or result.cells[by_key[key]].inferred:
@@ -150,13 +172,15 @@ def _check_failing_identities(result: TableExtraction, infos: dict[CellKey, OcrC
             continue
         names = ", ".join(f"{r.identity_id} ({r.scope})" for r in failing)
         if info.confidence >= TRUSTED and not result.cells[by_key[key]].note:  # read twice, row read cleanly
-            result.warnings.append(
-                f"{'.'.join(key)}: OCR read {_fmt(value)} with confidence "
-                f"{info.confidence:.3f}, twice; {names} fails as printed"
-            )
+            for r in failing:
+                stands.setdefault(f"{r.identity_id} ({r.scope})", []).append(f"{'.'.join(key)}={_fmt(value)}")
             continue
         result.cells[by_key[key]] = _null(result.cells[by_key[key]], info, f"reading contradicts {names}")
         result.warnings.append(f"{'.'.join(key)}: OCR reading {_fmt(value)} contradicts {names}; left null")
+    for identity, cells in stands.items():
+        result.warnings.append(
+            f"{identity} fails with near-certain OCR readings ({', '.join(cells)}): published as printed"
+        )
 
 
 def _list_candidates(result: TableExtraction, infos: dict[CellKey, OcrCellInfo]) -> None:
