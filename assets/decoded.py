@@ -1,20 +1,51 @@
-"""Stage 1: raw files → normalised simplified text, tables kept as grids."""
+"""Stage 1: decoding. Every distinct landing content decoded exactly once (`decoded_documents`,
+unpartitioned: the ledger needs the text to assign years and find duplicates), and each
+year's reports selected from it (`decoded_reports`)."""
 
 from collections.abc import Iterator
 
 import dagster as dg
 
 from govreport_dagster.checks import suite_check_specs, validate
-from govreport_dagster.core.frames import decoded_frame
-from govreport_dagster.core.ingest import identify
-from govreport_dagster.core.landing import LandingEntry, read_bytes, sha256_hex
-from govreport_dagster.core.model import RejectedInput
-from govreport_dagster.core.quality import prepare_decoded, run_suite
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.partitions import report_year_partitions
-from govreport_dagster.resources import WarehouseResource
+from govreport_dagster.quality.preparation import prepare_decoded
+from govreport_dagster.quality.runtime import run_suite
+from govreport_dagster.resources import LandingZoneResource, WarehouseResource
+from govreport_dagster.storage.decoding import decode_landing
+from govreport_dagster.storage.frames import (
+    decoded_frame,
+    documents_frame,
+    entries_frame,
+    ingested_from_row,
+    outcome_from_row,  # fmt: skip
+)
 
-from .raw import ingested_from_row
+
+@dg.asset(
+    group_name="annual_reports",
+    tags={"stage": "decoded"},
+    kinds={"python", "parquet"},
+    description="The landing-zone scan (`files`: every file, its sidecar, YYYY/ folder and content hash) and every "
+    "distinct content decoded once (`documents`: normalised text and grids, or why it is unusable). Decoding is "
+    "cached by content hash, so a re-run decodes only new or changed files.",
+)
+def decoded_documents(
+    context: dg.AssetExecutionContext, landing: LandingZoneResource, warehouse: WarehouseResource
+) -> dg.Output[Frames]:
+    entries = landing.scan()
+    cache = warehouse.cache()
+    hashes, outcomes = decode_landing(entries, cache)
+    documents = documents_frame(outcomes)
+    return dg.Output(
+        {"files": entries_frame(entries, hashes), "documents": documents},
+        metadata={
+            "landing_files": len(entries),
+            "distinct_contents": len(documents),
+            "rejected_contents": int(documents["rejection"].notna().sum()),
+            "cache": dg.MetadataValue.json(cache.summary()),
+        },
+    )
 
 
 @dg.asset(
@@ -27,18 +58,22 @@ from .raw import ingested_from_row
     check_specs=suite_check_specs("decoded", "decoded_reports"),
 )
 def decoded_reports(
-    context: dg.AssetExecutionContext, raw_reports: Frames, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext, raw_reports: Frames, decoded_documents: Frames, warehouse: WarehouseResource
 ) -> Iterator[dg.Output[Frames] | dg.AssetCheckResult]:
     year = int(context.partition_key)
-    cache = warehouse.cache()
+    wanted = set(raw_reports["files"]["source_sha256"])
+    documents = decoded_documents["documents"]
+    by_sha = {
+        row["sha256"]: outcome_from_row(row).document
+        for row in documents[documents["sha256"].isin(wanted)].to_dict("records")
+    }
     items = []
     for row in raw_reports["files"].to_dict("records"):
         ingested = ingested_from_row(row)
-
-        doc = cache.get_or_compute("decoded", ingested.sha256, lambda f=ingested: _decode_again(f, cache))
-        if doc is None or isinstance(doc, Exception):
+        doc = by_sha.get(ingested.sha256)
+        if doc is None:
             # report_facts lists it as unparseable ("lost between stages"): never silently gone
-            context.log.warning(f"{ingested.source_uri}: could not be decoded again ({doc}); skipped")
+            context.log.warning(f"{ingested.source_uri}: not among the decoded documents; skipped")
             continue
         items.append((ingested, doc))
     frame = decoded_frame(items, year)
@@ -53,20 +88,6 @@ def decoded_reports(
             "traditional_script": int((frame["original_script"] == "traditional").sum()),
             "pinyin_removed": int(frame["pinyin_removed"].sum()),
             "tables_as_grids": int(frame["n_tables"].sum()),
-            "cache": dg.MetadataValue.json(cache.summary()),
         },
     )
     yield from check_results
-
-
-def _decode_again(ingested, cache):
-    """A cache miss (the ledger ran on another machine or the cache was cleared): read the
-    file again, but only use it if it still has the bytes the ledger saw."""
-    uri = ingested.source_uri
-    try:
-        data = read_bytes(LandingEntry(uri, uri.rsplit("/", 1)[-1], 0, None, None))
-    except OSError as exc:
-        return RejectedInput(f"gone since the ledger: {exc}")
-    if sha256_hex(data) != ingested.sha256:
-        return RejectedInput("changed since the ledger read it")
-    return identify(data, uri, cache)[1]

@@ -14,16 +14,14 @@ import dagster as dg
 import pandas as pd
 
 from govreport_dagster.checks import suite_check_specs, validate
-from govreport_dagster.core.frames import bundles_from_frames
-from govreport_dagster.core.quality import run_facts_suite
 from govreport_dagster.core.schemas import CONTRACT
-from govreport_dagster.core.warehouse import to_arrow
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.metadata_md import markdown_table
 from govreport_dagster.partitions import neighbouring_years, report_year_partitions
+from govreport_dagster.quality.runtime import run_facts_suite
 from govreport_dagster.resources import WarehouseResource
-
-from .raw import ingested_from_row
+from govreport_dagster.storage.frames import bundles_from_frames, ingested_from_row
+from govreport_dagster.storage.warehouse import to_arrow
 
 _MULTI_YEAR = dg.AssetIn(partition_mapping=neighbouring_years, metadata={"multi_year": True})
 
@@ -72,7 +70,9 @@ def report_facts(
             raw_reports[key], decoded_reports[key], sectioned_reports[key], extracted_tables[key], y
         )
 
-    current, previous, following = bundles(year), bundles(year - 1), bundles(year + 1)
+    # The neighbours only serve the current year's reports: an empty year rebuilds nothing else.
+    current = bundles(year)
+    previous, following = (bundles(year - 1), bundles(year + 1)) if current else ([], [])
     frames = build_facts(current, previous, following)
     lost = _lost_reports(raw_reports.get(str(year)), {b.report_id for b in current}, year)
     if len(lost):
@@ -138,8 +138,8 @@ def _contract_check(frames: Frames) -> dg.AssetCheckResult:
 def published_warehouse(
     context: dg.AssetExecutionContext, report_facts: Frames, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    from govreport_dagster.core.charts import quality_chart
     from govreport_dagster.core.facts import labels_frame
+    from govreport_dagster.reporting.charts import quality_chart
 
     year = int(context.partition_key)
     writer = warehouse.writer()

@@ -1,4 +1,9 @@
-"""Stage 0: the ingest ledger (every landing file, once) and each year's raw reports."""
+"""Stage 0: the ingest ledger (every landing file, once) and each year's raw reports.
+
+The ledger is built from `decoded_documents` (the scan and every distinct content decoded
+once): the report year may come from the document's text and duplicates are found by the
+normalised text, so decoding comes first in the graph.
+"""
 
 import json
 from datetime import UTC, datetime
@@ -6,11 +11,12 @@ from datetime import UTC, datetime
 import dagster as dg
 import pandas as pd
 
-from govreport_dagster.core.ingest import IngestedFile, build_ledger, ledger_frame
+from govreport_dagster.core.ingest import build_ledger, identify, ledger_frame
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.metadata_md import markdown_table
 from govreport_dagster.partitions import report_year_partitions
-from govreport_dagster.resources import LandingZoneResource, WarehouseResource
+from govreport_dagster.resources import WarehouseResource
+from govreport_dagster.storage.frames import entries_from_frame, outcome_from_row
 
 RAW_COLUMNS = ["report_id", "source_uri", "source_sha256", "bytes", "detected_type", "year_source", "sidecar",
                "folder_year"]  # fmt: skip
@@ -24,14 +30,16 @@ RAW_COLUMNS = ["report_id", "source_uri", "source_sha256", "bytes", "detected_ty
     "year_unknown | removed) and a readable reason. Also written to the warehouse as `ingest_ledger`.",
 )
 def ingest_ledger(
-    context: dg.AssetExecutionContext, landing: LandingZoneResource, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext, decoded_documents: Frames, warehouse: WarehouseResource
 ) -> dg.Output[Frames]:
-    entries = landing.scan()
+    entries, hashes = entries_from_frame(decoded_documents["files"])
+    identifications = {
+        row["sha256"]: identify(outcome_from_row(row)) for row in decoded_documents["documents"].to_dict("records")
+    }
     writer = warehouse.writer()
     previous = writer.read_table("ingest_ledger", columns=["source_uri", "status"])
     previous_uris = [] if previous is None else previous.loc[previous["status"] != "removed", "source_uri"].tolist()
-    cache = warehouse.cache()
-    rows = build_ledger(entries, cache, previous_uris=previous_uris)
+    rows = build_ledger(entries, hashes, identifications, previous_uris=previous_uris)
     ledger = ledger_frame(rows)
     published = ledger.assign(run_id=context.run_id, seen_at=datetime.now(UTC))
     path = writer.write_ledger(published)
@@ -62,7 +70,6 @@ def ingest_ledger(
             **{f"status_{k}": int(v) for k, v in sorted(counts.items())},
             "years": ", ".join(str(y) for y in sorted(ledger["report_year"].dropna().unique())),
             "warehouse_path": dg.MetadataValue.path(str(path)),
-            "cache": dg.MetadataValue.json(cache.summary()),
             "problems": dg.MetadataValue.md(_problems_md(ledger)),
         },
     )
@@ -94,20 +101,3 @@ def raw_reports(context: dg.AssetExecutionContext, ingest_ledger: Frames) -> dg.
 def _files_md(frame: pd.DataFrame) -> str:
     columns = {"source_uri": "file", "detected_type": "type", "year_source": "year from"}
     return markdown_table(frame, columns, "No reports for this year (an empty partition is valid).")
-
-
-def ingested_from_row(row: dict) -> IngestedFile:
-    """Rebuild the ledger's view of a parsed file from a raw_reports row."""
-    return IngestedFile(
-        source_uri=row["source_uri"],
-        sha256=row["source_sha256"],
-        size=int(row["bytes"]),
-        status="parsed",
-        reason="ok",
-        report_year=None,
-        year_source=row["year_source"],
-        report_id=row["report_id"],
-        detected_type=row["detected_type"],
-        sidecar=json.loads(row["sidecar"] or "{}"),
-        folder_year=None if pd.isna(row["folder_year"]) else int(row["folder_year"]),
-    )

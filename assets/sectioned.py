@@ -5,11 +5,12 @@ from collections.abc import Iterator
 import dagster as dg
 
 from govreport_dagster.checks import suite_check_specs, validate
-from govreport_dagster.core.frames import decoded_from_row, sectioned_frames
-from govreport_dagster.core.quality import prepare_sectioned, run_suite
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.partitions import report_year_partitions
+from govreport_dagster.quality.preparation import prepare_sectioned
+from govreport_dagster.quality.runtime import run_suite
 from govreport_dagster.resources import WarehouseResource
+from govreport_dagster.storage.frames import decoded_from_row, sectioned_frames
 
 
 @dg.asset(

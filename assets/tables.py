@@ -5,12 +5,13 @@ from collections.abc import Iterator
 import dagster as dg
 
 from govreport_dagster.checks import suite_check_specs, validate
-from govreport_dagster.core.frames import decoded_from_row, from_json, tables_frames
 from govreport_dagster.core.model import SectionedReport
-from govreport_dagster.core.quality import prepare_tables, run_suite
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.partitions import report_year_partitions
+from govreport_dagster.quality.preparation import prepare_tables
+from govreport_dagster.quality.runtime import run_suite
 from govreport_dagster.resources import WarehouseResource
+from govreport_dagster.storage.frames import decoded_from_row, from_json, tables_frames
 
 
 @dg.asset(

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from .core.quality import ExpectationOutcome, SuiteRun, load_suite
+from .quality.outcomes import ExpectationOutcome
+from .quality.runtime import SuiteRun
+from .quality.suites import load_suite
 
 
 def suite_check_specs(suite: str, asset: str) -> list[dg.AssetCheckSpec]:
@@ -63,11 +65,15 @@ def check_results(
 
 
 def data_docs_for(runs: list[SuiteRun], site_root, asset: str, partition: str, log) -> Path | None:
-    """Build the Data Docs page of this partition's latest validation (never fails the run)."""
-    from .core.quality import build_data_docs
+    """Build the Data Docs page of this partition's latest validation (never fails the run).
+    Every site under the root shares one copy of GX's static files (`<root>/static`)."""
+    from .quality.data_docs import build_data_docs
 
+    root = Path(str(site_root))
     try:
-        return build_data_docs(runs, Path(str(site_root)) / asset / f"report_year={partition}", run_name=partition)
+        return build_data_docs(
+            runs, root / asset / f"report_year={partition}", run_name=partition, static_dir=root / "static"
+        )
     except Exception as exc:  # documentation is a convenience: log and go on
         log.warning(f"GX Data Docs for {asset} {partition} not built: {exc}")
         return None

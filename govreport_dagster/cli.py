@@ -11,22 +11,9 @@ import time
 from pathlib import Path
 
 from . import settings
+from .year_spec import parse_years
 
 settings.quiet_third_parties()
-
-
-def _parse_years(spec: str, available: list[int]) -> list[int]:
-    if spec == "all":
-        return available
-    years: set[int] = set()
-    for part in spec.split(","):
-        part = part.strip()
-        if "-" in part:
-            lo, hi = (int(x) for x in part.split("-", 1))
-            years.update(range(lo, hi + 1))
-        elif part:
-            years.add(int(part))
-    return sorted(years)
 
 
 def _check_years(spec: str) -> str | None:
@@ -34,7 +21,7 @@ def _check_years(spec: str) -> str | None:
     from .core.calendar import year_out_of_range
 
     try:
-        years = _parse_years(spec, [])
+        years = parse_years(spec, [])
     except ValueError:
         return "expected e.g. 2016-2024, 2019,2021 or all"
     return next((problem for y in years if (problem := year_out_of_range(y))), None)
@@ -55,8 +42,8 @@ def prepare_dagster_home(path: str | os.PathLike[str] | None) -> Path:
 def cmd_run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from .core.landing import LandingZoneMissing, open_root
     from .pipeline_runner import run_pipeline, summarize
+    from .storage.landing import LandingZoneMissing, open_root
 
     console = Console()
     landing = args.landing or settings.landing_root()
@@ -107,7 +94,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .core.evaluation import run_eval
+    from .reporting.evaluation import run_eval
 
     report = run_eval(Path(args.landing), Path(args.gold))
     print("\n".join(report.lines()))
@@ -115,7 +102,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .core.benchmark import main as bench_main
+    from .reporting.benchmark import main as bench_main
 
     bench_main([f"--n={args.docs}", *args.paths])  # prints its figures
     return 0

@@ -11,8 +11,8 @@ import dagster as dg
 import pandas as pd
 from upath import UPath
 
-from .core.warehouse import Warehouse
 from .resources import WarehouseResource
+from .storage.warehouse import Warehouse
 
 Frames = dict[str, pd.DataFrame]
 
@@ -29,12 +29,12 @@ class StageIOManager(dg.ConfigurableIOManager):
             return
         partition = context.partition_key if context.has_partition_key else None
         final = self._folder(context.asset_key, partition)
-        writer = Warehouse(self.warehouse.root)
-        staging = writer._staging()
-        staging.mkdir(parents=True, exist_ok=True)
-        for name, frame in obj.items():
-            frame.to_parquet(str(staging / f"{name}.parquet"), index=False)
-        writer._swap(staging, final)
+
+        def write(staging: UPath) -> None:
+            for name, frame in obj.items():
+                frame.to_parquet(str(staging / f"{name}.parquet"), index=False)
+
+        Warehouse(self.warehouse.root).replace_folder(final, write)
         context.add_output_metadata(
             {"path": dg.MetadataValue.path(str(final)), **{f"rows_{n}": len(f) for n, f in obj.items()}}
         )

@@ -1,7 +1,8 @@
 """Jobs.
 
-`yearly_reports_job` materialises one report year: it first rebuilds the ingest ledger
-(unpartitioned: a landing-zone scan, cheap because per-file work is cached by content hash)
+`yearly_reports_job` materialises one report year: it first rescans and decodes the landing
+zone and rebuilds the ingest ledger (both unpartitioned; cheap because decoding is cached
+by content hash)
 so that the year's run always reads a ledger that matches the landing zone, then every
 per-year stage. `govreport run` builds the ledger once, runs the per-document stages
 for every year, then the facts for every year (a year's facts read its neighbours' tables).
@@ -13,14 +14,19 @@ PER_DOCUMENT_ASSETS = ["raw_reports", "decoded_reports", "sectioned_reports", "e
 FACT_ASSETS = ["report_facts", "published_warehouse"]
 YEARLY_ASSETS = PER_DOCUMENT_ASSETS + FACT_ASSETS
 
+# Unpartitioned: the whole landing zone, decoded once per content, then the ledger.
+LEDGER_ASSETS = ["decoded_documents", "ingest_ledger"]
+
 yearly_reports_job = dg.define_asset_job(
     "yearly_reports_job",
-    selection=dg.AssetSelection.assets("ingest_ledger", *YEARLY_ASSETS),
-    description="One report year: ledger refresh, then raw → decoded → sectioned → tables → facts → published.",
+    selection=dg.AssetSelection.assets(*LEDGER_ASSETS, *YEARLY_ASSETS),
+    description="One report year: landing decode and ledger refresh, then raw → decoded → sectioned → tables → "
+    "facts → published.",
 )
 
 ingest_job = dg.define_asset_job(
     "ingest_job",
-    selection=dg.AssetSelection.assets("ingest_ledger"),
-    description="Rescan the landing zone and rebuild the ingest ledger only (files without a year, removals).",
+    selection=dg.AssetSelection.assets(*LEDGER_ASSETS),
+    description="Rescan and decode the landing zone and rebuild the ingest ledger only (files without a year, "
+    "removals).",
 )

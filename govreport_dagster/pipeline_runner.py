@@ -1,6 +1,6 @@
 """Run the whole pipeline through Dagster on a persistent instance (what `govreport run` does).
 
-The ledger is materialised first (it decides which years exist), then each year's stages,
+The landing zone is decoded and the ledger materialised first (it decides which years exist), then each year's stages,
 oldest first so the cross-year identities find the previous year. Every run is recorded in
 the instance in DAGSTER_HOME, so `govreport ui` shows the history.
 """
@@ -12,7 +12,8 @@ from typing import Any
 
 import dagster as dg
 
-from .jobs import FACT_ASSETS, PER_DOCUMENT_ASSETS
+from .jobs import FACT_ASSETS, LEDGER_ASSETS, PER_DOCUMENT_ASSETS
+from .year_spec import parse_years
 
 # The CLI shows its own progress and summary; Dagster's per-event console log would bury it
 # (the full event log is in the instance: `govreport ui`).
@@ -44,22 +45,12 @@ def _failure_reason(result: dg.ExecuteInJobResult) -> str:
 def run_pipeline(
     landing: str, warehouse: str, *, years: str = "all", console: Any = None, instance: dg.DagsterInstance | None = None
 ) -> PipelineOutcome:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from .cli import _parse_years
     from .definitions import all_assets, make_resources
 
     instance = instance or dg.DagsterInstance.get()
     resources = make_resources(landing, warehouse)
     outcome = PipelineOutcome()
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=console,
-        disable=console is None,
-    )
+    progress = _progress(console)
     with progress:
         task = progress.add_task("ingest ledger", total=1)
 
@@ -76,7 +67,7 @@ def run_pipeline(
             outcome.run_ids.append(result.run_id)
             return result
 
-        result = materialize(["ingest_ledger"])
+        result = materialize(LEDGER_ASSETS)
         if not result.success:
             outcome.failures.append(("ingest_ledger", _failure_reason(result)))
             return outcome
@@ -86,7 +77,7 @@ def run_pipeline(
         # years already published are re-run too: a year whose files all left the landing
         # zone must be emptied, not left stale
         available = sorted({int(y) for y in parsed["report_year"].dropna()} | _published_years(warehouse))
-        outcome.years = _parse_years(years, available) if years != "all" else available
+        outcome.years = parse_years(years, available) if years != "all" else available
         progress.update(task, completed=1)
 
         # Two passes: every year's per-document stages first, then every year's facts, because
@@ -106,6 +97,14 @@ def run_pipeline(
     return outcome
 
 
+def _progress(console: Any) -> Any:
+    """A rich progress bar on the console (none without a console)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"))
+    return Progress(*columns, TimeElapsedColumn(), console=console, disable=console is None)
+
+
 def _published_years(warehouse: str) -> set[int]:
     from upath import UPath
 
@@ -119,7 +118,7 @@ def summarize(outcome: PipelineOutcome, warehouse: str, console: Any, *, seconds
     """Print the run summary: files by status, reports per year, quality status, where the Parquet is."""
     from rich.table import Table
 
-    from .core.warehouse import Warehouse
+    from .storage.warehouse import Warehouse
 
     ledger = outcome.ledger
     if ledger is None:

@@ -5,9 +5,10 @@ from pydantic import Field
 from upath import UPath
 
 from . import settings
-from .core.cache import ResultCache
-from .core.landing import LandingEntry, scan
-from .core.warehouse import Warehouse
+from .core.landing import LandingEntry
+from .storage.cache import ResultCache
+from .storage.landing import scan
+from .storage.warehouse import Warehouse
 
 
 class LandingZoneResource(dg.ConfigurableResource):

@@ -13,9 +13,9 @@ import json
 
 import dagster as dg
 
-from .core.ingest import year_of
 from .jobs import ingest_job, yearly_reports_job
 from .resources import LandingZoneResource, WarehouseResource
+from .storage.decoding import year_of
 
 # Reading a settled file's year may decode it (cached for the run that follows); a bulk drop
 # is spread over several ticks so one evaluation stays well inside the sensor timeout.
@@ -78,6 +78,18 @@ def landing_sensor(
         else:
             changes_by_year.setdefault(gone["year"], []).append(change)
 
+    requests = _run_requests(changes_by_year, yearless, tick)
+    cursor = json.dumps({"files": known, "pending": next_pending, "tick": tick}, sort_keys=True)
+    if not requests:
+        waiting = f"; {len(next_pending)} file(s) waiting for a stable size" if next_pending else ""
+        return dg.SensorResult(
+            skip_reason=f"no settled changes in {len(entries)} landing files{waiting}", cursor=cursor
+        )
+    return dg.SensorResult(run_requests=requests, cursor=cursor)
+
+
+def _run_requests(changes_by_year: dict[int, list[str]], yearless: list[str], tick: int) -> list[dg.RunRequest]:
+    """One yearly run per affected year; a ledger-only run for files without a year."""
     requests = [
         dg.RunRequest(
             job_name=yearly_reports_job.name,
@@ -95,10 +107,4 @@ def landing_sensor(
                 tags={"govreport/trigger": "landing_sensor"},
             )
         )
-    cursor = json.dumps({"files": known, "pending": next_pending, "tick": tick}, sort_keys=True)
-    if not requests:
-        waiting = f"; {len(next_pending)} file(s) waiting for a stable size" if next_pending else ""
-        return dg.SensorResult(
-            skip_reason=f"no settled changes in {len(entries)} landing files{waiting}", cursor=cursor
-        )
-    return dg.SensorResult(run_requests=requests, cursor=cursor)
+    return requests

@@ -12,10 +12,7 @@ import pytest
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "data" / "sample"
-CORPUS = ROOT / "tests" / "fixtures" / "corpus"
-SEED_YEARS = {"000": 2016, "001": 2019, "002": 2021, "003": 2024, "004": 2023}
+from builders import SAMPLE
 
 
 @pytest.fixture
@@ -24,7 +21,3 @@ def seed_landing(tmp_path: Path) -> Path:
     landing = tmp_path / "landing"
     shutil.copytree(SAMPLE, landing)
     return landing
-
-
-def seed_path(prefix: str) -> Path:
-    return next(SAMPLE.glob(f"{prefix}_*.txt"))

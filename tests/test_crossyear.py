@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from govreport_dagster.core.frames import from_json, to_json
+from govreport_dagster.core import arithmetic
 from govreport_dagster.core.model import (
     DecodedDocument,
     ReportMetadata,
@@ -21,7 +21,8 @@ from govreport_dagster.core.model import (
     TableExtraction,
     to_plain,
 )
-from govreport_dagster.core.tables import crossyear, extract_tables, resolve_across_years
+from govreport_dagster.core.tables import extract_tables, pick_neighbour, resolve_across_years, resolve_in_window
+from govreport_dagster.storage.frames import from_json, to_json
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
 _GOLD_ROWS = {"other_external_services": "other_services"}
@@ -184,7 +185,7 @@ def test_a_broken_identity_leaves_the_row_undecided_with_a_warning() -> None:
 
 
 def test_too_many_combinations_are_left_alone(pingtan, monkeypatch) -> None:
-    monkeypatch.setattr(crossyear, "SEARCH_LIMIT", 5)
+    monkeypatch.setattr(arithmetic, "SEARCH_LIMIT", 5)
     r2019, _ = resolve_across_years([(2019, pingtan[2019]), (2020, pingtan[2020])])
     assert r2019.ambiguous["t2.licensing"] == pingtan[2019].ambiguous["t2.licensing"]
     assert any("too many to search" in w for w in r2019.warnings)
@@ -227,3 +228,28 @@ def test_table3_carry_decides_an_ambiguous_carried_over_row() -> None:
     )
     _, out = resolve_across_years([(2020, blank_prev), (2021, current)])
     assert out.cells == current.cells and out.ambiguous == current.ambiguous
+
+
+# --------------------------------------------------------------------------------------
+# The year window the facts stage and eval share
+
+
+def test_window_resolves_with_the_previous_and_following_year(pingtan) -> None:
+    window = resolve_in_window(2020, pingtan[2020], [pingtan[2019]], [pingtan[2021]])
+    series = resolve_across_years([(2019, pingtan[2019]), (2020, pingtan[2020]), (2021, pingtan[2021])])[1]
+    assert window == series
+    assert window != pingtan[2020]  # the window decided something
+
+
+def test_window_without_neighbours_returns_the_report_itself(pingtan) -> None:
+    assert resolve_in_window(2020, pingtan[2020]) is pingtan[2020]
+    # a report of another year than year ± 1 is no neighbour: only the lists given count
+    assert resolve_in_window(2020, pingtan[2020], [], []) is pingtan[2020]
+
+
+def test_neighbour_is_the_first_with_table_3(pingtan) -> None:
+    without_t3 = replace(pingtan[2019], cells=[c for c in pingtan[2019].cells if c.table_id != "t3"])
+    assert pick_neighbour([]) is None
+    assert pick_neighbour([pingtan[2019], without_t3]) == 0
+    assert pick_neighbour([without_t3, pingtan[2019]]) == 1
+    assert pick_neighbour([without_t3, without_t3]) == 0

@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from decode_fixtures import make_docx, make_pdf
+from builders import make_docx, make_pdf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

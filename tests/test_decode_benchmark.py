@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from govreport_dagster.core.benchmark import run_decode_benchmark
+from govreport_dagster.reporting.benchmark import run_decode_benchmark
 
 ROOT = Path(__file__).resolve().parent.parent
 

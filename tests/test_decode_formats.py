@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from decode_fixtures import PDF_TABLE, make_docx, make_pdf
+from builders import PDF_TABLE, make_docx, make_pdf
 
 from govreport_dagster.core.decode import decode_file, detect_type, normalize_text
 from govreport_dagster.core.model import RejectedInput

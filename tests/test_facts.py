@@ -9,30 +9,11 @@ from datetime import date
 import pandas as pd
 import pyarrow as pa
 import pytest
-from test_identities import cells_from, make_bundle, metric, t3_grid, t4_grid
+from builders import cells_from, full_bundle, make_bundle, metric, t3_grid, t4_grid
 
 from govreport_dagster.core.facts import build_facts, labels_frame
 from govreport_dagster.core.model import LegacyIndicatorRow, MissingTable, NarrativeMetric, TableCell
 from govreport_dagster.core.schemas import CONTRACT, YEAR_PARTITIONED
-
-
-def _t2_2021() -> list[TableCell]:
-    return cells_from(
-        "t2",
-        {
-            "rules": {"issued": 0, "repealed": 0, "in_force": 0},
-            "normative_docs": {"issued": 2, "repealed": 0, "in_force": 9},
-            "licensing": {"decisions": 0},
-            "punishment": {"decisions": 24},
-            "coercion": {"decisions": 1},
-            "fees": {"amount_10k_yuan": 1.25},
-        },
-    )
-
-
-def full_bundle(report_id="ok1", agency="某某镇人民政府", year=2021, t3=None, **kw):
-    cells = _t2_2021() + cells_from("t3", t3 or t3_grid("2021")) + cells_from("t4", t4_grid())
-    return make_bundle(report_id, year, agency, cells=cells, **kw)
 
 
 def _replace_cell(bundle, cell: TableCell) -> None:

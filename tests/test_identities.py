@@ -1,13 +1,13 @@
 """Identities from the template declaration: pass, fail with lhs/rhs, blank → not assessable,
 layout drift (a 2021 report printing the single （六） row), cross-year with and without the
-previous report, text vs table. The small bundle factory here is reused by test_facts.py."""
+previous report, text vs table. The bundle factory is in tests/builders.py."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from builders import CORPUS, cells_from, make_bundle, metric, t3_grid
 
 from govreport_dagster.core.identities import (
     cell_values,
@@ -16,93 +16,9 @@ from govreport_dagster.core.identities import (
     evaluate_sum_identities,
 )
 from govreport_dagster.core.model import (
-    DecodedDocument,
-    NarrativeMetric,
-    RawFile,
-    ReportBundle,
-    ReportMetadata,
-    Section,
-    SectionedReport,
     TableCell,
     TableExtraction,
 )
-from govreport_dagster.core.templates import load_templates
-
-CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
-
-
-# --------------------------------------------------------------------------------------
-# A small bundle factory (no other stage needed)
-
-
-def cells_from(table_id: str, grid: dict[str, dict[str, float | None]]) -> list[TableCell]:
-    """{row: {col: value}} → cells; None is a blank cell, "/" a not-applicable one."""
-    cells = []
-    for row, cols in grid.items():
-        for col, value in cols.items():
-            if value is None:
-                cells.append(TableCell(table_id, row, col, None, "blank", "", "text", "char:0"))
-            elif value == "/":
-                cells.append(TableCell(table_id, row, col, None, "not_applicable", "/", "text", "char:0"))
-            else:
-                cells.append(TableCell(table_id, row, col, float(value), "number", _raw(value), "text", "char:0"))
-    return cells
-
-
-def _raw(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
-
-
-def t3_grid(version: str, fill: float | None = 0, **rows: dict[str, float | None]) -> dict:
-    """A whole table 3 of the layout with `fill` everywhere, overridden per row."""
-    layout = load_templates().layout("t3", version)
-    assert layout is not None
-    grid = {r: dict.fromkeys(layout.column_keys, fill) for r in layout.row_keys}
-    for row, cols in rows.items():
-        grid[row].update(cols)
-    return grid
-
-
-def t4_grid(fill: float | None = 0) -> dict:
-    layout = load_templates().layout("t4", "2021")
-    assert layout is not None
-    return {r: dict.fromkeys(layout.column_keys, fill) for r in layout.row_keys}
-
-
-def make_bundle(
-    report_id: str = "r1",
-    year: int = 2021,
-    agency: str | None = "某某镇人民政府",
-    cells: list[TableCell] | None = None,
-    narrative: list[NarrativeMetric] | None = None,
-    layout: str | None = None,
-    text: str = "一、总体情况\n正文",
-    status: str = "ok",
-    legacy=None,
-    missing=None,
-) -> ReportBundle:
-    version = load_templates().version_for_year(year)
-    layout = layout or version
-    sections = [Section("overview", "一、总体情况", 1, 0, len(text), text)] if text else []
-    return ReportBundle(
-        report_id=report_id,
-        report_year=year,
-        raw=RawFile(f"landing/{year}/{report_id}.txt", len(text), "ab" * 32, "txt", folder_year=year),
-        decoded=DecodedDocument(f"landing/{year}/{report_id}.txt", "txt", "utf-8", "simplified", text, text),
-        sectioned=SectionedReport(
-            ReportMetadata(title=f"{agency}{year}年政府信息公开工作年度报告", agency_name=agency, report_year=year),
-            sections,
-            version,
-            layout,
-            narrative or [],
-            status,
-        ),
-        tables=TableExtraction(layout, cells or [], missing or [], legacy or []),
-    )
-
-
-def metric(key: str, value: float) -> NarrativeMetric:
-    return NarrativeMetric(key, value, "件", f"共收到{int(value)}件", 0, 5)
 
 
 def by_id_scope(results):

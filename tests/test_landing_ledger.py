@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import SAMPLE, SEED_YEARS, seed_path
+from builders import SAMPLE, SEED_YEARS, ledger_rows, seed_path
 
-from govreport_dagster.core.cache import ResultCache
-from govreport_dagster.core.ingest import build_ledger, ledger_frame
-from govreport_dagster.core.landing import LandingZoneMissing, scan
+from govreport_dagster.core.ingest import ledger_frame
+from govreport_dagster.storage.cache import ResultCache
+from govreport_dagster.storage.landing import LandingZoneMissing, scan
 
 
 def _ledger(landing: Path, tmp_path: Path, **kwargs):
     entries = scan(landing, **kwargs)
-    rows = build_ledger(entries, ResultCache(tmp_path / "cache"))
+    rows = ledger_rows(entries, ResultCache(tmp_path / "cache"))
     return entries, ledger_frame(rows)
 
 
@@ -102,28 +102,33 @@ def test_missing_landing_zone_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_year_assignment_is_cached_by_content_hash(tmp_path: Path) -> None:
     cache = ResultCache(tmp_path / "cache")
-    build_ledger(scan(SAMPLE), cache)
-    assert cache.summary()["identify"] == {"hits": 0, "misses": 5}
+    ledger_rows(scan(SAMPLE), cache)
+    assert cache.summary()["decoded"] == {"hits": 0, "misses": 5}
     cache2 = ResultCache(tmp_path / "cache")
-    build_ledger(scan(SAMPLE), cache2)
-    assert cache2.summary()["identify"] == {"hits": 5, "misses": 0}
+    ledger_rows(scan(SAMPLE), cache2)
+    assert cache2.summary()["decoded"] == {"hits": 5, "misses": 0}
 
 
 def test_removed_files_are_ledgered_as_removed(tmp_path: Path) -> None:
     cache = ResultCache(tmp_path / "cache")
-    rows = build_ledger(scan(SAMPLE), cache, previous_uris=[str(SAMPLE / "gone.txt")])
+    rows = ledger_rows(scan(SAMPLE), cache, previous_uris=[str(SAMPLE / "gone.txt")])
     frame = ledger_frame(rows)
     gone = frame[frame["status"] == "removed"]
     assert list(gone["source_uri"]) == [str(SAMPLE / "gone.txt")]
 
 
 def test_cache_key_changes_when_the_template_or_core_code_changes(tmp_path: Path, monkeypatch) -> None:
-    import govreport_dagster.core.cache as cache_module
+    """Templates and every module the cached stages import count; a module they do not
+    import (charts, benchmark, the GX layer) does not cold-start the cache."""
+    import govreport_dagster.storage.cache as cache_module
 
     core = tmp_path / "core"
     (core / "tables").mkdir(parents=True)
     (core / "templates.yaml").write_text("tables: {}\n", encoding="utf-8")
-    (core / "tables" / "extract.py").write_text("x = 1\n", encoding="utf-8")
+    (core / "tables" / "__init__.py").write_text("from .extract import x\n", encoding="utf-8")
+    (core / "tables" / "extract.py").write_text("def f():\n    from ..helper import y\n", encoding="utf-8")
+    (core / "helper.py").write_text("y = 1\n", encoding="utf-8")
+    (core / "charts.py").write_text("colour = 'red'\n", encoding="utf-8")
     monkeypatch.setattr(cache_module, "_CORE", core)
 
     def fingerprint() -> str:
@@ -134,9 +139,13 @@ def test_cache_key_changes_when_the_template_or_core_code_changes(tmp_path: Path
     assert fingerprint() == first
     (core / "templates.yaml").write_text("tables: {t3: {}}\n", encoding="utf-8")
     second = fingerprint()
-    (core / "tables" / "extract.py").write_text("x = 2\n", encoding="utf-8")
+    (core / "tables" / "extract.py").write_text("def f():\n    from ..helper import z\n", encoding="utf-8")
     third = fingerprint()
-    assert len({first, second, third}) == 3
+    (core / "helper.py").write_text("y = 2\n", encoding="utf-8")  # imported lazily by extract
+    fourth = fingerprint()
+    assert len({first, second, third, fourth}) == 4
+    (core / "charts.py").write_text("colour = 'blue'\n", encoding="utf-8")
+    assert fingerprint() == fourth
     cache_module.code_fingerprint.cache_clear()
 
 
@@ -176,20 +185,22 @@ def _memo_landing(seed_landing: Path) -> Path:
 def test_hash_memo_leaves_the_ledger_unchanged_and_skips_reading(
     seed_landing: Path, tmp_path: Path, monkeypatch
 ) -> None:
-    import govreport_dagster.core.ingest as ingest_module
+    import govreport_dagster.storage.decoding as decoding_module
+    import govreport_dagster.storage.landing as landing_module
 
     landing = _memo_landing(seed_landing)
-    without_memo = ledger_frame(build_ledger(scan(landing), ResultCache(None)))
+    without_memo = ledger_frame(ledger_rows(scan(landing), ResultCache(None)))
     cold = ResultCache(tmp_path / "cache")
-    cold_frame = ledger_frame(build_ledger(scan(landing), cold))
+    cold_frame = ledger_frame(ledger_rows(scan(landing), cold))
     readable = int((without_memo["source_sha256"].notna()).sum())
     assert cold.summary()["content_sha"] == {"hits": 0, "misses": readable}
 
     reads: list[str] = []
-    real_read = ingest_module.read_bytes
-    monkeypatch.setattr(ingest_module, "read_bytes", lambda entry: reads.append(entry.source_uri) or real_read(entry))
+    real_read = landing_module.read_bytes
+    for module in (landing_module, decoding_module):
+        monkeypatch.setattr(module, "read_bytes", lambda entry: reads.append(entry.source_uri) or real_read(entry))
     warm = ResultCache(tmp_path / "cache")
-    warm_frame = ledger_frame(build_ledger(scan(landing), warm))
+    warm_frame = ledger_frame(ledger_rows(scan(landing), warm))
     assert warm.summary()["content_sha"] == {"hits": readable, "misses": 0}
     assert reads == []  # hashes and identifications all came from the cache
     pd.testing.assert_frame_equal(warm_frame, without_memo)
@@ -200,31 +211,31 @@ def test_hash_memo_leaves_the_ledger_unchanged_and_skips_reading(
 
 def test_a_file_with_a_new_mtime_is_hashed_again(seed_landing: Path, tmp_path: Path) -> None:
     landing = _memo_landing(seed_landing)
-    build_ledger(scan(landing), ResultCache(tmp_path / "cache"))
+    ledger_rows(scan(landing), ResultCache(tmp_path / "cache"))
     changed = landing / "2019" / "copy.txt"
     changed.write_text(seed_path("004").read_text(encoding="utf-8") + "\n附:另一份。", encoding="utf-8")
     _age(changed.parent, 60)  # settled, but a different mtime from the memoised one
 
     cache = ResultCache(tmp_path / "cache")
-    frame = ledger_frame(build_ledger(scan(landing), cache))
+    frame = ledger_frame(ledger_rows(scan(landing), cache))
     assert cache.summary()["content_sha"]["misses"] == 1
     row = frame[frame["source_uri"] == str(changed)].iloc[0]
     assert row["source_sha256"] == hashlib.sha256(changed.read_bytes()).hexdigest()
     assert row["status"] == "parsed" and row["report_year"] == 2019  # the folder year; no longer a copy
-    pd.testing.assert_frame_equal(frame, ledger_frame(build_ledger(scan(landing), ResultCache(None))))
+    pd.testing.assert_frame_equal(frame, ledger_frame(ledger_rows(scan(landing), ResultCache(None))))
 
 
 def test_fresh_or_undated_files_are_not_memoised(seed_landing: Path, tmp_path: Path) -> None:
     # a file written just now could be rewritten within the same mtime tick: no memo entry
     _age(seed_landing, 0)  # copytree kept the seeds' old mtimes
     cache = ResultCache(tmp_path / "cache")
-    build_ledger(scan(seed_landing), cache)
+    ledger_rows(scan(seed_landing), cache)
     again = ResultCache(tmp_path / "cache")
-    build_ledger(scan(seed_landing), again)
+    ledger_rows(scan(seed_landing), again)
     assert again.summary()["content_sha"] == {"hits": 0, "misses": 5}
     # without an mtime there is nothing to recognise an unchanged file by: always read
     undated = [dataclasses.replace(e, mtime=None) for e in scan(SAMPLE)]
     blind = ResultCache(tmp_path / "cache2")
-    build_ledger(undated, blind)
-    build_ledger(undated, blind)
+    ledger_rows(undated, blind)
+    ledger_rows(undated, blind)
     assert "content_sha" not in blind.summary()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
+from builders import SAMPLE
 
 from govreport_dagster.core.decode import decode_file
 from govreport_dagster.core.metadata import (
@@ -15,10 +15,6 @@ from govreport_dagster.core.metadata import (
     extract_metadata,
     find_title,
 )
-
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "data" / "sample"
-CORPUS = ROOT / "tests" / "fixtures" / "corpus"
 
 
 def seed_text(prefix: str) -> str:

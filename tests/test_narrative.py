@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
 
 import pytest
+from builders import CORPUS, SAMPLE
 
 from govreport_dagster.core.decode import decode_file
 from govreport_dagster.core.model import DecodedDocument, NarrativeMetric, SectionedReport
 from govreport_dagster.core.narrative import extract_narrative, split_sentences
 from govreport_dagster.core.sectioning import find_sections, section_report
 from govreport_dagster.core.templates import load_templates
-
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "data" / "sample"
-CORPUS = ROOT / "tests" / "fixtures" / "corpus"
 
 
 @cache

@@ -193,7 +193,7 @@ def test_unusable_pdf_text_layers_are_recognised() -> None:
 
 
 def test_sibling_reader_stays_in_the_page_folder(tmp_path: Path) -> None:
-    from govreport_dagster.core.landing import sibling_reader
+    from govreport_dagster.storage.landing import sibling_reader
 
     (tmp_path / "img").mkdir()
     (tmp_path / "img" / "t3.png").write_bytes(b"png")
@@ -222,7 +222,7 @@ def test_img_tables_in_html_and_docx_are_read(tmp_path: Path) -> None:
 
     import docx
 
-    from govreport_dagster.core.landing import sibling_reader
+    from govreport_dagster.storage.landing import sibling_reader
 
     png = _table3_head_rows()
     inline = "data:image/png;base64," + base64.b64encode(png).decode()

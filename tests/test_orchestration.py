@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
-from conftest import seed_path
+from builders import seed_path
 
 from govreport_dagster.definitions import defs
 from govreport_dagster.resources import LandingZoneResource, WarehouseResource

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
-from test_facts import full_bundle
-from test_identities import cells_from, make_bundle, t3_grid
+from builders import cells_from, full_bundle, make_bundle, t3_grid
 
-from govreport_dagster.core import quality
 from govreport_dagster.core.facts import build_facts
-from govreport_dagster.core.frames import sectioned_frames, tables_frames
 from govreport_dagster.core.model import Section, TableCell
 from govreport_dagster.core.templates import load_templates
+from govreport_dagster.quality import data_docs, preparation, render, runtime, suites
+from govreport_dagster.storage.frames import sectioned_frames, tables_frames
 
 
 def by_name(outcomes):
@@ -33,11 +34,11 @@ def failures(outcomes):
 # Suites as declarations
 
 
-@pytest.mark.parametrize("name", quality.SUITES)
+@pytest.mark.parametrize("name", suites.SUITES)
 def test_suite_loads_into_gx_with_meta(name):
     import great_expectations as gx
 
-    spec = quality.load_suite(name)
+    spec = suites.load_suite(name)
     suite = gx.ExpectationSuite(**spec)
     assert len(suite.expectations) == len(spec["expectations"]) > 5
     names = [e["meta"]["check_name"] for e in spec["expectations"]]
@@ -46,24 +47,24 @@ def test_suite_loads_into_gx_with_meta(name):
     assert {e["meta"]["severity"] for e in spec["expectations"]} <= {"error", "warn"}
 
 
-@pytest.mark.parametrize("name", quality.RENDERED_SUITES)
+@pytest.mark.parametrize("name", render.RENDERED_SUITES)
 def test_committed_suite_equals_template_rendering(name):
-    committed = quality.suite_path(name).read_text(encoding="utf-8")
-    assert committed == quality.suite_text(quality.render_suite(name)), (
-        f"expectations/{name}.json drifted from templates.yaml: run python -m govreport_dagster.core.quality render"
+    committed = suites.suite_path(name).read_text(encoding="utf-8")
+    assert committed == render.suite_text(render.render_suite(name)), (
+        f"expectations/{name}.json drifted from templates.yaml: run python -m govreport_dagster.quality render"
     )
 
 
 def test_facts_suite_has_one_identity_expectation_per_template_identity():
-    committed = [e for e in quality.load_suite("facts")["expectations"] if "identity_id" in e["meta"]]
-    assert committed == quality.render_identity_expectations()
+    committed = [e for e in suites.load_suite("facts")["expectations"] if "identity_id" in e["meta"]]
+    assert committed == render.render_identity_expectations()
     declared = {i.id for i in load_templates().identities}
     assert {e["meta"]["identity_id"] for e in committed} == declared
     assert all(e["meta"]["severity"] == "warn" for e in committed)
 
 
 def test_hand_written_section_vocabulary_matches_template():
-    spec = quality.load_suite("sectioned")
+    spec = suites.load_suite("sectioned")
     regex = next(e for e in spec["expectations"] if e["meta"]["check_name"] == "section_key_vocabulary")
     keys = set(re.search(r"\^\(\?:(.*)\|other_", regex["kwargs"]["regex"]).group(1).split("|"))
     assert keys == {s.key for s in load_templates().official_sections}
@@ -79,7 +80,7 @@ def good_facts():
 
 
 def test_good_facts_pass_every_check(good_facts):
-    outcomes = quality.validate_frames(good_facts)
+    outcomes = runtime.validate_frames(good_facts)
     assert outcomes and not failures(outcomes)
     named = by_name(outcomes)
     balance = named["identity_t3_balance"]
@@ -91,7 +92,7 @@ def test_good_facts_pass_every_check(good_facts):
 def test_identity_violation_is_a_warning_with_lhs_rhs_examples():
     grid = t3_grid("2021", new_received={"natural_person": 23, "total": 23})
     frames = build_facts([full_bundle("broken", t3=grid)], [])
-    named = by_name(quality.validate_frames(frames))
+    named = by_name(runtime.validate_frames(frames))
     balance = named["identity_t3_balance"]
     assert not balance.success and balance.severity == "warn" and not balance.blocking_failure
     assert balance.unexpected_count == 2
@@ -110,7 +111,7 @@ def test_contract_violation_is_blocking(good_facts):
     checks.loc[0, "passed"] = pd.NA  # an assessed identity without a verdict
     frames["identity_checks"] = checks
     frames["reports"] = frames["reports"].drop(columns=["status_reason"])
-    named = by_name(quality.validate_frames(frames))
+    named = by_name(runtime.validate_frames(frames))
     vocab = named["fact_applications_outcome_key_vocabulary"]
     assert vocab.blocking_failure and vocab.unexpected_count == 1
     assert vocab.unexpected_examples == [{"report_id": "a", "outcome_key": "granted_typo"}]
@@ -143,19 +144,19 @@ def _decoded(texts, **overrides):
     )
     for column, values in overrides.items():
         frame[column] = values
-    return quality.prepare_decoded(frame)
+    return preparation.prepare_decoded(frame)
 
 
 def test_decoded_suite():
     good = _decoded(["柯城区人民政府(2021)年度报告（一）总体情况", "城关镇 http://x.gov.cn (de)"])
-    assert not failures(quality.validate_frame(good, "decoded"))
+    assert not failures(runtime.validate_frame(good, "decoded"))
 
     bad = _decoded(
         ["城关鎮(zhèn)人民政府", "發（fā）布", "\ufffd\ufffd乱码", ""],
         detected_encoding=["utf-8", "koi8-r", "gb18030", None],
         mojibake=[None, None, "suspected", None],
     )
-    named = by_name(quality.validate_frame(bad, "decoded"))
+    named = by_name(runtime.validate_frame(bad, "decoded"))
     assert named["no_pinyin_annotation"].unexpected_count == 2
     assert named["no_pinyin_annotation"].unexpected_examples[0]["report_id"] == "r0"
     assert named["encoding_known"].unexpected_count == 1
@@ -198,15 +199,15 @@ def test_sectioned_suite():
     old = make_bundle("old", 2016).sectioned  # pre-2019: the six are not expected
     old.metadata.report_year = 2016
     good = _sectioned([("good", complete), ("old", old)], 2021)
-    prepared = quality.prepare_sectioned(good["reports"], good["sections"], 2021)
-    named = by_name(quality.validate_frame(prepared, "sectioned"))
+    prepared = preparation.prepare_sectioned(good["reports"], good["sections"], 2021)
+    named = by_name(runtime.validate_frame(prepared, "sectioned"))
     assert set(named) and failures(named.values()) == {"year_in_partition"}  # 2016 report in 2021
     assert named["year_in_partition"].unexpected_examples[0]["report_id"] == "old"
 
     bad = _sectioned([("good", complete), ("gap", gap)], 2021)
     bad["sections"].loc[0, "section_key"] = "summary"
-    prepared = quality.prepare_sectioned(bad["reports"], bad["sections"], 2021)
-    named = by_name(quality.validate_frame(prepared, "sectioned"))
+    prepared = preparation.prepare_sectioned(bad["reports"], bad["sections"], 2021)
+    named = by_name(runtime.validate_frame(prepared, "sectioned"))
     order = named["official_sections_present_in_order"]
     assert not order.success and order.severity == "warn"
     assert order.unexpected_count == 2  # per report: 'gap' misses one, 'good' now has a bad key
@@ -220,7 +221,7 @@ def test_sectioned_suite():
 def test_tables_suite():
     bundle = full_bundle("t")
     good = tables_frames([("t", bundle.tables)], 2021)
-    assert not failures(quality.validate_frame(quality.prepare_tables(good["cells"], good["reports"]), "tables"))
+    assert not failures(runtime.validate_frame(preparation.prepare_tables(good["cells"], good["reports"]), "tables"))
 
     bundle.tables.cells += [
         TableCell("t3", "unmapped:其他情形", "total", 1.0, "number", "1", "text", "char:1"),
@@ -231,7 +232,7 @@ def test_tables_suite():
     bundle.tables.cells += cells_from("t2", {"punishment": {"decisions": -1}, "fees": {"amount_10k_yuan": -0.5}})
     bundle.tables.cells += [TableCell("t3", "granted", "legal_services", 1.5, "number", "1.5", "text", "char:5")]
     bad = tables_frames([("t", bundle.tables)], 2021)
-    named = by_name(quality.validate_frame(quality.prepare_tables(bad["cells"], bad["reports"]), "tables"))
+    named = by_name(runtime.validate_frame(preparation.prepare_tables(bad["cells"], bad["reports"]), "tables"))
     assert named["rows_mapped"].unexpected_count == 1 and named["rows_mapped"].severity == "warn"
     assert named["no_duplicate_cells"].blocking_failure
     assert named["keys_in_layout"].unexpected_count == 2  # the bogus column, a 2019-only key in a 2021 table
@@ -244,12 +245,62 @@ def test_tables_suite():
 # Data Docs
 
 
-def test_data_docs_site_builds_offline(tmp_path, good_facts):
-    runs = quality.run_facts_suite(good_facts)
-    index = quality.build_data_docs(runs, tmp_path / "site", run_name="facts_2021")
-    assert index.is_file() and index.name == "index.html"
-    pages = list((tmp_path / "site" / "validations").rglob("*.html"))
+def _asset_links(page):
+    """(url, resolved path or None) of every stylesheet, script and image the page loads."""
+    html = page.read_text(encoding="utf-8")
+    for match in re.finditer(r"""<(?:link|script|img)\b[^>]*?\b(?:href|src)=["']([^"']+)["']""", html):
+        url = match.group(1)
+        if url.startswith("data:"):
+            continue
+        local = None if re.match(r"[a-z]+://", url) else (page.parent / url.split("?")[0]).resolve()
+        yield url, local
+
+
+def test_data_docs_sites_share_static_files_and_load_nothing_from_the_network(tmp_path, good_facts):
+    runs = runtime.run_facts_suite(good_facts)
+    root = tmp_path / "docs"
+    for year in ("2020", "2021"):
+        index = data_docs.build_data_docs(
+            runs, root / "report_facts" / f"report_year={year}", run_name=year, static_dir=root / "static"
+        )
+        assert index.is_file() and index.name == "index.html"
+    assert not list(root.glob("report_facts/*/static"))  # one shared copy, not one per site
+    assert (root / "static" / "vendor" / "bootstrap" / "bootstrap.min.css").is_file()
+    assert not any((root / "static" / name).exists() for name in data_docs.UNREFERENCED_GX_STATIC)
+    pages = list((root / "report_facts" / "report_year=2021" / "validations").rglob("*.html"))
     assert len(pages) == len(runs)
     html = " ".join(p.read_text(encoding="utf-8") for p in pages)
     assert "identity_checks" in html or "expect_column_pair_values_to_be_equal" in html
+    links = [link for page in root.rglob("*.html") for link in _asset_links(page)]
+    assert any("vendor/bootstrap/bootstrap.min.css" in url for url, _ in links)
+    assert [url for url, local in links if local is None] == []  # no CDN left
+    assert [url for url, local in links if not local.is_file()] == []  # every local link resolves
     assert json.loads(json.dumps([o.unexpected_examples for r in runs for o in r.outcomes]))  # JSON-able
+
+
+def test_offline_html_maps_cdn_links_and_drops_the_rest():
+    html = (
+        '<link rel="stylesheet" href="https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css"/>'
+        '<script src="https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js" '
+        'integrity="sha384-x" crossorigin="anonymous"></script>'
+        '<script src="https://cdn.jsdelivr.net/npm/vega@5"></script>'
+        '<img src="https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/logo-long.png?d=1">'
+    )
+    out = data_docs.offline_html(html, "../static/")
+    assert out == (
+        '<link rel="stylesheet" href="../static/vendor/bootstrap/bootstrap.min.css"/>'
+        '<script src="../static/vendor/bootstrap/bootstrap.min.js"></script>'
+        '<img src="../static/images/logo-long.png">'
+    )
+    assert all((data_docs.VENDOR_DIR / path).is_file() for path in data_docs.CDN_FILES.values())
+
+
+def test_gx_is_imported_lazily_and_its_context_built_once():
+    code = (
+        "import sys, govreport_dagster.definitions, govreport_dagster.checks;"
+        "print(any(m.split('.')[0] == 'great_expectations' for m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    assert loaded.stdout.strip() == "False"
+    assert runtime.gx_context() is runtime.gx_context()
+    assert runtime.gx_context().variables.progress_bars.globally is False

@@ -5,19 +5,17 @@ from __future__ import annotations
 import json
 from datetime import date
 from functools import cache
-from pathlib import Path
 
 import pytest
+from builders import CORPUS, SAMPLE
 
 from govreport_dagster.core.decode import decode_file
+from govreport_dagster.core.layout import _layout_markers
 from govreport_dagster.core.metadata import agency_match_key
 from govreport_dagster.core.model import DecodedDocument, SectionedReport
-from govreport_dagster.core.sectioning import _layout_markers, find_sections, layout_evidence, section_report
+from govreport_dagster.core.sectioning import find_sections, layout_evidence, section_report
 from govreport_dagster.core.templates import load_templates
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "data" / "sample"
-CORPUS = ROOT / "tests" / "fixtures" / "corpus"
 OFFICIAL = [s.key for s in load_templates().official_sections]
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from govreport_dagster.core.model import DecodedDocument, ReportMetadata, SectionedReport
+from govreport_dagster.core.sectioning import section_report
 from govreport_dagster.core.tables import extract_tables
 from govreport_dagster.core.tables.digits import parse_number, split_groups
 from govreport_dagster.core.tables.legacy import extract_legacy
@@ -160,7 +161,8 @@ def test_pre2019_legacy_rows() -> None:
         "2011年主动公开政府信息425条。附表 指标名称计量单位2011年度历年累计主动公开信息数条4251516"
         "其中：1.网站公开条41815092.政府公报公开条77受理依申请公开信息总数条00"
     )
-    rows, _ = extract_legacy(text)
+    # the prose's 主动公开政府信息425条 (the narrative stage's items_published) decides the first run
+    rows, _ = extract_legacy(text, [425.0])
     got = [(r.indicator_label, r.unit, r.this_period, r.cumulative, r.parent_ordinal) for r in rows]
     assert got == [
         ("主动公开信息数", "条", 425, 1516, None),
@@ -186,3 +188,16 @@ def test_bad_input_never_raises(text: str) -> None:
     for version in ("2019", "2021", "pre2019"):
         x = extract_tables(_doc(text), _unsectioned(version))
         assert x.layout_version == version
+
+
+def test_pre2019_published_count_from_the_prose_decides_a_run() -> None:
+    text = "附表 指标名称计量单位2011年度历年累计主动公开信息数条4251516受理依申请公开信息总数条00"
+    undecided, warnings = extract_legacy(text)
+    assert (undecided[0].this_period, undecided[0].cumulative) == (None, None)
+    assert any("ambiguous" in w for w in warnings)
+    decided, _ = extract_legacy(text, [425.0])
+    assert (decided[0].this_period, decided[0].cumulative) == (425, 1516)
+    # through the stages: sectioning's narrative metric reaches the legacy reader
+    doc = _doc("2011年，本机关主动公开政府信息425条。" + text)
+    x = extract_tables(doc, section_report(doc))
+    assert (x.legacy[0].this_period, x.legacy[0].cumulative) == (425, 1516)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import ROOT, SAMPLE
+from builders import ROOT, SAMPLE
 
 pytestmark = pytest.mark.slow
 
@@ -35,6 +35,7 @@ OUTPUT = ROOT / "tests_output" / "ui"
 YEARS = [str(y) for y in range(2016, 2025)]
 SEED_YEARS = {"2016", "2019", "2021", "2023", "2024"}
 ASSETS = [
+    "decoded_documents",
     "ingest_ledger",
     "raw_reports",
     "decoded_reports",

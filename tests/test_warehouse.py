@@ -9,9 +9,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from govreport_dagster.core import warehouse as wh
 from govreport_dagster.core.schemas import CONTRACT
-from govreport_dagster.core.warehouse import Warehouse
+from govreport_dagster.storage import warehouse as wh
+from govreport_dagster.storage.warehouse import Warehouse
 
 
 def _apps(report_id: str, count: int | None) -> pd.DataFrame:
@@ -109,16 +109,16 @@ def test_concurrent_swaps_of_the_same_partition_leave_one_complete_copy(tmp_path
 def test_any_fsspec_url_works_for_landing_and_warehouse() -> None:
     """`memory://` stands in for object stores: nothing in the path assumes a local disk."""
     import fsspec
-    from conftest import seed_path
+    from builders import ledger_rows, seed_path
 
-    from govreport_dagster.core.cache import ResultCache
-    from govreport_dagster.core.ingest import build_ledger, ledger_frame
-    from govreport_dagster.core.landing import scan
+    from govreport_dagster.core.ingest import ledger_frame
+    from govreport_dagster.storage.cache import ResultCache
+    from govreport_dagster.storage.landing import scan
 
     fs = fsspec.filesystem("memory")
     fs.pipe("/landing/2021/pingshan.txt", seed_path("002").read_bytes())
     fs.pipe("/landing/empty.txt", b"")
-    ledger = ledger_frame(build_ledger(scan("memory://landing"), ResultCache("memory://cache")))
+    ledger = ledger_frame(ledger_rows(scan("memory://landing"), ResultCache("memory://cache")))
     assert dict(zip(ledger["source_uri"].str.rsplit("/", n=1).str[-1], ledger["status"], strict=True)) == {
         "pingshan.txt": "parsed",
         "empty.txt": "rejected",

@@ -33,12 +33,12 @@ from . import identities
 from .metadata import agency_match_key
 from .model import PARSER_VERSION, VALUE_STATES, IdentityResult, RawFile, ReportBundle, TableCell
 from .schemas import CONTRACT, YEAR_PARTITIONED
-from .templates import TEMPLATE_VERSIONS, load_templates
+from .tables.crossyear import pick_neighbour, resolve_in_window
+from .templates import TABLE_IDS, TEMPLATE_VERSIONS, load_templates
 
 log = logging.getLogger(__name__)
 
 REPORT_YEAR = "report_year"
-TEMPLATE_TABLES = ("t2", "t3", "t4")
 
 
 # --------------------------------------------------------------------------------------
@@ -110,15 +110,20 @@ def build_facts(
 
     keys = [_agency_key(b) for b in bundles]
     per_key = Counter(k for k in keys if k)
-    previous_by_key = _one_per_agency(previous)
-    following_by_key = _one_per_agency(following or [])
+    previous_by_key, following_by_key = _by_agency(previous), _by_agency(following or [])
 
     for bundle, key in zip(bundles, keys, strict=True):
         duplicate = bool(key) and per_key[key] > 1
-        prior = previous_by_key.get(key) if key else None
+        before, after = previous_by_key.get(key, []), following_by_key.get(key, [])
+        chosen = pick_neighbour([b.tables for b in before])
+        prior = before[chosen] if chosen is not None else None
         try:
-            bundle = _resolve_with_neighbours(bundle, prior, following_by_key.get(key) if key else None)
-            report_rows = _report_facts(bundle, prior, duplicate)
+            # run-together rows the report's own identities left open may be decided by the
+            # cross-year identities in the year window (the cells so decided are marked inferred)
+            tables = resolve_in_window(
+                bundle.report_year, bundle.tables, [b.tables for b in before], [b.tables for b in after]
+            )
+            report_rows = _report_facts(replace(bundle, tables=tables), prior, duplicate)
         except Exception as exc:  # a bug must not cost the partition: the report says what happened
             log.exception("facts for report %s failed", bundle.report_id)
             report_rows = {"reports": [_report_row(bundle, duplicate, [], f"internal error: {exc!r}")]}
@@ -134,38 +139,19 @@ def build_facts(
     return frames
 
 
-def _resolve_with_neighbours(
-    bundle: ReportBundle, prior: ReportBundle | None, following: ReportBundle | None
-) -> ReportBundle:
-    """Run-together digit rows the report's own identities left open may be decided by the
-    template's cross-year identities against the same agency's previous and following
-    reports (`govreport eval` resolves with the same window); the cells so decided are marked
-    inferred, with a note naming the identity and the year."""
-    series = [b for b in (prior, bundle, following) if b is not None]
-    if len(series) < 2 or not any(b.tables.ambiguous for b in series):
-        return bundle
-    from .tables import resolve_across_years
-
-    resolved = resolve_across_years([(b.report_year, b.tables) for b in series])
-    return replace(bundle, tables=resolved[series.index(bundle)])
-
-
 def _agency_key(bundle: ReportBundle) -> str:
     return agency_match_key(bundle.sectioned.metadata.agency_name or "")
 
 
-def _one_per_agency(previous: Iterable[ReportBundle]) -> dict[str, ReportBundle]:
-    """One report of a neighbouring year per agency key. With several, prefer one that has table 3,
-    then the smallest report id (deterministic)."""
+def _by_agency(bundles: Iterable[ReportBundle]) -> dict[str, list[ReportBundle]]:
+    """A neighbouring year's reports per agency key, by report id (deterministic; the
+    neighbour itself is `tables.pick_neighbour`'s choice)."""
     grouped: dict[str, list[ReportBundle]] = defaultdict(list)
-    for bundle in previous:
+    for bundle in bundles:
         key = _agency_key(bundle)
         if key:
             grouped[key].append(bundle)
-    return {
-        key: sorted(group, key=lambda b: (not b.tables.has_table("t3"), b.report_id))[0]
-        for key, group in grouped.items()
-    }
+    return {key: sorted(group, key=lambda b: b.report_id) for key, group in grouped.items()}
 
 
 def _report_facts(bundle: ReportBundle, prior: ReportBundle | None, duplicate: bool) -> dict[str, list[dict]]:
@@ -202,50 +188,25 @@ def _report_facts(bundle: ReportBundle, prior: ReportBundle | None, duplicate: b
             for r in bundle.tables.legacy
         ],
         "identity_checks": [_identity_row(rid, r) for r in results],
-        "fact_active_disclosure": [],
-        "fact_applications": [],
-        "fact_review_litigation": [],
+        **{load_templates().fact_table(t): [] for t in TABLE_IDS},
     }
     layout = _layout_version(bundle)
     for cell in _mapped_cells(bundle.tables.cells):
-        if cell.table_id == "t2":
-            out["fact_active_disclosure"].append(
-                {
-                    "report_id": rid,
-                    "item_key": cell.row_key,
-                    "metric_key": cell.col_key,
-                    "value": _float(cell),
-                    "unit": _t2_units(layout).get((cell.row_key, cell.col_key)) or _t2_column_units().get(cell.col_key),
-                    "raw_text": cell.raw_text,
-                    "cell_state": cell.cell_state,
-                    "ocr_confidence": cell.confidence,
-                }
-            )
-        elif cell.table_id == "t3":
-            out["fact_applications"].append(
-                {
-                    "report_id": rid,
-                    "outcome_key": cell.row_key,
-                    "applicant_key": cell.col_key,
-                    "count": _count(cell),
-                    "raw_text": cell.raw_text,
-                    "cell_state": cell.cell_state,
-                    "ocr_confidence": cell.confidence,
-                }
-            )
-        elif cell.table_id == "t4":
-            out["fact_review_litigation"].append(
-                {
-                    "report_id": rid,
-                    "proceeding_key": cell.row_key,
-                    "result_key": cell.col_key,
-                    "count": _count(cell),
-                    "raw_text": cell.raw_text,
-                    "cell_state": cell.cell_state,
-                    "ocr_confidence": cell.confidence,
-                }
-            )
+        out[load_templates().fact_table(cell.table_id)].append(_fact_row(rid, cell, layout))
     return out
+
+
+def _fact_row(report_id: str, cell: TableCell, layout: str) -> dict[str, Any]:
+    """A template cell as its contract fact row: keys under the table's key types (t3:
+    outcome_key, applicant_key), table 2's value with its unit, tables 3/4's count."""
+    row_type, col_type = load_templates().key_types(cell.table_id)
+    row: dict[str, Any] = {"report_id": report_id, row_type: cell.row_key, col_type: cell.col_key}
+    if cell.table_id == "t2":
+        row["value"] = _float(cell)
+        row["unit"] = _t2_units(layout).get((cell.row_key, cell.col_key)) or _t2_column_units().get(cell.col_key)
+    else:
+        row["count"] = _count(cell)
+    return {**row, "raw_text": cell.raw_text, "cell_state": cell.cell_state, "ocr_confidence": cell.confidence}
 
 
 def _mapped_cells(cells: Iterable[TableCell]) -> list[TableCell]:
@@ -278,20 +239,14 @@ def _count(cell: TableCell) -> int | None:
 
 @cache
 def _t2_units(version: str) -> dict[tuple[str, str], str | None]:
-    layout = load_templates().layout("t2", version) if version in ("2019", "2021") else None
-    if layout is None:
-        return {}
-    return {(r.key, c.key): c.unit for b in layout.blocks for r in b.rows for c in b.columns}
+    return {(r.key, c.key): c.unit for r, c in load_templates().cells("t2", version)}
 
 
 @cache
 def _t2_column_units() -> dict[str, str | None]:
-    """Fallback for a cell printed in the other layout: the metric key's unit in any layout."""
-    units: dict[str, str | None] = {}
-    for version in ("2021", "2019"):
-        for (_row, col), unit in _t2_units(version).items():
-            units.setdefault(col, unit)
-    return units
+    """Fallback for a cell printed in the other layout: the metric key's unit in the layout
+    of highest precedence that has it."""
+    return {c.key: c.unit for c in load_templates().labels("t2", "columns")}
 
 
 def _template_version(bundle: ReportBundle) -> str:
@@ -329,7 +284,7 @@ def _report_row(
 ) -> dict[str, Any]:
     md = bundle.sectioned.metadata
     decoded = bundle.decoded
-    has = {t: bundle.tables.has_table(t) for t in TEMPLATE_TABLES}
+    has = {t: bundle.tables.has_table(t) for t in TABLE_IDS}
     violations = [r for r in results if r.status == identities.STATUS_FAILED and r.severity == "error"]
     status, reason = quality_status(bundle, has, violations)
     if failure is not None:
@@ -408,9 +363,9 @@ def quality_status(
         return "no_tables_expected", "pre-2019 report: no national table template"
     missing_reasons = {m.table_id: m.reason for m in bundle.tables.missing}
     if not any(has.values()):
-        reasons = "; ".join(f"{t}: {missing_reasons.get(t, 'not found')}" for t in TEMPLATE_TABLES)
+        reasons = "; ".join(f"{t}: {missing_reasons.get(t, 'not found')}" for t in TABLE_IDS)
         return "tables_missing", reasons
-    absent = [t for t in TEMPLATE_TABLES if not has[t]]
+    absent = [t for t in TABLE_IDS if not has[t]]
     incomplete = [t for t in missing_reasons if has.get(t)]
     if absent or incomplete:
         parts = [f"{t}: {missing_reasons.get(t, 'not found')}" for t in absent]

@@ -12,8 +12,9 @@ module only knows how to evaluate the three kinds declared there:
   under).
 - `narrative`: a number stated in the prose must equal the table cell(s) it restates.
 
-A blank input (None, a missing cell, or a cell whose state is not "number") makes the
-identity `not_assessable`: neither passed nor failed. Blank is never read as 0. Values are
+A blank input (None, a missing cell, or a cell whose state is not "number" or "ocr") makes the
+identity `not_assessable`: neither passed nor failed. Blank is never read as 0 (the blank rule
+and the arithmetic are `arithmetic.holds`'s). Values are
 never changed here; a violation is reported with lhs, rhs and a readable Chinese detail.
 """
 
@@ -24,18 +25,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
+from .arithmetic import CellKey, Instance, Term, cross_year_instances, holds, side_sum, sum_instances
 from .model import VALUE_STATES, IdentityResult, ReportBundle, SectionedReport, TableExtraction
-from .templates import Identity, TableLayout, expand_keys, load_templates
+from .templates import AXES, TABLE_IDS, Identity, TableLayout, load_templates, match_key, strip_item_number
 
-CellKey = tuple[str, str, str]  # (table_id, row_key, col_key)
 Values = Mapping[CellKey, float | None]
 
-# Sums of integer counts are exact in float64; the tolerance only absorbs decimal money.
-_TOLERANCE = 1e-6
 _MAX_TERMS_SHOWN = 8
 _LABEL_MAX = 14
 _GROUP_ORDINAL_RE = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
-_ITEM_NUMBER_RE = re.compile(r"^\d+[.．、]")
+_AXIS_NAME = {"rows": "row", "columns": "col"}
 
 STATUS_PASSED = "passed"
 STATUS_FAILED = "failed"
@@ -50,26 +49,18 @@ STATUS_NOT_ASSESSABLE = "not_assessable"
 def _labels() -> dict[tuple[str, str, str], str]:
     """(table_id, "row"|"col", key) → short printed label, over every layout."""
     tpl = load_templates()
-    out: dict[tuple[str, str, str], str] = {}
-    for table_id in ("t2", "t3", "t4"):
-        for version in ("2021", "2019"):
-            layout = tpl.layout(table_id, version)
-            if layout is None:
-                continue
-            for block in layout.blocks:
-                for r in block.rows:
-                    out.setdefault((table_id, "row", r.key), _short_label(r.label, r.group))
-                for c in block.columns:
-                    out.setdefault((table_id, "col", c.key), _short_label(c.label, None))
-    # rows excluded from both layouts' views still need labels (all t3 rows are listed)
-    for r in tpl.raw["tables"]["t3"]["rows"]:
-        out.setdefault(("t3", "row", r["key"]), _short_label(r["label"], r.get("group")))
-    return out
+    return {
+        (table_id, _AXIS_NAME[axis], label.key): _short_label(label.label, label.group if axis == "rows" else None)
+        for table_id in TABLE_IDS
+        for axis in AXES
+        for label in tpl.labels(table_id, axis)
+    }
 
 
 def _short_label(label: str, group: str | None) -> str:
     """`1.属于国家秘密` under `（三）不予公开` → `（三）1.属于国家秘密`; long labels are cut with …"""
-    if group and _ITEM_NUMBER_RE.match(label):
+    numbered = label[:1].isdigit() and strip_item_number(label) != match_key(label)  # 1. / 1、
+    if group and numbered:
         ordinal = _GROUP_ORDINAL_RE.match(group)
         if ordinal:
             label = ordinal.group(0) + label
@@ -98,22 +89,23 @@ def _fmt(value: float | None) -> str:
 
 
 @dataclass(frozen=True)
-class _Term:
-    key: CellKey
+class _Shown:
+    """A term as a detail prints it: the label of the key that varies along the identity
+    (prefixed 本年/上年 across years), its value (None: blank) and whether the cell exists."""
+
     label: str
     value: float | None
     present: bool
-    sign: float = 1.0  # -1 for a subtracted term (cross-year `minus`)
+    sign: float = 1.0
+
+    @property
+    def signed(self) -> float | None:
+        return None if self.value is None else self.sign * self.value
 
 
-def _terms(values: Values, table_id: str, pairs: Iterable[tuple[str, str]], axis: str) -> list[_Term]:
-    """One term per (row, col); its label names the key that varies along the identity."""
-    terms = []
-    for row, col in pairs:
-        key = (table_id, row, col)
-        label = cell_label(table_id, "row", row) if axis == "row" else cell_label(table_id, "col", col)
-        terms.append(_Term(key, label, as_number(values.get(key)), key in values))
-    return terms
+def _shown(term: Term, values: Values, varies: str, prefix: str = "") -> _Shown:
+    label = cell_label(term.table, varies, term.row if varies == "row" else term.col)
+    return _Shown(prefix + label, as_number(values.get(term.cell)), term.cell in values, term.sign)
 
 
 def as_number(value: object) -> float | None:
@@ -127,7 +119,7 @@ def as_number(value: object) -> float | None:
     return None if number != number else number  # NaN is blank
 
 
-def _side(terms: list[_Term]) -> str:
+def _side(terms: list[_Shown]) -> str:
     shown = terms
     hidden = 0
     if len(terms) > _MAX_TERMS_SHOWN:
@@ -143,24 +135,38 @@ def _side(terms: list[_Term]) -> str:
 
 
 def _compare(
-    identity: Identity, scope: str, scope_label: str, lhs: list[_Term], rhs: list[_Term], extra: str = ""
+    identity: Identity, scope: str, scope_label: str, lhs: list[_Shown], rhs: list[_Shown], extra: str = ""
 ) -> IdentityResult:
     head = f"{identity.label_zh}（{scope_label}）"
-    blanks = [t for t in (*lhs, *rhs) if t.value is None]
-    if blanks:
+    ok = holds([t.signed for t in lhs], [t.signed for t in rhs])
+    if ok is None:
+        blanks = [t for t in (*lhs, *rhs) if t.value is None]
         missing = "、".join(f"{t.label}{'空白' if t.present else '缺失'}" for t in blanks[:_MAX_TERMS_SHOWN])
         more = f"等{len(blanks)}项" if len(blanks) > _MAX_TERMS_SHOWN else ""
         return IdentityResult(
             identity.id, scope, None, None, STATUS_NOT_ASSESSABLE, identity.severity,
             f"{head}: 无法判断，{missing}{more}{extra}",
         )  # fmt: skip
-    lhs_sum = sum(t.sign * t.value for t in lhs if t.value is not None)
-    rhs_sum = sum(t.sign * t.value for t in rhs if t.value is not None)
-    ok = abs(lhs_sum - rhs_sum) <= _TOLERANCE
+    lhs_sum, rhs_sum = side_sum(t.signed for t in lhs), side_sum(t.signed for t in rhs)
     sign = "=" if ok else "≠"
     detail = f"{head}: {_side(lhs)} = {_fmt(lhs_sum)} {sign} {_side(rhs)} = {_fmt(rhs_sum)}{extra}"
     status = STATUS_PASSED if ok else STATUS_FAILED
     return IdentityResult(identity.id, scope, lhs_sum, rhs_sum, status, identity.severity, detail)
+
+
+def _compare_instance(inst: Instance, current: Values, previous: Values, extra: str = "") -> IdentityResult:
+    """An instance's terms read from the current (and, across years, the previous) report."""
+    across = any(t.previous for t in inst.terms)
+
+    def side(terms: tuple[Term, ...]) -> list[_Shown]:
+        return [
+            _shown(t, previous if t.previous else current, inst.varies, ("上年" if t.previous else "本年") * across)
+            for t in terms
+        ]
+
+    table_id = inst.terms[0].table
+    scope_label = cell_label(table_id, inst.scope_axis, inst.scope)
+    return _compare(inst.identity, inst.scope, scope_label, side(inst.lhs), side(inst.rhs), extra)
 
 
 def _present_tables(values: Values) -> set[str]:
@@ -173,7 +179,7 @@ def effective_version(table_id: str, values: Values, version: str) -> str:
     Some 2021-year reports print table 3 with the single 2019 （六）其他处理 row (corpus 022, 023):
     the 2019 outcome-sum identity then applies. The row keys present decide; else `version`.
     """
-    if table_id != "t3" or version not in ("2019", "2021"):
+    if table_id != "t3" or not load_templates().has_layout(version):
         return version
     # a row counts as printed when it holds a number: blank rows of the other layout (a
     # transcription listing every key) must not decide
@@ -190,11 +196,10 @@ def effective_version(table_id: str, values: Values, version: str) -> str:
 
 @cache
 def _t3_layout_rows() -> tuple[frozenset[str], frozenset[str]]:
-    """Table-3 rows printed only in the 2019 layout, and only in the 2021 layout."""
+    """Table-3 rows printed only in the 2019 layout (the ones 2021 leaves out), and only in
+    the 2021 layout."""
     tpl = load_templates()
-    rows_2019 = set(tpl.layout("t3", "2019").row_keys)  # type: ignore[union-attr]
-    rows_2021 = set(tpl.layout("t3", "2021").row_keys)  # type: ignore[union-attr]
-    return frozenset(rows_2019 - rows_2021), frozenset(rows_2021 - rows_2019)
+    return frozenset(tpl.excluded_rows("t3", "2021")), frozenset(tpl.excluded_rows("t3", "2019"))
 
 
 def evaluate_sum_identities(values: Values, version: str, tables: Iterable[str] | None = None) -> list[IdentityResult]:
@@ -210,7 +215,7 @@ def evaluate_sum_identities(values: Values, version: str, tables: Iterable[str] 
     results: list[IdentityResult] = []
     for table_id in sorted(wanted):
         table_version = effective_version(table_id, values, version)
-        layout = tpl.layout(table_id, table_version) if table_version in ("2019", "2021") else None
+        layout = tpl.layout(table_id, table_version) if tpl.has_layout(table_version) else None
         if layout is None:
             continue
         for identity in tpl.identities_for(table_version, kind="sum"):
@@ -220,28 +225,13 @@ def evaluate_sum_identities(values: Values, version: str, tables: Iterable[str] 
 
 
 def _evaluate_sum(identity: Identity, layout: TableLayout, values: Values) -> list[IdentityResult]:
-    results = []
-    table_id = layout.table_id
-    for block in layout.blocks:
-        row_keys = [r.key for r in block.rows]
-        col_keys = [c.key for c in block.columns]
-        if identity.along == "rows":
-            lhs_rows, rhs_rows = expand_keys(identity.lhs, row_keys), expand_keys(identity.rhs, row_keys)
-            if not lhs_rows or not rhs_rows:
-                continue
-            for col in col_keys:
-                lhs = _terms(values, table_id, [(r, col) for r in lhs_rows], "row")
-                rhs = _terms(values, table_id, [(r, col) for r in rhs_rows], "row")
-                results.append(_compare(identity, col, cell_label(table_id, "col", col), lhs, rhs))
-        else:  # along columns: one evaluation per row
-            lhs_cols, rhs_cols = expand_keys(identity.lhs, col_keys), expand_keys(identity.rhs, col_keys)
-            if not lhs_cols or not rhs_cols:
-                continue
-            for row in row_keys:
-                lhs = _terms(values, table_id, [(row, c) for c in lhs_cols], "col")
-                rhs = _terms(values, table_id, [(row, c) for c in rhs_cols], "col")
-                results.append(_compare(identity, row, cell_label(table_id, "row", row), lhs, rhs))
-    return results
+    return [
+        _compare_instance(inst, values, {})
+        for block in layout.blocks
+        for inst in sum_instances(
+            identity, layout.table_id, [r.key for r in block.rows], [c.key for c in block.columns]
+        )
+    ]
 
 
 # --------------------------------------------------------------------------------------
@@ -249,7 +239,7 @@ def _evaluate_sum(identity: Identity, layout: TableLayout, values: Values) -> li
 
 
 def cell_values(tables: TableExtraction) -> dict[CellKey, float | None]:
-    """The extraction's cells as identity inputs: only `number` and `ocr` cells carry a value.
+    """The extraction's cells as identity inputs: only `number` cells carry a value.
 
     Unmapped rows are left out (no identity names them). When a key occurs twice the first
     cell wins (the extractor reports the duplicate)."""
@@ -274,7 +264,7 @@ def evaluate_report(tables: TableExtraction, sectioned: SectionedReport) -> list
 
 
 def _evaluate_narrative(values: Values, sectioned: SectionedReport, version: str) -> list[IdentityResult]:
-    if version not in ("2019", "2021"):
+    if not load_templates().has_layout(version):
         return []  # pre-2019 reports have no template tables to compare against
     present = _present_tables(values)
     stated: dict[str, float] = {}
@@ -289,8 +279,8 @@ def _evaluate_narrative(values: Values, sectioned: SectionedReport, version: str
             table_id = pair["table"]
             rows = pair.get("rows") or [pair["row"]]
             metric_label = _metric_labels().get(metric_key, metric_key)
-            lhs = [_Term(("text", metric_key, ""), f"正文{metric_label}", as_number(stated[metric_key]), True)]
-            rhs = _terms(values, table_id, [(r, pair["col"]) for r in rows], "row")
+            lhs = [_Shown(f"正文{metric_label}", as_number(stated[metric_key]), True)]
+            rhs = [_shown(Term((table_id, r, pair["col"])), values, "row") for r in rows]
             extra = "" if table_id in present else f"（{table_id}表格缺失）"
             results.append(_compare(identity, metric_key, metric_label, lhs, rhs, extra))
     return results
@@ -315,48 +305,18 @@ def evaluate_cross_year(current: ReportBundle, previous: ReportBundle | None) ->
         table_id = identity.table or ""
         if table_id not in _present_tables(cur_values):
             continue
-        for scope, scope_label, lhs, rhs in _cross_year_terms(identity, table_id, version, cur_values, prev_values):
+        layout = load_templates().layout(table_id, effective_version(table_id, cur_values, version))
+        for inst in cross_year_instances(identity, layout.column_keys if layout else ()):
             if previous is None:
+                scope_label = cell_label(table_id, inst.scope_axis, inst.scope)
                 reason = f"缺少同一机关{current.report_year - 1}年的报告"
                 detail = f"{identity.label_zh}（{scope_label}）: 无法判断，{reason}"
                 results.append(
-                    IdentityResult(identity.id, scope, None, None, STATUS_NOT_ASSESSABLE, identity.severity, detail)
+                    IdentityResult(
+                        identity.id, inst.scope, None, None, STATUS_NOT_ASSESSABLE, identity.severity, detail
+                    )
                 )
                 continue
             extra = f"（上年报告 {previous.report_id}，{previous.report_year}年）"
-            results.append(_compare(identity, scope, scope_label, lhs, rhs, extra))
+            results.append(_compare_instance(inst, cur_values, prev_values, extra))
     return results
-
-
-def _cross_year_terms(
-    identity: Identity, table_id: str, version: str, cur: Values, prev: Values
-) -> list[tuple[str, str, list[_Term], list[_Term]]]:
-    spec = identity.spec
-    current, previous = spec["current"], spec["previous"]
-    out = []
-    if "row" in current:  # along rows: one instance per column of the current layout
-        layout = load_templates().layout(table_id, effective_version(table_id, cur, version))
-        cols = layout.column_keys if layout else ()
-        for col in cols:
-            lhs = [_year_term(cur, table_id, current["row"], col, "本年", "row")]
-            rhs = [_year_term(prev, table_id, previous["row"], col, "上年", "row")]
-            out.append((col, cell_label(table_id, "col", col), lhs, rhs))
-    else:  # along columns: one instance per listed row
-        for row in spec.get("rows", ()):
-            lhs = [_year_term(cur, table_id, row, current["col"], "本年", "col")]
-            rhs = [_year_term(prev, table_id, row, previous["col"], "上年", "col")]
-            for side, values, prefix in ((current, cur, "本年"), (previous, prev, "上年")):
-                rhs += [_year_term(values, table_id, row, c, prefix, "col") for c in side.get("plus", ())]
-                rhs += [_year_term(values, table_id, row, c, prefix, "col", -1.0) for c in side.get("minus", ())]
-            out.append((row, cell_label(table_id, "row", row), lhs, rhs))
-    return out
-
-
-def _year_term(values: Values, table_id: str, row: str, col: str, prefix: str, axis: str, sign: float = 1.0) -> _Term:
-    key = (table_id, row, col)
-    label = cell_label(table_id, axis, row if axis == "row" else col)
-    return _Term(key, f"{prefix}{label}", as_number(values.get(key)), key in values, sign)
-
-
-def count_violations(results: Iterable[IdentityResult]) -> int:
-    return sum(1 for r in results if r.status == STATUS_FAILED)

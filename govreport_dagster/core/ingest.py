@@ -1,6 +1,10 @@
-"""Stage 0: from landing-zone files to the ingest ledger and the per-year report list.
+"""Stage 0 (pure): decode one landing content, identify it, and decide every file's status.
 
-Every file seen gets exactly one ledger row with a status and a readable reason:
+`decode_content(data, name)` turns the bytes of one distinct content into a `DecodeOutcome`
+(the document or the reason it is unusable); `identify(outcome)` reads what the content says
+about itself (report id, report year from the title or 统计期限 sentence). `build_ledger`
+then decides, from the scan entries, their content hashes and those identifications, every
+file's ledger row:
 
 - ``parsed``: decoded, a report year known, first copy of its content;
 - ``duplicate``: same bytes (sha256) or the same normalised text as an earlier file;
@@ -11,24 +15,29 @@ Every file seen gets exactly one ledger row with a status and a readable reason:
   year drops its rows).
 
 The pipeline's own accounting identity: files in the landing zone = non-removed ledger rows.
-Year assignment happens once per file content (the decode + year detection is cached by
-sha256), never from the current date.
+Decoding must precede year assignment (the year may come from the document) and duplicate
+detection (same normalised text), so it happens before the ledger, in the
+`decoded_documents` asset; nothing here reads files or caches (that is
+`govreport_dagster.storage`), and the year never comes from the current date.
 """
 
 from __future__ import annotations
 
-import hashlib
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .cache import MISSING, ResultCache
 from .calendar import year_out_of_range
-from .landing import LandingEntry, read_bytes, sha256_hex
+from .landing import LandingEntry, sha256_hex
 from .model import DecodedDocument, RawFile, RejectedInput, make_report_id
+
+if TYPE_CHECKING:
+    from .decode.ocr.embedded import Resources
+
+# A hash entry starting with this is the reason the file could not be read.
+UNREADABLE = "unreadable:"
 
 LEDGER_COLUMNS = [
     "source_uri",
@@ -75,103 +84,80 @@ class Identification:
     document_year_source: str | None
 
 
-def identify(data: bytes, source_uri: str, cache: ResultCache) -> tuple[Identification, DecodedDocument | None]:
-    """Detect the type, decode, and read the report year from the document itself."""
+@dataclass(frozen=True)
+class DecodeOutcome:
+    """What decoding one distinct content gave: the document, or the reason it is unusable."""
+
+    sha256: str
+    detected_type: str
+    document: DecodedDocument | None
+    rejection: str | None
+
+
+def decode_content(data: bytes, name: str, resources: Resources | None = None) -> DecodeOutcome:
+    """Sniff the real type and decode. Never raises: an unusable file or a decoder bug becomes
+    a rejection with its reason, so one bad file cannot stop the run. `resources` reads the
+    files a page refers to (``<img>`` tables beside an HTML page, for OCR)."""
     from .decode import decode_file, detect_type
-    from .landing import sibling_reader
+
+    detected = detect_type(data, name)
+    try:
+        document = decode_file(data, name, detected, resources=resources)
+    except RejectedInput as exc:
+        return DecodeOutcome(sha256_hex(data), detected, None, exc.reason)
+    except Exception as exc:  # a decoder bug must not lose the file: reject it, say why
+        return DecodeOutcome(sha256_hex(data), detected, None, f"decoder error ({type(exc).__name__}): {exc}")
+    return DecodeOutcome(sha256_hex(data), detected, document, None)
+
+
+def identify(outcome: DecodeOutcome) -> Identification:
+    """What a decoded content says about itself: its report id and the year in its text."""
     from .metadata import detect_report_year
 
-    sha = sha256_hex(data)
-    name = source_uri.rsplit("/", 1)[-1]
-    detected = detect_type(data, name)
-
-    def _decode() -> DecodedDocument | RejectedInput:
-        try:
-            # an HTML page's <img> tables may be files beside it (read for OCR)
-            return decode_file(data, source_uri, detected, resources=sibling_reader(source_uri))
-        except RejectedInput as exc:
-            return exc
-        except Exception as exc:  # a decoder bug must not lose the file: reject it, say why
-            return RejectedInput(f"decoder error ({type(exc).__name__}): {exc}")
-
-    decoded = cache.get_or_compute("decoded", sha, _decode)
-    if isinstance(decoded, RejectedInput):
-        return Identification(detected, decoded.reason, None, None, None), None
-    if decoded.flags.get("needs_ocr"):
-        return Identification(detected, "scanned document without a text layer: needs OCR", None, None, None), decoded
-    if not decoded.text.strip():
-        return Identification(detected, "no text after decoding", None, None, None), decoded
-    found = detect_report_year(decoded.text)
+    detected, doc = outcome.detected_type, outcome.document
+    if doc is None:
+        return Identification(detected, outcome.rejection, None, None, None)
+    if doc.flags.get("needs_ocr"):
+        return Identification(detected, "scanned document without a text layer: needs OCR", None, None, None)
+    if not doc.text.strip():
+        return Identification(detected, "no text after decoding", None, None, None)
+    found = detect_report_year(doc.text)
     year, source = found if found else (None, None)
-    return Identification(detected, None, make_report_id(decoded.text), year, source), decoded
-
-
-# A file whose mtime is this recent is not memoised: on a filesystem (or object store) with
-# coarse timestamps, a rewrite within the same tick would keep size and mtime unchanged.
-# Only files that have been still for a while get a memo entry (git's "racily clean" rule).
-_MEMO_SETTLE_SECONDS = 2.0
-
-
-def _memo_key(entry: LandingEntry) -> str | None:
-    if entry.mtime is None:
-        return None  # nothing to tell an unchanged file from a rewritten one: always read
-    stamp = f"{entry.source_uri}\n{entry.size}\n{entry.mtime!r}"
-    return hashlib.sha256(stamp.encode("utf-8")).hexdigest()
-
-
-def content_sha(entry: LandingEntry, cache: ResultCache) -> tuple[str, bytes | None]:
-    """The file's sha256 and, when the file had to be read for it, its bytes.
-
-    Every yearly run re-ledgers the whole landing zone, so the hash is memoised by
-    (source_uri, size, mtime): an unchanged file is not read again (bytes None); a new size
-    or mtime, or no mtime at all, means read and hash. Blind spot, the same trade-off as the
-    landing sensor's cursor: a file rewritten with identical size *and* mtime keeps its old
-    hash. Fresh files (mtime within _MEMO_SETTLE_SECONDS) are never memoised, so coarse
-    timestamps alone cannot cause it. The memo lives in the ResultCache, so a code change
-    (new fingerprint) also clears it. Raises OSError when the file cannot be read.
-    """
-    key = _memo_key(entry)
-    if key is not None:
-        known = cache.get("content_sha", key)
-        if isinstance(known, str):
-            return known, None
-    data = read_bytes(entry)
-    sha = sha256_hex(data)
-    _remember(entry, cache, sha)
-    return sha, data
-
-
-def _remember(entry: LandingEntry, cache: ResultCache, sha: str) -> None:
-    key = _memo_key(entry)
-    if key is not None and entry.mtime is not None and time.time() - entry.mtime > _MEMO_SETTLE_SECONDS:
-        cache.put("content_sha", key, sha)
+    return Identification(detected, None, make_report_id(doc.text), year, source)
 
 
 def build_ledger(
     entries: Iterable[LandingEntry],
-    cache: ResultCache,
+    hashes: Mapping[str, str],
+    identifications: Mapping[str, Identification],
     *,
     previous_uris: Iterable[str] = (),
-    progress: Callable[[int, str], None] | None = None,
 ) -> list[IngestedFile]:
     """Decide the status of every landing file. Deterministic: entries in path order, the
-    first copy of a content wins."""
+    first copy of a content wins.
+
+    `hashes` maps each entry's source_uri to its sha256, or to `unreadable: <why>` when the
+    file could not be read (one column in the scan frame, so the reason survives storage);
+    `identifications` maps a sha256 to what its content says about itself.
+    """
     rows: list[IngestedFile] = []
     seen_sha: dict[str, str] = {}
     seen_report: dict[str, str] = {}
     present: set[str] = set()
-    for index, entry in enumerate(entries):
+    for entry in entries:
         present.add(entry.source_uri)
-        if progress:
-            progress(index, entry.relative_path)
-        rows.append(_ledger_row(entry, cache, seen_sha, seen_report))
+        rows.append(_ledger_row(entry, hashes, identifications, seen_sha, seen_report))
     for uri in sorted(set(previous_uris) - present):
         rows.append(IngestedFile(uri, None, 0, "removed", "no longer in the landing zone; its rows are dropped"))
     return rows
 
 
 def _ledger_row(
-    entry: LandingEntry, cache: ResultCache, seen_sha: dict[str, str], seen_report: dict[str, str]
+    entry: LandingEntry,
+    hashes: Mapping[str, str],
+    identifications: Mapping[str, Identification],
+    seen_sha: dict[str, str],
+    seen_report: dict[str, str],
 ) -> IngestedFile:
     base = {
         "source_uri": entry.source_uri,
@@ -181,27 +167,13 @@ def _ledger_row(
     }
     if entry.problem:
         return IngestedFile(sha256=None, status="rejected", reason=entry.problem, **base)
-    try:
-        sha, data = content_sha(entry, cache)
-        ident = None
-        if data is None and sha not in seen_sha:
-            # Hash from the memo. Usually the identification is cached too; if not, the
-            # bytes are needed anyway, and they are checked against the memo on the way
-            # (a rewritten file is then judged by what it holds now).
-            ident = cache.get("identify", sha)
-            if ident is MISSING:
-                ident, data = None, read_bytes(entry)
-                if (actual := sha256_hex(data)) != sha:
-                    sha = actual
-                    _remember(entry, cache, sha)
-    except OSError as exc:
-        return IngestedFile(sha256=None, status="rejected", reason=f"unreadable: {exc}", **base)
+    sha = hashes.get(entry.source_uri)
+    if sha is None or sha.startswith(UNREADABLE):
+        return IngestedFile(sha256=None, status="rejected", reason=sha or f"{UNREADABLE} not hashed", **base)
     if sha in seen_sha:
         return IngestedFile(sha256=sha, status="duplicate", reason=f"same bytes as {seen_sha[sha]}", **base)
     seen_sha[sha] = entry.source_uri
-    if ident is None:
-        assert data is not None  # read above whenever the identification was not cached
-        ident = cache.get_or_compute("identify", sha, lambda: identify(data, entry.source_uri, cache)[0])
+    ident = identifications[sha]
     common = dict(sha256=sha, detected_type=ident.detected_type, **base)
     if ident.rejection:
         return IngestedFile(status="rejected", reason=ident.rejection, **common)
@@ -272,26 +244,3 @@ def ledger_frame(rows: list[IngestedFile]) -> pd.DataFrame:
     frame["bytes"] = frame["bytes"].astype("Int64")
     frame["report_year"] = frame["report_year"].astype("Int64")
     return frame
-
-
-def files_for_year(rows: Iterable[IngestedFile], year: int) -> list[IngestedFile]:
-    return [r for r in rows if r.status == "parsed" and r.report_year == year]
-
-
-def year_of(entry: LandingEntry, cache: ResultCache) -> int | None:
-    """The report year a landing file belongs to (sidecar, folder, document), or None.
-
-    The landing sensor uses this to run exactly the years a new file affects; the
-    identification is cached by content hash, so the run that follows reuses it.
-    """
-    if entry.problem:
-        return None
-    given = entry.sidecar.get("report_year") or entry.folder_year  # no need to read the file
-    if given is None:
-        try:
-            data = read_bytes(entry)
-        except OSError:
-            return None
-        ident = cache.get_or_compute("identify", sha256_hex(data), lambda: identify(data, entry.source_uri, cache)[0])
-        given = ident.document_year if ident.rejection is None else None
-    return None if given is None or year_out_of_range(int(given)) else int(given)

@@ -23,6 +23,7 @@ __all__ = [
     "detect_report_year",
     "extract_metadata",
     "find_title",
+    "split_units",
 ]
 
 MIN_YEAR, MAX_YEAR = 2007, 2099  # the 条例 took effect in 2008 (first reports cover 2007/2008)
@@ -205,7 +206,7 @@ def agency_level(name: str) -> str:
     name = re.sub(r"[^" + _HAN + r"]", "", name)
     if not name:
         return "unknown"
-    units, rest = _split_units(name)
+    units, rest = split_units(name)
     rest = _GOV_SUFFIX_RE.sub("", rest)
     if rest:
         return "department" if _DEPT_SUFFIX_RE.search(rest) or units else "unknown"
@@ -214,7 +215,7 @@ def agency_level(name: str) -> str:
     return _unit_level(units)
 
 
-def _split_units(name: str) -> tuple[list[str], str]:
+def split_units(name: str) -> tuple[list[str], str]:
     """("鄂托克旗棋盘井镇人民政府") → (["鄂托克旗", "棋盘井镇"], "人民政府")."""
     units: list[str] = []
     pos = 0
@@ -291,7 +292,7 @@ def _agency_from_title(title: str) -> str | None:
 def _agency_from_fields(head: str) -> str | None:
     for match in _AGENCY_FIELD_RE.finditer(head):
         value = match.group(1)
-        if _split_units(value)[0] or _DEPT_SUFFIX_RE.search(value):
+        if split_units(value)[0] or _DEPT_SUFFIX_RE.search(value):
             return value
     return None
 
@@ -306,7 +307,7 @@ def _agency_from_text(text: str) -> str | None:
     # "2019年,赛罕区人民政府以…": the subject of the overview's opening sentence.
     for match in _SUBJECT_RE.finditer(text[:6000]):
         name = match.group(1)
-        if name[0] not in _NAME_STOP_START and _split_units(name)[0]:
+        if name[0] not in _NAME_STOP_START and split_units(name)[0]:
             return name
     # "我镇 … 良口镇 … 良口镇人民政府": the report calls itself 我镇; its name is the
     # longest left-extension of "…镇" that keeps (almost) all occurrences.

@@ -151,7 +151,7 @@ def _own_unit(agency_name: str | None) -> str | None:
     """The reporting area's unit character (区 for 平潭综合实验区), None for a department."""
     if not agency_name or md.agency_level(agency_name) in ("department", "unknown"):
         return None
-    units, _ = md._split_units(re.sub(r"[^\u4e00-\u9fff]", "", agency_name))
+    units, _ = md.split_units(re.sub(r"[^\u4e00-\u9fff]", "", agency_name))
     return units[-1][-1] if units else None
 
 
@@ -160,15 +160,10 @@ def _table_label_keys() -> tuple[str, ...]:
     """Folded table-2 column and table-3 row labels (four chars or more)."""
     templates = load_templates()
     keys: set[str] = set()
-    for table_id in ("t2", "t3"):
-        for version in ("2019", "2021"):
-            layout = templates.layout(table_id, version)
-            if layout is None:
-                continue
-            for block in layout.blocks:
-                # Table 2's row labels (行政许可, 规范性文件) are ordinary words in prose.
-                for label in block.columns if table_id == "t2" else block.rows:
-                    keys.update(k for k in label.match_keys if len(k) >= 5)
+    # Table 2's row labels (行政许可, 规范性文件) are ordinary words in prose.
+    for table_id, axis in (("t2", "columns"), ("t3", "rows")):
+        for label in templates.wordings(table_id, axis):
+            keys.update(k for k in label.match_keys if len(k) >= 5)
     return tuple(sorted(keys))
 
 
@@ -241,18 +236,10 @@ def _value(metric: str, match: re.Match[str], clause: str, sentence: str, before
     return value
 
 
-# Where a metric is reported in the 2019+ template (and the pre-2019 families mapped onto
-# the same keys). A statement there wins over one elsewhere (an overview's sentence about
-# procurement notices is not the report's count of published items).
-_HOME_SECTION = {
-    "items_published": "active_disclosure",
-    "applications_received": "applications",
-    "applications_carried_over": "applications",
-    "applications_carried_forward": "applications",
-    "applications_answered": "applications",
-    "review_cases": "review_litigation",
-    "litigation_cases": "review_litigation",
-}
+@cache
+def _home_sections() -> dict[str, str]:
+    """Metric → the official section that reports it (`section:` in templates.yaml)."""
+    return {m.key: m.section for m in load_templates().narrative_metrics if m.section}
 
 
 def extract_narrative(
@@ -273,6 +260,7 @@ def extract_narrative(
     home_spans = {s.key: (s.char_start, s.char_end) for s in sections}
     own_unit = _own_unit(agency_name)
     units = _units()
+    homes = _home_sections()
     in_home: dict[str, NarrativeMetric] = {}
     anywhere: dict[str, NarrativeMetric] = {}
     for start, end in split_sentences(text):
@@ -286,7 +274,7 @@ def extract_narrative(
             if not clause or not _usable_clause(clause, own_unit):
                 continue
             for metric, patterns in _PATTERNS.items():
-                home = home_spans.get(_HOME_SECTION.get(metric, ""))
+                home = home_spans.get(homes.get(metric, ""))
                 at_home = home is not None and home[0] <= start < home[1]
                 if metric in in_home or (metric in anywhere and not at_home):
                     continue

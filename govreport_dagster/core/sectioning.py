@@ -9,8 +9,7 @@ the sequence of accepted headings and it is not a table label (seed 001 prints a
 五、监督保障方面 between 四 and 六). Headings may sit inline in one long line (crawled pages).
 
 The template version follows the report year; the layout version is the layout whose
-table labels are actually printed (marker labels computed from templates.yaml: the labels
-one version's layouts have and the other's do not). A 2020 report printed on the 2021
+table labels are actually printed (`core.layout`). A 2020 report printed on the 2021
 layout is flagged, and the printed layout wins for extraction.
 """
 
@@ -22,9 +21,10 @@ from dataclasses import dataclass
 from functools import cache
 
 from govreport_dagster.core import metadata as md
+from govreport_dagster.core.layout import decide_layout, layout_evidence
 from govreport_dagster.core.model import DecodedDocument, Section, SectionedReport
 from govreport_dagster.core.narrative import extract_narrative
-from govreport_dagster.core.templates import TABLE_IDS, load_templates, match_key
+from govreport_dagster.core.templates import TABLE_IDS, fold_char, load_templates, match_key, strip_item_number
 
 __all__ = ["find_sections", "layout_evidence", "section_report"]
 
@@ -38,7 +38,6 @@ _WINDOW = 80  # chars after the ordinal searched for a phrase
 _MAX_HEADING = 40  # a line longer than this is a paragraph, not a heading line
 _FUZZY_MIN = 0.8  # similarity for an unlisted wording of a known heading
 _EXTENT_END_RE = re.compile(r"[。:;,\s(]")
-_ITEM_NO_RE = re.compile(r"^(?:\d+\.|\([一二三四五六七八九十]+\)|[一二三四五六七八九十]+\.)")
 
 
 def _numeral_value(numeral: str) -> int | None:
@@ -94,131 +93,12 @@ def _table_labels() -> tuple[str, ...]:
     templates = load_templates()
     labels: set[str] = set()
     for table_id in TABLE_IDS:
-        for version in ("2019", "2021"):
-            layout = templates.layout(table_id, version)
-            if layout is None:
-                continue
-            for block in layout.blocks:
-                for label in block.rows:
-                    for key in label.match_keys:
-                        labels.add(key)
-                    if label.group:
-                        labels.add(match_key(label.group))
-    stripped = {_strip_numeral(label) for label in labels}
+        for label in templates.wordings(table_id, "rows"):
+            labels.update(label.match_keys)
+            if label.group:
+                labels.add(match_key(label.group))
+    stripped = {strip_item_number(label) for label in labels}
     return tuple(sorted(label for label in labels | stripped if len(label) >= 4))
-
-
-def _strip_numeral(folded: str) -> str:
-    return re.sub(r"^[一二三四五六七八九十]+\.", "", folded)
-
-
-@dataclass(frozen=True)
-class _LayoutMarkers:
-    # table_id -> version -> folded labels only that version's layout prints
-    only: dict[str, dict[str, tuple[str, ...]]]
-    # (table_id, version, row label, next row label, child markers of the other version):
-    # a single row that the other version splits into sub-rows (t3 （六）其他处理).
-    unsplit_rows: tuple[tuple[str, str, str, str, tuple[str, ...]], ...]
-
-
-@cache
-def _layout_markers() -> _LayoutMarkers:
-    """Labels that tell the 2019 layout from the 2021 layout, computed from templates.yaml.
-
-    A label counts as a marker for version V when V's layouts print it and the other
-    version's do not, and it is not a substring of any label of the other version (so
-    处理决定数量, part of 2021's 本年处理决定数量, is no 2019 marker). Item numbering is
-    stripped and labels shorter than four characters dropped: "3.其他" proves nothing.
-    """
-    templates = load_templates()
-    only: dict[str, dict[str, tuple[str, ...]]] = {}
-    unsplit: list[tuple[str, str, str, str, tuple[str, ...]]] = []
-    for table_id in TABLE_IDS:
-        keys: dict[str, set[str]] = {}
-        rows: dict[str, list] = {}
-        for version in ("2019", "2021"):
-            layout = templates.layout(table_id, version)
-            assert layout is not None
-            folded: set[str] = set()
-            rows[version] = [r for b in layout.blocks for r in b.rows]
-            for block in layout.blocks:
-                for label in (*block.rows, *block.columns):
-                    folded.update(_ITEM_NO_RE.sub("", k) for k in label.match_keys)
-                    if label.group:
-                        folded.add(_ITEM_NO_RE.sub("", match_key(label.group)))
-            keys[version] = folded
-        only[table_id] = {}
-        for version, other in (("2019", "2021"), ("2021", "2019")):
-            markers = sorted(
-                k for k in keys[version] - keys[other] if len(k) >= 4 and not any(k in o for o in keys[other])
-            )
-            only[table_id][version] = tuple(markers)
-        # A row of one version that is the group label of the other version's sub-rows.
-        for version, other in (("2019", "2021"), ("2021", "2019")):
-            other_keys = {r.key for r in rows[other]}
-            for i, row in enumerate(rows[version]):
-                if row.key in other_keys:
-                    continue
-                # Kept with its numbering: "(六)其他处理" and "(七)总计" are specific, a bare
-                # "其他处理" / "总计" is not.
-                label = match_key(row.label)
-                children = tuple(
-                    m
-                    for r in rows[other]
-                    if r.group and match_key(r.group) == label
-                    for m in (_ITEM_NO_RE.sub("", k) for k in r.match_keys)
-                    if len(m) >= 4
-                )
-                if children and i + 1 < len(rows[version]):
-                    following = match_key(rows[version][i + 1].label)
-                    unsplit.append((table_id, version, label, following, children))
-    return _LayoutMarkers(only, tuple(unsplit))
-
-
-# --------------------------------------------------------------------------------------
-# Layout evidence
-
-
-def layout_evidence(text: str) -> dict[str, dict[str, list[str]]]:
-    """Per table, the version-specific labels found in the text.
-
-    {"t2": {"2019": [...], "2021": ["本年制发件数", …]}, "t3": {...}, "t4": {...}}. The table
-    extractor can use it to pick a layout per table (022/023 print 2021's table 2 with
-    2019's single （六）其他处理 row in table 3).
-    """
-    folded = match_key(text)
-    markers = _layout_markers()
-    evidence: dict[str, dict[str, list[str]]] = {}
-    for table_id, per_version in markers.only.items():
-        evidence[table_id] = {v: [m for m in found if m in folded] for v, found in per_version.items()}
-    for table_id, version, label, following, children in markers.unsplit_rows:
-        pos = folded.find(label)
-        if pos == -1:
-            continue
-        nxt = folded.find(following, pos + len(label))
-        if nxt == -1:
-            continue  # truncated before the next row: the sub-rows may just be missing
-        if not any(child in folded[pos:nxt] for child in children):
-            evidence[table_id][version].append(label)
-    return evidence
-
-
-def _decide_layout(template_version: str, evidence: dict[str, dict[str, list[str]]], issues: list[str]) -> str:
-    """The printed layout: table 2 decides (it changed wholesale in 2021), then table 3."""
-    per_table: dict[str, str] = {}
-    for table_id, found in evidence.items():
-        n19, n21 = len(found.get("2019", ())), len(found.get("2021", ()))
-        if n19 or n21:
-            per_table[table_id] = "2021" if n21 > n19 else "2019" if n19 > n21 else "mixed"
-    decided = next((per_table[t] for t in ("t2", "t3") if per_table.get(t) in ("2019", "2021")), None)
-    for table_id, version in per_table.items():
-        if decided and version != decided:
-            issues.append(f"{table_id} prints {version} layout labels on a {decided} layout")
-    if decided is None:
-        return template_version
-    if template_version not in ("unknown", decided):
-        issues.append(f"template {template_version} expected by report year, but the {decided} layout is printed")
-    return decided
 
 
 # --------------------------------------------------------------------------------------
@@ -235,17 +115,12 @@ class _Candidate:
     table_label: bool = False
 
 
-@cache
-def _fold_char(ch: str) -> str:
-    return match_key(ch)
-
-
 def _fold_window(window: str) -> tuple[str, list[int]]:
     """Fold `window` char by char, remembering each folded char's offset in `window`."""
     folded: list[str] = []
     offsets: list[int] = []
     for i, ch in enumerate(window):
-        f = _fold_char(ch)
+        f = fold_char(ch)
         if f:
             folded.append(f)
             offsets.append(i)
@@ -345,33 +220,49 @@ def find_sections(text: str, issues: list[str] | None = None) -> list[Section]:
     """
     issues = [] if issues is None else issues
     candidates = _candidates(text)
-    order = _canonical_order()
+    known = sorted(_known_headings(candidates, issues), key=lambda c: c.start)
+    result = _with_unlisted(candidates, known)
+    _check_order(result, issues)
+    # Merge continuation headings (empty printed heading) into the section before them.
+    merged = [c for c in result if c.heading]
+    sections: list[Section] = []
+    for i, cand in enumerate(merged):
+        end = merged[i + 1].start if i + 1 < len(merged) else len(text)
+        key = cand.key or f"other_{cand.value}"
+        sections.append(Section(key, cand.heading, i + 1, cand.start, end, text[cand.start : end]))
+    return sections
+
+
+def _known_headings(candidates: list[_Candidate], issues: list[str]) -> list[_Candidate]:
+    """Pass 1: headings with a known phrase; the first occurrence of a key wins."""
     accepted: list[_Candidate] = []
     seen: set[str] = set()
-    # Pass 1: headings with a known phrase; the first occurrence of a key wins.
     for cand in candidates:
         if cand.key is None:
             continue
-        if cand.key in seen:
-            last = accepted[-1] if accepted else None
-            adjacent = (
-                last is not None
-                and last.key == cand.key
-                and cand.value is not None
-                and last.value is not None
-                and cand.value == last.value + 1
-            )
-            if adjacent:
-                # "六、存在的主要问题" + "七、改进措施": one section printed as two.
-                accepted.append(_Candidate(cand.start, cand.end, cand.value, cand.key, "", table_label=False))
-            elif cand.value is not None:
-                issues.append(f"duplicated heading {cand.heading!r} at char {cand.start} ignored")
+        if cand.key not in seen:
+            seen.add(cand.key)
+            accepted.append(cand)
             continue
-        seen.add(cand.key)
-        accepted.append(cand)
-    # Pass 2: numbered headings with no known phrase, where their numeral continues the
-    # sequence (and the next known heading's numeral is larger).
-    known = sorted(accepted, key=lambda c: c.start)
+        last = accepted[-1] if accepted else None
+        adjacent = (
+            last is not None
+            and last.key == cand.key
+            and cand.value is not None
+            and last.value is not None
+            and cand.value == last.value + 1
+        )
+        if adjacent:
+            # "六、存在的主要问题" + "七、改进措施": one section printed as two.
+            accepted.append(_Candidate(cand.start, cand.end, cand.value, cand.key, "", table_label=False))
+        elif cand.value is not None:
+            issues.append(f"duplicated heading {cand.heading!r} at char {cand.start} ignored")
+    return accepted
+
+
+def _with_unlisted(candidates: list[_Candidate], known: list[_Candidate]) -> list[_Candidate]:
+    """Pass 2: numbered headings with no known phrase, where their numeral continues the
+    sequence (and the next known heading's numeral is larger)."""
     result: list[_Candidate] = []
     prev_value = 0
     k = 0
@@ -389,7 +280,12 @@ def find_sections(text: str, issues: list[str] | None = None) -> list[Section]:
             result.append(cand)
             prev_value = cand.value
     result.extend(known[k:])
-    # Out-of-order report (printed numerals going backwards, or canonical order broken).
+    return result
+
+
+def _check_order(result: list[_Candidate], issues: list[str]) -> None:
+    """Out-of-order report: printed numerals going backwards, or canonical order broken."""
+    order = _canonical_order()
     last_value, last_rank, last_heading = 0, -1, ""
     for cand in result:
         if not cand.heading:
@@ -401,14 +297,6 @@ def find_sections(text: str, issues: list[str] | None = None) -> list[Section]:
         last_value = cand.value if cand.value is not None else last_value
         last_rank = max(last_rank, rank)
         last_heading = cand.heading
-    # Merge continuation headings (empty printed heading) into the section before them.
-    merged = [c for c in result if c.heading]
-    sections: list[Section] = []
-    for i, cand in enumerate(merged):
-        end = merged[i + 1].start if i + 1 < len(merged) else len(text)
-        key = cand.key or f"other_{cand.value}"
-        sections.append(Section(key, cand.heading, i + 1, cand.start, end, text[cand.start : end]))
-    return sections
 
 
 # --------------------------------------------------------------------------------------
@@ -448,7 +336,7 @@ def section_report(
 
     sections = find_sections(text, issues)
     template_version = templates.version_for_year(meta.report_year) if meta.report_year else "unknown"
-    layout_version = _decide_layout(template_version, layout_evidence(text), issues)
+    layout_version = decide_layout(template_version, layout_evidence(text), issues)
     if template_version == "unknown":
         issues.append("report year not found in the text (no title year, 统计期限 sentence or 现将YYYY年…报告)")
 
@@ -460,7 +348,7 @@ def section_report(
             "no recognisable section heading (一、总体情况 … 六、其他需要报告的事项 or a pre-2019 heading)"
             + (f"; numbered headings found: {', '.join(s.heading for s in sections)}" if sections else "")
         )
-    elif layout_version in ("2019", "2021") or template_version in ("2019", "2021"):
+    elif templates.has_layout(layout_version) or templates.has_layout(template_version):
         present = {s.key for s in sections}
         missing = [s.key for s in templates.official_sections if s.key not in present]
         if missing:

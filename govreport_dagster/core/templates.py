@@ -18,7 +18,11 @@ from typing import Any
 import yaml
 
 TEMPLATE_VERSIONS = ("pre2019", "2019", "2021")
+# The versions with official table layouts, in order of precedence: where the layouts
+# define the same key, the newest layout's label, unit and position win.
+LAYOUT_PRECEDENCE = ("2021", "2019")
 TABLE_IDS = ("t2", "t3", "t4")
+AXES = ("rows", "columns")
 
 _FOLD_TABLE = str.maketrans(
     {
@@ -59,6 +63,13 @@ def match_key(label: str) -> str:
     return _SPACE_RE.sub("", folded)
 
 
+@cache
+def fold_char(ch: str) -> str:
+    """`match_key` of one character, memoised: scanners fold their text char by char and keep
+    each folded char's offset."""
+    return match_key(ch)
+
+
 # A leading item marker: 其中 ("of which", a child row) and/or an item number 1. / (一) / 一.
 # Applied to folded text (match_key), where 、 and ． are already `.` and brackets ASCII.
 _ITEM_NUMBER_RE = re.compile(
@@ -94,6 +105,7 @@ class Label:
     unit: str | None = None
     decimal: bool = False
     signed: bool = False
+    section: str | None = None  # narrative metrics: the official section that reports it
 
     @property
     def all_labels(self) -> tuple[str, ...]:
@@ -137,6 +149,11 @@ class TableLayout:
     @property
     def column_keys(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(c.key for b in self.blocks for c in b.columns))
+
+    @property
+    def row_labels(self) -> tuple[Label, ...]:
+        """The rows of every block, in printed order."""
+        return tuple(r for b in self.blocks for r in b.rows)
 
     def cells(self) -> list[tuple[str, str]]:
         """Every (row_key, col_key) the layout defines, in printed order."""
@@ -210,7 +227,8 @@ class Templates:
 
     @property
     def section_labels(self) -> dict[str, str]:
-        return dict(self.raw["section_labels"])
+        """Section key → its official heading, for BI."""
+        return {s.key: s.heading for s in self.official_sections}
 
     # -- tables -------------------------------------------------------------------------
     @cache  # noqa: B019 - one Templates per process (load_templates), never freed anyway
@@ -235,6 +253,56 @@ class Templates:
             rows = tuple(_label(r) for r in spec["rows"] if r["key"] not in excluded)
             blocks = (TableBlock(table_id, table_id, None, rows, tuple(_label(c) for c in spec["columns"])),)
         return TableLayout(table_id, version, spec["title"], spec["section"], spec["fact_table"], blocks)
+
+    def has_layout(self, version: str | None) -> bool:
+        """The version prints the official tables (2019, 2021; not pre2019 or unknown)."""
+        return version in LAYOUT_PRECEDENCE
+
+    @cache  # noqa: B019 - see layout()
+    def layouts(self, table_id: str) -> tuple[TableLayout, ...]:
+        """The table's layouts in `LAYOUT_PRECEDENCE` (newest first)."""
+        return tuple(layout for v in LAYOUT_PRECEDENCE if (layout := self.layout(table_id, v)) is not None)
+
+    @cache  # noqa: B019 - see layout()
+    def labels(self, table_id: str, axis: str) -> tuple[Label, ...]:
+        """One Label per row (`axis="rows"`) or column key of the table over all layouts, in
+        printed order (`row_keys`/`column_keys`); where layouts share a key the label of the
+        first layout in `LAYOUT_PRECEDENCE` that prints it."""
+        seen: dict[str, Label] = {}
+        for layout in self.layouts(table_id):
+            for block in layout.blocks:
+                for label in block.rows if axis == "rows" else block.columns:
+                    seen.setdefault(label.key, label)
+        # t3: a row no layout prints still has a label (every row is declared once)
+        for spec in self.raw["tables"][table_id].get(axis, ()):
+            seen.setdefault(spec["key"], _label(spec))
+        keys = self.row_keys(table_id) if axis == "rows" else self.column_keys(table_id)
+        return tuple(seen[k] for k in keys)
+
+    @cache  # noqa: B019 - see layout()
+    def wordings(self, table_id: str, axis: str) -> tuple[Label, ...]:
+        """Every layout's Label of the axis, in `LAYOUT_PRECEDENCE`: a key the layouts word
+        differently (t2 `decisions`: 本年处理决定数量 / 处理决定数量) comes once per wording."""
+        out = (
+            label
+            for layout in self.layouts(table_id)
+            for block in layout.blocks
+            for label in (block.rows if axis == "rows" else block.columns)
+        )
+        return tuple(dict.fromkeys(out))
+
+    def cells(self, table_id: str, version: str) -> tuple[tuple[Label, Label], ...]:
+        """(row, column) labels of every cell the version's layout defines, in printed order
+        (block by block, row by row); none for a version without layouts."""
+        layout = self.layout(table_id, version) if self.has_layout(version) else None
+        if layout is None:
+            return ()
+        return tuple((r, c) for b in layout.blocks for r in b.rows for c in b.columns)
+
+    def key_types(self, table_id: str) -> tuple[str, str]:
+        """The fact table's (row key, column key) column names: t3 → (outcome_key, applicant_key)."""
+        spec = self.raw["tables"][table_id]["key_types"]
+        return str(spec["rows"]), str(spec["columns"])
 
     @cache  # noqa: B019 - see layout()
     def header_anchors(self, table_id: str) -> tuple[str, ...]:
@@ -264,11 +332,15 @@ class Templates:
             return tuple(item["key"] for item in spec[axis])
         # t2: block by block in printed order (20_1, 20_5, ...), newest layout's keys first
         by_block: dict[str, dict[str, None]] = {}
-        for version in reversed(TEMPLATE_VERSIONS[1:]):
+        for version in LAYOUT_PRECEDENCE:
             for block in spec["layouts"][version]:
                 by_block.setdefault(block["block"], {}).update(dict.fromkeys(i["key"] for i in block[axis]))
         order = sorted(by_block, key=lambda b: [int(n) for n in b.split("_")])
         return tuple(dict.fromkeys(k for b in order for k in by_block[b]))
+
+    def fact_table(self, table_id: str) -> str:
+        """The contract table holding the table's cells (t3 → fact_applications)."""
+        return str(self.raw["tables"][table_id]["fact_table"])
 
     def table_title(self, table_id: str) -> str:
         return str(self.raw["tables"][table_id]["title"])
@@ -317,22 +389,12 @@ class Templates:
         rows: dict[tuple[str, str], str] = {}
         for key, label in self.section_labels.items():
             rows[("section_key", key)] = label
-        for version in ("2021", "2019"):  # 2021 labels win where keys coincide
-            t2 = self.layout("t2", version)
-            assert t2 is not None
-            for block in t2.blocks:
-                for r in block.rows:
-                    rows.setdefault(("item_key", r.key), r.label)
-                for c in block.columns:
-                    rows.setdefault(("metric_key", c.key), c.label)
-        for r in self.raw["tables"]["t3"]["rows"]:
-            rows[("outcome_key", r["key"])] = r["label"]
-        for c in self.raw["tables"]["t3"]["columns"]:
-            rows[("applicant_key", c["key"])] = c["label"]
-        for r in self.raw["tables"]["t4"]["rows"]:
-            rows[("proceeding_key", r["key"])] = (r.get("group", "") + r["label"]) if r.get("group") else r["label"]
-        for c in self.raw["tables"]["t4"]["columns"]:
-            rows[("result_key", c["key"])] = c["label"]
+        for table_id in TABLE_IDS:
+            for key_type, axis in zip(self.key_types(table_id), AXES, strict=True):
+                for item in self.labels(table_id, axis):
+                    # t4 proceedings under a group read with it (行政诉讼未经复议直接起诉)
+                    text = (item.group + item.label) if table_id == "t4" and item.group else item.label
+                    rows.setdefault((key_type, item.key), text)
         for m in self.narrative_metrics:
             rows[("metric_key_narrative", m.key)] = m.label
         for i in self.identities:
@@ -349,6 +411,7 @@ def _label(spec: dict[str, Any]) -> Label:
         unit=spec.get("unit"),
         decimal=bool(spec.get("decimal", False)),
         signed=bool(spec.get("signed", False)),
+        section=spec.get("section"),
     )
 
 

@@ -142,22 +142,7 @@ def _assemble(
             marked.append(strip_markers(block))
             original.append(block)
     text, flags = normalize_core("\n".join(marked))
-
-    tables: list[Grid] = []
-    pieces: list[str] = []
-    pos = 0
-    removed = 0
-    for index, m in enumerate(_TABLE_SPAN_RE.finditer(text)):
-        pieces.append(text[pos : m.start()])
-        start = m.start() - removed
-        pieces.append(m.group(1))
-        removed += 2
-        g = norm_grids[index] if index < len(norm_grids) else None
-        if g is not None:
-            tables.append(Grid(g.rows, g.source, start, start + len(m.group(1)), g.page, g.ocr))
-        pos = m.end()
-    pieces.append(text[pos:])
-    final = strip_markers("".join(pieces))
+    final, tables = _locate_grids(text, norm_grids)
 
     script = flags.pop("original_script")
     flags.pop("han_chars_converted", None)
@@ -175,3 +160,22 @@ def _assemble(
         tables=tables,
         flags=flags,
     )
+
+
+def _locate_grids(text: str, grids: list[RawGrid]) -> tuple[str, list[Grid]]:
+    """Drop the table markers from the normalised text and give each grid its char span."""
+    tables: list[Grid] = []
+    pieces: list[str] = []
+    pos = 0
+    removed = 0
+    for index, m in enumerate(_TABLE_SPAN_RE.finditer(text)):
+        pieces.append(text[pos : m.start()])
+        start = m.start() - removed
+        pieces.append(m.group(1))
+        removed += 2
+        g = grids[index] if index < len(grids) else None
+        if g is not None:
+            tables.append(Grid(g.rows, g.source, start, start + len(m.group(1)), g.page, g.ocr))
+        pos = m.end()
+    pieces.append(text[pos:])
+    return strip_markers("".join(pieces)), tables

@@ -60,8 +60,29 @@ def _is_shell(line: str) -> bool:
 def remove_chrome(text: str, protect: tuple[str, str] | None = None) -> tuple[str, int]:
     """Remove chrome lines; returns (text, number of characters removed)."""
     lines = text.split("\n")
-    n = len(lines)
-    protected = [False] * n
+    protected = _protected_lines(lines, text, protect)
+    drop = [False] * len(lines)
+    _drop_leading_navigation(lines, protected, drop)
+    _drop_trailing_footer(lines, protected, drop)
+    removed = _drop_layout_shells(lines, protected, drop)
+    if not any(drop) and not removed:
+        return text, 0
+    kept = []
+    for i, line in enumerate(lines):
+        if drop[i]:
+            removed += len(line) + 1
+        else:
+            kept.append(line)
+    # Dropping lines may leave blank runs at the edges.
+    out = "\n".join(kept)
+    stripped_out = out.strip("\n")
+    removed += len(out) - len(stripped_out)
+    return re.sub(r"\n{3,}", "\n\n", stripped_out), removed
+
+
+def _protected_lines(lines: list[str], text: str, protect: tuple[str, str] | None) -> list[bool]:
+    """Lines between the protect markers (a table block) are never chrome."""
+    protected = [False] * len(lines)
     if protect and protect[0] in text:
         inside = False
         for i, line in enumerate(lines):
@@ -70,10 +91,11 @@ def remove_chrome(text: str, protect: tuple[str, str] | None = None) -> tuple[st
             protected[i] = inside
             if protect[1] in line:
                 inside = False
-    drop = [False] * n
-    removed = 0
+    return protected
 
-    # Leading navigation: before the first heading-like line, only short lines.
+
+def _drop_leading_navigation(lines: list[str], protected: list[bool], drop: list[bool]) -> None:
+    """Leading navigation: before the first heading-like line, only short lines."""
     seen_content = 0
     for i, line in enumerate(lines[:40]):
         if protected[i]:
@@ -93,10 +115,11 @@ def remove_chrome(text: str, protect: tuple[str, str] | None = None) -> tuple[st
         if seen_content > 12:
             break
 
-    # Trailing footer: the block from the topmost strong marker in the trailing run of
-    # footer-like lines to the end.
+
+def _drop_trailing_footer(lines: list[str], protected: list[bool], drop: list[bool]) -> None:
+    """The block from the topmost strong marker in the trailing run of footer-like lines to the end."""
     cut = None
-    i = n - 1
+    i = len(lines) - 1
     while i >= 0:
         s = lines[i].strip()
         if protected[i]:
@@ -112,10 +135,15 @@ def remove_chrome(text: str, protect: tuple[str, str] | None = None) -> tuple[st
             break
         i -= 1
     if cut is not None:
-        for j in range(cut, n):
+        for j in range(cut, len(lines)):
             drop[j] = True
 
-    # Empty layout-table shells.
+
+def _drop_layout_shells(lines: list[str], protected: list[bool], drop: list[bool]) -> int:
+    """Empty layout-table shells are dropped; trailing empty shell cells are cut off a line in
+    place (`lines` is edited). Returns the characters cut that way."""
+    removed = 0
+    n = len(lines)
     for i, line in enumerate(lines):
         if protected[i] or drop[i]:
             continue
@@ -129,17 +157,4 @@ def remove_chrome(text: str, protect: tuple[str, str] | None = None) -> tuple[st
             if stripped != line and stripped.strip(" |"):
                 removed += len(line) - len(stripped)
                 lines[i] = stripped
-
-    if not any(drop) and not removed:
-        return text, 0
-    kept = []
-    for i, line in enumerate(lines):
-        if drop[i]:
-            removed += len(line) + 1
-        else:
-            kept.append(line)
-    # Dropping lines may leave blank runs at the edges.
-    out = "\n".join(kept)
-    stripped_out = out.strip("\n")
-    removed += len(out) - len(stripped_out)
-    return re.sub(r"\n{3,}", "\n\n", stripped_out), removed
+    return removed

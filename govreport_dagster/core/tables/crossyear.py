@@ -16,29 +16,28 @@ identity holds.
 - None left (the source broke the identity: recounts, reorganisations): nothing changes,
   and a warning says so. Values the source printed unambiguously are never changed.
 
-Identities are evaluated as `identities.evaluate_cross_year` does: lhs = the current year's
-`col`/`row`, rhs = the previous year's plus each side's `plus`, minus its `minus`; a blank or
-missing input makes an instance not assessable (it filters nothing).
+Identity instances, their arithmetic and the blank rule are `arithmetic`'s, as for
+`identities.evaluate_cross_year`: a blank or missing input makes an instance not assessable
+(it filters nothing).
 
 Reports of the same year (two copies, or two bodies that share an agency key) are never
-linked to each other; each is linked to every report of the adjacent years. Callers that
-may hold copies should pass one report per year (`run_eval` does).
+linked to each other; each is linked to every report of the adjacent years. The facts stage
+and `govreport eval` both resolve a report in its year window (`resolve_in_window`): one
+report of the previous and one of the following year, chosen by `pick_neighbour`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from itertools import product
 
+from govreport_dagster.core import arithmetic
+from govreport_dagster.core.arithmetic import Instance, Term, cross_year_instances, holds, search_space
 from govreport_dagster.core.identities import cell_values, effective_version
 from govreport_dagster.core.model import TableExtraction
 from govreport_dagster.core.templates import Identity, load_templates
-
-# Above this many combinations in one linked group of rows the group is left as it is.
-SEARCH_LIMIT = 200_000
-_TOLERANCE = 1e-6
 
 RowRef = tuple[int, str]  # (index in the series, "t2.licensing")
 Split = dict[str, tuple[float | None, str]]
@@ -46,22 +45,42 @@ Split = dict[str, tuple[float | None, str]]
 
 @dataclass(frozen=True)
 class _Term:
+    """A term bound to a report of the series."""
+
     entry: int
-    table: str
-    row: str
-    col: str
-    sign: float
+    term: Term
+
+    @property
+    def col(self) -> str:
+        return self.term.col
+
+    @property
+    def cell(self) -> tuple[str, str, str]:
+        return self.term.cell
 
 
 @dataclass(frozen=True)
 class _Instance:
     """One identity instance between a previous and a current report."""
 
-    identity: Identity
+    instance: Instance
     previous: int
     current: int
-    lhs: tuple[_Term, ...]
-    rhs: tuple[_Term, ...]
+
+    @property
+    def identity(self) -> Identity:
+        return self.instance.identity
+
+    def bind(self, terms: tuple[Term, ...]) -> tuple[_Term, ...]:
+        return tuple(_Term(self.previous if t.previous else self.current, t) for t in terms)
+
+    @property
+    def lhs(self) -> tuple[_Term, ...]:
+        return self.bind(self.instance.lhs)
+
+    @property
+    def rhs(self) -> tuple[_Term, ...]:
+        return self.bind(self.instance.rhs)
 
     @property
     def terms(self) -> tuple[_Term, ...]:
@@ -92,6 +111,36 @@ def resolve_across_years(series: list[tuple[int, TableExtraction]]) -> list[Tabl
     for group in _groups(instances, variables):
         _resolve_group(group, out, years, variables, fixed)
     return out
+
+
+def pick_neighbour(candidates: Sequence[TableExtraction]) -> int | None:
+    """Which of the agency's reports of a neighbouring year a report is linked to: the first,
+    in the caller's order (the facts stage: by report id; eval: by gold path), that has
+    table 3, else the first. None without candidates."""
+    if not candidates:
+        return None
+    return next((i for i, ext in enumerate(candidates) if ext.has_table("t3")), 0)
+
+
+def resolve_in_window(
+    year: int,
+    extraction: TableExtraction,
+    previous: Sequence[TableExtraction] = (),
+    following: Sequence[TableExtraction] = (),
+) -> TableExtraction:
+    """The report resolved with one report of the previous year and one of the following
+    year (`pick_neighbour` of each list of the agency's reports), no further: the window the
+    facts stage has (a year partition sees its neighbours only), used by eval as well. A
+    report with no neighbour or nothing undecided comes back as it is."""
+    series = [(year, extraction)]
+    for offset, reports in ((-1, previous), (1, following)):
+        chosen = pick_neighbour(reports)
+        if chosen is not None:
+            series.append((year + offset, reports[chosen]))
+    if len(series) < 2 or not any(ext.ambiguous for _, ext in series):
+        return extraction
+    series.sort(key=lambda item: item[0])
+    return resolve_across_years(series)[[y for y, _ in series].index(year)]
 
 
 # --------------------------------------------------------------------------------------
@@ -129,10 +178,10 @@ def _table_version(ext: TableExtraction, table_id: str) -> str:
     version = ext.layout_version
     if table_id == "t2":
         cols = {c.col_key for c in ext.cells if c.table_id == "t2" and not c.row_key.startswith("unmapped:")}
-        for candidate in ("2019", "2021"):
-            layout = load_templates().layout("t2", candidate)
-            if cols and layout is not None and cols <= set(layout.column_keys):
-                return candidate
+        # oldest layout first: a table of cells both layouts have (decisions only) reads as 2019
+        for layout in reversed(load_templates().layouts("t2")):
+            if cols and cols <= set(layout.column_keys):
+                return layout.version
         return version
     return effective_version(table_id, cell_values(ext), version)
 
@@ -143,28 +192,13 @@ def _instances(exts: list[TableExtraction], prev: int, cur: int) -> Iterator[_In
         version = _table_version(exts[cur], table)
         if version not in identity.layouts:
             continue
-        current, previous = identity.spec["current"], identity.spec["previous"]
-        if "row" in current:  # along rows: one instance per column of the current layout
-            layout = load_templates().layout(table, version)
-            for col in layout.column_keys if layout else ():
-                yield _Instance(
-                    identity,
-                    prev,
-                    cur,
-                    (_Term(cur, table, current["row"], col, 1.0),),
-                    (_Term(prev, table, previous["row"], col, 1.0),),
-                )
-            continue
-        for row in identity.spec.get("rows", ()):
-            rhs = [_Term(prev, table, row, previous["col"], 1.0)]
-            for side, entry in ((current, cur), (previous, prev)):
-                rhs += [_Term(entry, table, row, c, 1.0) for c in side.get("plus", ())]
-                rhs += [_Term(entry, table, row, c, -1.0) for c in side.get("minus", ())]
-            yield _Instance(identity, prev, cur, (_Term(cur, table, row, current["col"], 1.0),), tuple(rhs))
+        layout = load_templates().layout(table, version)
+        for inst in cross_year_instances(identity, layout.column_keys if layout else ()):
+            yield _Instance(inst, prev, cur)
 
 
 def _var(term: _Term) -> RowRef:
-    return (term.entry, f"{term.table}.{term.row}")
+    return (term.entry, f"{term.term.table}.{term.term.row}")
 
 
 def _usable(inst: _Instance, variables: dict[RowRef, list[Split]], fixed: list[dict]) -> bool:
@@ -176,7 +210,7 @@ def _usable(inst: _Instance, variables: dict[RowRef, list[Split]], fixed: list[d
             if term.col not in splits[0]:
                 return False
             involves = True
-        elif fixed[term.entry].get((term.table, term.row, term.col)) is None:
+        elif fixed[term.entry].get(term.cell) is None:
             return False  # blank or missing: not assessable
     return involves
 
@@ -214,10 +248,8 @@ def _resolve_group(
 ) -> None:
     refs = list(dict.fromkeys(_var(t) for inst in group for t in inst.terms if _var(t) in variables))
     sizes = [len(variables[r]) for r in refs]
-    total = 1
-    for size in sizes:
-        total *= size
-    if total > SEARCH_LIMIT:
+    total = search_space(sizes)
+    if total > arithmetic.SEARCH_LIMIT:
         for entry, row in refs:
             out[entry].warnings.append(f"{row}: {total} cross-year combinations, too many to search; left undecided")
         return
@@ -240,21 +272,20 @@ def _resolve_group(
             _narrow(out[ref[0]], ref[1], [variables[ref][i] for i in kept], _because(ref, group, years))
 
 
-def _value(term: _Term, chosen: dict[RowRef, int], variables: dict[RowRef, list[Split]], fixed: list[dict]) -> float:
+def _value(
+    term: _Term, chosen: dict[RowRef, int], variables: dict[RowRef, list[Split]], fixed: list[dict]
+) -> float | None:
     ref = _var(term)
-    if ref in chosen:
-        value = variables[ref][chosen[ref]][term.col][0]
-    else:
-        value = fixed[term.entry][(term.table, term.row, term.col)]
-    return float(value) if value is not None else float("nan")
+    value = variables[ref][chosen[ref]][term.col][0] if ref in chosen else fixed[term.entry][term.cell]
+    return None if value is None else term.term.sign * float(value)
 
 
 def _holds(inst: _Instance, chosen: dict[RowRef, int], variables: dict[RowRef, list[Split]], fixed: list[dict]) -> bool:
-    lhs = sum(t.sign * _value(t, chosen, variables, fixed) for t in inst.lhs)
-    rhs = sum(t.sign * _value(t, chosen, variables, fixed) for t in inst.rhs)
-    if lhs != lhs or rhs != rhs:  # a candidate without a value in that column: not assessable
-        return True
-    return abs(lhs - rhs) <= _TOLERANCE
+    """A candidate without a value in a term's column makes the instance not assessable:
+    it filters nothing."""
+    lhs = [_value(t, chosen, variables, fixed) for t in inst.lhs]
+    rhs = [_value(t, chosen, variables, fixed) for t in inst.rhs]
+    return holds(lhs, rhs) is not False
 
 
 def _because(ref: RowRef, group: list[_Instance], years: list[int]) -> str:

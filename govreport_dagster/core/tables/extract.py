@@ -1,145 +1,85 @@
 """Stage 3: the official tables 2, 3 and 4 of a report, cell by cell, keyed by the template.
 
-Each table is located in its section (or the whole text when sectioning failed), its rows
-are anchored by their labels through `templates.match_key` and only then are the cells
-read. A grid from the decoder is rendered to the same cell text (with its positions kept)
-and read by the same code. Nothing here raises on content: problems become warnings,
-`MissingTable` entries or ambiguous cells.
+Every table is read by one chain of steps, each a small function over plain data, driven
+by the table's declaration in templates.yaml:
+
+1. **region** (`_region`): the table's official section, else the whole text;
+   **sources** (`source.grid_sources`, `source.text_source`): the decoder's grids first,
+   then the text;
+2. **locate** (`_locate_t2/_t3/_t4`): where the table starts (block anchors, header
+   anchors) and ends (`header.section_end`: the next official section's heading);
+3. **rows** (`_claim_rows`): each row label found through `templates.match_key`, longest
+   label first, never overlapping another anchor;
+4. **header** (`_header`): the printed column order (`header.printed_order`) and the header
+   labels that end the row printed before them (a header repeated after a page break);
+5. **parse** (`_parse_rows`): the tokens after each label (`text_grid.row_tokens`) become one
+   value per column (`cells.parse_row`), digit runs filtered by the row identities;
+6. **resolve** (`cells.resolve_rows`): undecided rows decided by the column identities, and
+   every value written as a `TableCell` with its position and note.
+
+Nothing here raises on content: problems become warnings, `MissingTable` entries or
+ambiguous cells.
 """
 
 from __future__ import annotations
 
-import bisect
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from functools import cache
 
-from govreport_dagster.core.model import (
-    DecodedDocument,
-    Grid,
-    MissingTable,
-    SectionedReport,
-    TableCell,
-    TableExtraction,
+from govreport_dagster.core.model import DecodedDocument, MissingTable, SectionedReport, TableCell, TableExtraction
+from govreport_dagster.core.tables.cells import (
+    ParsedRow,
+    Read,
+    RowCheck,
+    parse_row,
+    resolve_rows,
+    simple_row,
+    unmapped_row,
+    warn,
 )
-from govreport_dagster.core.tables import header, solve
-from govreport_dagster.core.tables.digits import digit_capacity, parse_number, split_groups, split_unit
+from govreport_dagster.core.tables.header import printed_order, section_end
+from govreport_dagster.core.tables.legacy import extract_legacy
 from govreport_dagster.core.tables.ocr_check import apply_ocr_readings
-from govreport_dagster.core.tables.scan import Scan, find_all, find_label, scan
-from govreport_dagster.core.tables.text_grid import RawRow, Tok, row_tokens
-from govreport_dagster.core.templates import Label, TableBlock, TableLayout, load_templates, match_key
+from govreport_dagster.core.tables.scan import Atom, Scan, find_all, find_label, scan
+from govreport_dagster.core.tables.solve import column_identities, row_identities, row_ok
+from govreport_dagster.core.tables.source import Source, grid_sources, text_source
+from govreport_dagster.core.tables.text_grid import RawRow, row_tokens
+from govreport_dagster.core.templates import TABLE_IDS, Label, TableBlock, TableLayout, load_templates, match_key
 
-# Undecided rows keep their candidate splits machine-readable up to this many (a 7-column
-# table-3 run can have thousands; a later stage could not use them and the payload would bloat).
-MAX_SPLITS_KEPT = 1000
-# Columns holding money: a 万 there is a unit of the amount, not a count scaled up.
-_MONEY_UNITS = ("元", "万元")
+Span = tuple[int, int]  # a stream span [start, end)
 _TABLE_NAMES = {"t2": "table 2", "t3": "table 3", "t4": "table 4"}
-
-
-# --------------------------------------------------------------------------------------
-# Template vocabulary, folded once
-
-
-def _keys(label: Label) -> tuple[str, ...]:
-    return label.match_keys
+# Stream characters before a table's first row searched for its column header.
+HEADER_WINDOW = 240
+# The scanned text ending this close after the last anchor means it was cut off there.
+_TRUNCATION_CHARS = 400
 
 
 @cache
-def _t3_rows() -> tuple[Label, ...]:
-    """Table 3 rows of both layouts in printed order (2021-year reports sometimes print the
-    2019 single （六） row)."""
-    t = load_templates()
-    seen: dict[str, Label] = {}
-    for version in ("2021", "2019"):
-        layout = t.layout("t3", version)
-        assert layout is not None
-        for r in layout.blocks[0].rows:
-            seen.setdefault(r.key, r)
-    return tuple(seen[k] for k in t.row_keys("t3") if k in seen)
+def _anchors(table_id: str) -> tuple[str, ...]:
+    """The table's header anchors (templates.yaml `header_anchors`), folded."""
+    return tuple(match_key(s) for s in load_templates().header_anchors(table_id))
 
 
 @cache
 def _t3_groups() -> tuple[str, ...]:
-    rows = {match_key(r.label) for r in _t3_rows()}
-    groups = dict.fromkeys(match_key(r.group) for r in _t3_rows() if r.group)
-    return tuple(g for g in groups if g not in rows)
-
-
-_T3_START = tuple(match_key(s) for s in load_templates().header_anchors("t3"))
-_T4_START = tuple(match_key(s) for s in load_templates().header_anchors("t4"))
-_T2_HEADER = tuple(match_key(s) for s in load_templates().header_anchors("t2"))
-# Stream characters before a table's first row searched for its column header.
-HEADER_WINDOW = 240
+    """Folded table-3 group labels that are not rows themselves (（三）不予公开): anchors
+    that end the row printed before them."""
+    rows = load_templates().labels("t3", "rows")
+    keys = {match_key(r.label) for r in rows}
+    return tuple(g for g in dict.fromkeys(match_key(r.group) for r in rows if r.group) if g not in keys)
 
 
 @cache
-def _t3_repeated_header() -> tuple[str, ...]:
-    """Header labels that, met between table-3 rows, mean the header was printed again
-    (a page break): the start phrases and the column groups (法人或其他组织)."""
-    t3 = load_templates().layout("t3", "2021")
-    assert t3 is not None
-    groups = (match_key(c.group) for c in t3.blocks[0].columns if c.group)
-    return tuple(dict.fromkeys((*_T3_START, *groups)))
+def _repeated_header(table_id: str) -> tuple[str, ...]:
+    """Header labels that, met between rows, mean the header was printed again (a page
+    break): the header anchors and the column groups (法人或其他组织)."""
+    groups = (match_key(c.group) for c in load_templates().labels(table_id, "columns") if c.group)
+    return tuple(dict.fromkeys((*_anchors(table_id), *groups)))
 
 
 # --------------------------------------------------------------------------------------
-# Results
-
-
-@dataclass
-class _Out:
-    cells: list[TableCell] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    ambiguous: dict[str, list[str]] = field(default_factory=dict)
-    splits: dict[str, list[dict[str, tuple[float | None, str]]]] = field(default_factory=dict)
-    missing: str | None = None
-
-
-@dataclass
-class _Source:
-    """Text to read plus how to report positions."""
-
-    text: str
-    base: int  # document offset of text[0] (text source)
-    kind: str  # text | grid
-    grid_positions: list[tuple[int, int, int, int]] | None = None  # (start, table, row, col)
-
-    def cell_at(self, offset: int) -> tuple[int, int, int] | None:
-        """(grid index, row, col) of the grid cell holding a rendered-text offset."""
-        if self.grid_positions is None:
-            return None
-        i = bisect.bisect_right([p[0] for p in self.grid_positions], offset) - 1
-        if i < 0:
-            return None
-        _, t, r, c = self.grid_positions[i]
-        return t, r, c
-
-    def position(self, offset: int) -> str:
-        if offset < 0:
-            return f"char:{self.base}" if self.kind == "text" else "grid:?"
-        if self.grid_positions is None:
-            return f"char:{self.base + offset}"
-        cell = self.cell_at(offset)
-        if cell is None:
-            return "grid:?"
-        t, r, c = cell
-        return f"grid:{t}:r{r}c{c}"
-
-    def locator(self, sc: Scan, lo: int, hi: int) -> header.Locate:
-        """Printed row and position of a header label: a grid's cells carry their column;
-        text has lines (or one-cell-per-line stretches)."""
-        if self.grid_positions is None:
-            return header.text_locator(sc.text, *sc.span_offsets(lo, hi))
-
-        def locate(offset: int) -> tuple[object, int]:
-            cell = self.cell_at(offset)
-            return (("grid", cell[0]), cell[2]) if cell else (("lead", offset), offset)
-
-        return locate
-
-
-# --------------------------------------------------------------------------------------
-# Public entry point
+# The stage
 
 
 def extract_tables(doc: DecodedDocument, sectioned: SectionedReport) -> TableExtraction:
@@ -152,63 +92,62 @@ def extract_tables(doc: DecodedDocument, sectioned: SectionedReport) -> TableExt
     except Exception as exc:  # a content problem must not stop the partition
         result.warnings.append(f"table extraction failed: {type(exc).__name__}: {exc}")
         present = {c.table_id for c in result.cells}
-        for tid in ("t2", "t3", "t4"):
+        for tid in TABLE_IDS:
             if tid not in present and not any(m.table_id == tid for m in result.missing):
                 result.missing.append(MissingTable(tid, f"extraction failed: {type(exc).__name__}"))
     return result
 
 
 def _extract(doc: DecodedDocument, sectioned: SectionedReport, version: str, result: TableExtraction) -> None:
-    from govreport_dagster.core.tables.legacy import extract_legacy
-
-    if version not in ("2019", "2021"):
-        for tid in ("t2", "t3", "t4"):
-            result.missing.append(MissingTable(tid, "pre2019 report: no template tables"))
-        rows, warnings = extract_legacy(doc.text)
+    templates = load_templates()
+    if not templates.has_layout(version):
+        result.missing.extend(MissingTable(tid, "pre2019 report: no template tables") for tid in TABLE_IDS)
+        published = [m.value for m in sectioned.narrative if m.metric_key == "items_published"]
+        rows, warnings = extract_legacy(doc.text, published)
         result.legacy.extend(rows)
         result.warnings.extend(warnings)
         return
-    templates = load_templates()
-    for tid in ("t2", "t3", "t4"):
+    for tid in TABLE_IDS:
         layout = templates.layout(tid, version)
         assert layout is not None
         region, region_warning = _region(doc, sectioned, layout)
-        out = None
-        for source in _grid_sources(doc, region):
-            out = _read_table(tid, layout, version, source, doc.text)
-            if out.cells:
-                break
-        if out is None or not out.cells:
-            text_source = _Source(doc.text[region[0] : region[1]], region[0], "text")
-            out = _read_table(tid, layout, version, text_source, doc.text)
-            if tid == "t2" and not out.cells:
-                other = "2021" if version == "2019" else "2019"
-                alt_layout = templates.layout(tid, other)
-                assert alt_layout is not None
-                alt = _read_table(tid, alt_layout, other, text_source, doc.text)
-                if alt.cells:
-                    alt.warnings.append(f"t2 printed in the {other} layout although the report reads as {version}")
-                    out = alt
-        if region_warning and (out.cells or out.missing):
+        read = _read_sources(doc, region, layout)
+        if region_warning and (read.cells or read.missing):
             result.warnings.append(region_warning)
-        result.cells.extend(out.cells)
-        result.warnings.extend(out.warnings)
-        result.ambiguous.update(out.ambiguous)
-        result.ambiguous_splits.update(out.splits)
-        if not out.cells:
-            result.missing.append(MissingTable(tid, out.missing or _missing_reason(tid, sectioned, layout)))
+        result.cells.extend(read.cells)
+        result.warnings.extend(read.warnings)
+        result.ambiguous.update(read.ambiguous)
+        result.ambiguous_splits.update(read.splits)
+        if not read.cells:
+            result.missing.append(MissingTable(tid, read.missing or _missing_reason(sectioned, layout)))
 
 
-def _missing_reason(tid: str, sectioned: SectionedReport, layout: TableLayout) -> str:
+def _read_sources(doc: DecodedDocument, region: Span, layout: TableLayout) -> Read:
+    """The first source with cells: the grids in the region, then its text. Table 2 is
+    also tried in the other layout (2021-year reports print the 2019 table and back)."""
+    for source in grid_sources(doc, region):
+        read = _read_table(layout, source)
+        if read.cells:
+            return read
+    text = text_source(doc, region)
+    read = _read_table(layout, text)
+    if layout.table_id == "t2" and not read.cells:
+        other = next(o for o in load_templates().layouts("t2") if o.version != layout.version)
+        alt = _read_table(other, text)
+        if alt.cells:
+            return alt + warn(f"t2 printed in the {other.version} layout although the report reads as {layout.version}")
+    return read
+
+
+def _missing_reason(sectioned: SectionedReport, layout: TableLayout) -> str:
     numeral = load_templates().section_numerals[layout.section]
+    name = _TABLE_NAMES[layout.table_id]
     if any(s.key == layout.section for s in sectioned.sections):
-        return f"section {numeral} has no {_TABLE_NAMES[tid]} (image or removed)"
-    return f"section {numeral} not found and no {_TABLE_NAMES[tid]} in the text"
+        return f"section {numeral} has no {name} (image or removed)"
+    return f"section {numeral} not found and no {name} in the text"
 
 
-def _region(
-    doc: DecodedDocument, sectioned: SectionedReport, layout: TableLayout
-) -> tuple[tuple[int, int], str | None]:
+def _region(doc: DecodedDocument, sectioned: SectionedReport, layout: TableLayout) -> tuple[Span, str | None]:
     for s in sectioned.sections:
         if s.key == layout.section:
             start = s.char_start
@@ -220,105 +159,75 @@ def _region(
     return (0, len(doc.text)), f"{layout.table_id}: section {layout.section} not found, searched the whole text"
 
 
-# --------------------------------------------------------------------------------------
-# Grids
-
-
-def _grid_sources(doc: DecodedDocument, region: tuple[int, int]) -> list[_Source]:
-    """The decoder's grids overlapping the region, rendered as pipe rows with positions."""
-    grids = [(i, g) for i, g in enumerate(doc.tables) if g.char_end > region[0] and g.char_start < region[1] and g.rows]
-    if not grids:
-        return []
-    parts: list[str] = []
-    positions: list[tuple[int, int, int, int]] = []
-    length = 0
-    for i, g in grids:
-        # text between grids (block anchors such as 第二十条第（一）项 are often outside the grid)
-        parts_text, grid_pos = _render_grid(i, g)
-        lead = doc.text[max(region[0], g.char_start - 40) : g.char_start]
-        lead = lead.rsplit("\n", 1)[-1] if "\n" in lead else lead
-        parts.append(lead + "\n")
-        length += len(lead) + 1
-        for start, t, r, c in grid_pos:
-            positions.append((start + length, t, r, c))
-        parts.append(parts_text + "\n")
-        length += len(parts_text) + 1
-    return [_Source("".join(parts), grids[0][1].char_start, "grid", positions)]
-
-
-def _render_grid(index: int, grid: Grid) -> tuple[str, list[tuple[int, int, int, int]]]:
-    """One line per grid row, cells separated by ' | '; a merged cell is written once at
-    its origin (a value spanning several columns is one value)."""
-    out: list[str] = []
-    positions: list[tuple[int, int, int, int]] = []
-    length = 0
-    for row in grid.rows:
-        for cell in row:
-            if not cell.is_origin:
-                continue
-            if cell.row != cell.origin_row:
-                continue
-            text = " ".join(cell.text.split()) or " "
-            positions.append((length, index, cell.row, cell.col))
-            piece = text + " | "
-            out.append(piece)
-            length += len(piece)
-        out.append("\n")
-        length += 1
-    return "".join(out), positions
+def _read_table(layout: TableLayout, source: Source) -> Read:
+    sc = scan(source.text)
+    if layout.table_id == "t2":
+        return _read_t2(sc, layout, source)
+    if layout.table_id == "t3":
+        return _read_t3(sc, layout, source)
+    return _read_t4(sc, layout, source)
 
 
 # --------------------------------------------------------------------------------------
-# Reading one table
+# Steps shared by the readers
 
 
-@dataclass
-class _Row:
-    key: str
-    span: tuple[int, int]  # stream span of the label
+@dataclass(frozen=True)
+class _Rows:
+    """A located block: its rows' label spans and what ends a row."""
+
+    rows: dict[str, Span]  # row key → label span
+    columns: list[Label]  # in printed order
+    bounds: tuple[Span, ...]  # every anchor: a row's values end at the next one
+    repeated: frozenset[int]  # anchor starts that are the header printed again
+    end: int  # stream index where the table ends
 
 
-def _claim_rows(
-    sc: Scan, labels: list[Label], lo: int, hi: int, claimed: list[tuple[int, int]]
-) -> dict[str, tuple[int, int]]:
-    found: dict[str, tuple[int, int]] = {}
-    for label in sorted(labels, key=lambda lab: -max(len(k) for k in _keys(lab))):
-        hit = find_label(sc.stream, _keys(label), lo, hi, claimed)
+def _claim_rows(sc: Scan, labels: Sequence[Label], lo: int, hi: int, claimed: list[Span]) -> dict[str, Span]:
+    """Each row label's first unclaimed occurrence in stream[lo:hi], longest label first
+    (so 其他 never takes a piece of 其他对外管理服务事项); each hit is claimed."""
+    found: dict[str, Span] = {}
+    for label in sorted(labels, key=lambda lab: -max(len(k) for k in lab.match_keys)):
+        hit = find_label(sc.stream, label.match_keys, lo, hi, claimed)
         if hit:
             found[label.key] = hit
             claimed.append(hit)
     return found
 
 
-def _read_table(tid: str, layout: TableLayout, version: str, source: _Source, full_text: str) -> _Out:
-    sc = scan(source.text)
-    if tid == "t2":
-        return _read_t2(sc, layout, source)
-    if tid == "t3":
-        return _read_t3(sc, layout, version, source)
-    return _read_t4(sc, layout, version, source)
+def _claim_all(sc: Scan, keys: Sequence[str], lo: int, hi: int, claimed: list[Span]) -> list[Span]:
+    """Every unclaimed occurrence of each key in stream[lo:hi]; each hit is claimed."""
+    hits: list[Span] = []
+    for key in keys:
+        for hit in find_all(sc.stream, key, lo, hi, claimed):
+            claimed.append(hit)
+            hits.append(hit)
+    return hits
 
 
-def _atoms_between(sc: Scan, start_off: int, end_off: int):
-    return [a for a in sc.atoms if start_off <= a.start < end_off]
+def _header(
+    sc: Scan, block: TableBlock, source: Source, span: Span, claimed: list[Span]
+) -> tuple[list[Label], str | None]:
+    """The block's columns in the order the header in stream[span] prints them, and a
+    warning when that is not the template's order."""
+    lo, hi = span
+    return printed_order(sc, block.columns, lo, hi, claimed, source.locator(sc, lo, hi))
 
 
-def _row_atoms(
-    sc: Scan,
-    spans: list[tuple[int, int]],
-    span: tuple[int, int],
-    end_stream: int,
-    repeated_headers: frozenset[int] = frozenset(),
-):
+def _column_keys(block: TableBlock) -> list[str]:
+    """The block's folded column labels: found in the header, they end no row."""
+    return [k for col in block.columns for k in col.match_keys]
+
+
+def _row_atoms(sc: Scan, found: _Rows, span: Span) -> list[Atom]:
     """Atoms from the row label's start to the next anchor's start. When that anchor is the
     table header printed again (a page break), the row ends at the first text after its
     values: what lies between is page chrome (a running title with its year, a page number)."""
     start_off = sc.span_offsets(*span)[0]
-    later = [s for s, _ in spans if s > span[0]]
-    nxt = min(later) if later else end_stream
+    nxt = min((s for s, _ in found.bounds if s > span[0]), default=found.end)
     end_off = sc.stream_pos[nxt] if nxt < len(sc.stream_pos) else len(sc.text)
-    atoms = _atoms_between(sc, start_off, end_off)
-    if nxt in repeated_headers:
+    atoms = [a for a in sc.atoms if start_off <= a.start < end_off]
+    if nxt in found.repeated:
         seen_value = False
         for i, a in enumerate(atoms):
             if a.kind in ("num", "na"):
@@ -328,408 +237,207 @@ def _row_atoms(
     return atoms
 
 
-def _read_t2(sc: Scan, layout: TableLayout, source: _Source) -> _Out:
-    out = _Out()
-    claimed: list[tuple[int, int]] = []
-    end = len(sc.stream)
-    anchors: list[tuple[int, int] | None] = []
-    for block in layout.blocks:
-        hit = find_label(sc.stream, (match_key(block.anchor),), 0, end, claimed) if block.anchor else None
-        anchors.append(hit)
-        if hit:
-            claimed.append(hit)
-    first_anchor = min((a[0] for a in anchors if a), default=None)
-    if first_anchor is None:
-        header_hit = find_label(sc.stream, _T2_HEADER, 0, end, claimed, fuzzy=False)
-        if header_hit is None:
-            out.missing = None
-            return out
-        first_anchor = header_hit[0]
-    # the next official section's heading ends the table
-    end = header.section_end(sc.stream, layout.section, first_anchor)
-    anchors = [a if a and a[0] < end else None for a in anchors]
-    spans: list[tuple[int, int]] = [a for a in anchors if a]
-    repeated: set[int] = set()
-    block_rows: list[tuple[TableBlock, dict[str, tuple[int, int]], list[Label]]] = []
-    prev_end = first_anchor
-    for bi, block in enumerate(layout.blocks):
-        lo = anchors[bi][1] if anchors[bi] else prev_end
-        later = [a[0] for a in anchors[bi + 1 :] if a]
-        hi = min(later) if later else end
-        rows = _claim_rows(sc, list(block.rows), lo, hi, claimed)
-        first_row = min((s for s, _ in rows.values()), default=hi)
-        columns, order_warning = header.printed_order(
-            sc, block.columns, lo, first_row, claimed, source.locator(sc, lo, first_row)
-        )
-        if order_warning and rows:
-            out.warnings.append(f"t2 {block.block}: {order_warning}")
-        for col in (*block.columns, None):
-            keys = _keys(col) if col else _T2_HEADER
-            for k in keys:
-                for hit in find_all(sc.stream, k, lo, first_row, claimed):
-                    claimed.append(hit)
-                    spans.append(hit)
-        # a header printed again after a page break ends the row before it
-        for k in _T2_HEADER:
-            for hit in find_all(sc.stream, k, first_row, hi, claimed):
-                claimed.append(hit)
-                spans.append(hit)
-                repeated.add(hit[0])
-        spans.extend(rows.values())
-        block_rows.append((block, rows, columns))
-        if rows:
-            prev_end = max(e for _, e in rows.values())
-    if not any(rows for _, rows, _ in block_rows):
-        return out
-    for _block, rows, columns in block_rows:
-        for key, span in sorted(rows.items(), key=lambda kv: kv[1]):
-            atoms = _row_atoms(sc, spans, span, end, frozenset(repeated))
-            raw_rows = row_tokens(atoms)
-            _emit_simple_row(out, "t2", key, columns, raw_rows[0], source, f"t2.{key}")
-            for extra in raw_rows[1:]:
-                _emit_unmapped(out, "t2", extra, columns, source)
-    missing_rows = [r.key for b, rows, _ in block_rows for r in b.rows if r.key not in rows]
-    if missing_rows:
-        out.warnings.append(f"t2: rows not found: {', '.join(missing_rows)}")
-    return out
+def _raw_rows(sc: Scan, found: _Rows, key: str) -> tuple[RawRow, list[RawRow]]:
+    """The anchored row's tokens and the rows with labels not in the template after it."""
+    rows = row_tokens(_row_atoms(sc, found, found.rows[key]))
+    return rows[0], rows[1:]
 
 
-def _read_t3(sc: Scan, layout: TableLayout, version: str, source: _Source) -> _Out:
-    out = _Out()
-    end = len(sc.stream)
-    claimed: list[tuple[int, int]] = []
-    starts = [hit for k in _T3_START if (hit := find_label(sc.stream, (k,), 0, end, [], fuzzy=False))]
-    lo = min(s for s, _ in starts) if starts else 0
-    rows = _claim_rows(sc, list(_t3_rows()), lo, end, claimed)
-    if not rows:
-        if starts:
-            out.missing = "text ends inside table 3 header (no rows)" if _ends_here(sc, starts) else None
-        return out
-    # the next official section's heading ends the table (an excerpt that starts inside
-    # table 3 has no header: then the first row found is the table's start)
-    table_end = header.section_end(sc.stream, layout.section, lo if starts else min(s for s, _ in rows.values()))
-    if table_end < end:
-        end, claimed = table_end, []
-        rows = _claim_rows(sc, list(_t3_rows()), lo, end, claimed)
-        if not rows:
-            return out
-    spans = list(rows.values())
-    for g in _t3_groups():
-        for hit in find_all(sc.stream, g, lo, end, claimed):
-            claimed.append(hit)
-            spans.append(hit)
-    first_row = min(s for s, _ in rows.values())
-    # a header printed again after a page break ends the row before it
-    repeated: set[int] = set()
-    for k in _t3_repeated_header():
-        for hit in find_all(sc.stream, k, first_row, end, claimed):
-            claimed.append(hit)
-            spans.append(hit)
-            repeated.add(hit[0])
-    header_lo = max(lo, first_row - HEADER_WINDOW)
-    columns, order_warning = header.printed_order(
-        sc, layout.blocks[0].columns, header_lo, first_row, claimed, source.locator(sc, header_lo, first_row)
-    )
-    if order_warning:
-        out.warnings.append(f"t3: {order_warning}")
-    for col in layout.blocks[0].columns:
-        for k in _keys(col):
-            for hit in find_all(sc.stream, k, lo, first_row, claimed):
-                claimed.append(hit)
-                spans.append(hit)
-    # 2021 prints three （六） rows, 2019 one; some 2021-year reports print the single row.
-    # The sub-rows are what the 2019 layout leaves out; the single row what 2021 leaves out.
-    sub = load_templates().excluded_rows("t3", "2019")
-    if any(k in rows for k in sub):
-        single = load_templates().excluded_rows("t3", "2021")
-        row_keys = [r.key for r in _t3_rows() if r.key not in single]
-    else:
-        row_keys = [r.key for r in _t3_rows() if r.key not in sub]
-    col_keys = [c.key for c in columns]
-    row_ids = solve.row_identities("t3", version)
-    total_last = columns[-1].key == "total"
-    parsed: dict[str, _ParsedRow] = {}
-    for key in row_keys:
-        if key not in rows:
-            continue
-        raw_rows = row_tokens(_row_atoms(sc, spans, rows[key], end, frozenset(repeated)))
-        parsed[key] = _parse_row(
-            raw_rows[0], columns, lambda v: solve.row_ok(v, row_ids, col_keys), t3_total=total_last
-        )
-        for extra in raw_rows[1:]:
-            _emit_unmapped(out, "t3", extra, columns, source)
-    _resolve_table(out, "t3", parsed, columns, solve.column_identities("t3", version), source)
-    missing_rows = [k for k in row_keys if k not in rows]
-    if missing_rows:
-        found_order = sorted(rows, key=lambda k: rows[k][0])
-        if end == len(sc.stream) and _ends_here(sc, [rows[found_order[-1]]]):
-            out.warnings.append(f"text truncated inside table 3 after row {found_order[-1]}")
-        else:
-            out.warnings.append(f"t3: rows not found: {', '.join(missing_rows)}")
-    return out
-
-
-def _ends_here(sc: Scan, spans: list[tuple[int, int]]) -> bool:
+def _ends_here(sc: Scan, spans: Sequence[Span]) -> bool:
     """The scanned text ends within a few hundred characters of the last anchor."""
-    last = max(e for _, e in spans)
-    return len(sc.stream) - last < 400
-
-
-def _read_t4(sc: Scan, layout: TableLayout, version: str, source: _Source) -> _Out:
-    out = _Out()
-    hits = [h for k in _T4_START if (h := find_label(sc.stream, (k,), 0, len(sc.stream), [], fuzzy=False))]
-    if not hits:
-        return out
-    start_off = sc.stream_pos[min(s for s, _ in hits)]
-    run: list = []
-    started = False
-    for a in sc.atoms:
-        if a.start < start_off:
-            continue
-        if a.kind in ("num", "na"):
-            started = True
-            run.append(a)
-        elif a.kind == "pipe":
-            if started:
-                run.append(a)
-        elif a.kind == "text" and started:
-            break
-    if not started:
-        out.missing = "table 4 header without values"
-        return out
-    from govreport_dagster.core.tables.scan import Atom
-
-    raw = row_tokens([Atom("text", "x", start_off, start_off + 1), *run])[0]
-    rows = list(layout.blocks[0].rows)
-    columns = list(layout.blocks[0].columns)
-    flat_cols = [_FlatCol(f"{r.key}.{c.key}", c) for r in rows for c in columns]
-    row_ids = solve.row_identities("t4", version)
-    col_keys = [c.key for c in columns]
-
-    def check(values: dict[str, float | None]) -> bool:
-        return all(
-            solve.row_ok({c.key: values.get(f"{r.key}.{c.key}") for c in columns}, row_ids, col_keys) for r in rows
-        )
-
-    parsed = _parse_row(raw, flat_cols, check, t3_total=False)
-    tmp = _Out()
-    _resolve_table(tmp, "t4", {"_": parsed}, flat_cols, (), source)
-    for cell in tmp.cells:
-        row_key, col_key = cell.col_key.split(".", 1)
-        out.cells.append(
-            TableCell(
-                "t4",
-                row_key,
-                col_key,
-                cell.value,
-                cell.cell_state,
-                cell.raw_text,
-                cell.source,
-                cell.position,
-                cell.inferred,
-                cell.note,
-            )
-        )
-    for v in tmp.ambiguous.values():
-        out.ambiguous["t4"] = v
-    for s in tmp.splits.values():
-        out.splits["t4"] = s
-    out.warnings.extend(w.replace("t3.", "t4.") for w in tmp.warnings)
-    return out
-
-
-@dataclass(frozen=True)
-class _FlatCol:
-    key: str
-    label: Label
-
-    @property
-    def unit(self) -> str | None:
-        return self.label.unit
+    return len(sc.stream) - max(e for _, e in spans) < _TRUNCATION_CHARS
 
 
 # --------------------------------------------------------------------------------------
-# Cells of one row
+# Table 2: blocks, each found by its anchor (第二十条第（一）项), read row by row
 
 
-@dataclass
-class _CellVal:
-    state: str
-    value: float | None
-    raw: str
-    offset: int
-    inferred: bool = False
-    note: str | None = None
+def _read_t2(sc: Scan, layout: TableLayout, source: Source) -> Read:
+    located = _locate_t2(sc, layout)
+    if located is None:
+        return Read()
+    blocks, warnings = _t2_blocks(sc, layout, source, *located)
+    read = warnings
+    if not any(found.rows for _, found in blocks):
+        return read
+    for _block, found in blocks:
+        for key in sorted(found.rows, key=lambda k: found.rows[k]):
+            row, extras = _raw_rows(sc, found, key)
+            read += simple_row("t2", key, row, found.columns, source)
+            for extra in extras:
+                read += unmapped_row("t2", extra, found.columns, source)
+    missing_rows = [r.key for b, found in blocks for r in b.rows if r.key not in found.rows]
+    return read + warn(f"t2: rows not found: {', '.join(missing_rows)}") if missing_rows else read
 
 
-@dataclass
-class _ParsedRow:
-    cells: list[_CellVal] | None  # decided cells (one per column)
-    candidates: list[list[_CellVal]] = field(default_factory=list)  # undecided digit splits
-    run_text: str = ""
-    note: str | None = None
-    offset: int = -1
+def _t2_blocks(
+    sc: Scan, layout: TableLayout, source: Source, claimed: list[Span], anchors: list[Span | None], start: int, end: int
+) -> tuple[list[tuple[TableBlock, _Rows]], Read]:
+    """Each block's rows (between its anchor and the next), its header's column order, and
+    the anchors that end a row over the whole table; header-order warnings."""
+    found, bounds, repeated, read = [], [a for a in anchors if a], set(), Read()
+    prev_end = start
+    for i, block in enumerate(layout.blocks):
+        lo = anchors[i][1] if anchors[i] else prev_end
+        hi = min((a[0] for a in anchors[i + 1 :] if a), default=end)
+        rows = _claim_rows(sc, block.rows, lo, hi, claimed)
+        first_row = min((s for s, _ in rows.values()), default=hi)
+        columns, order_warning = _header(sc, block, source, (lo, first_row), claimed)
+        labels = _claim_all(sc, [*_column_keys(block), *_anchors("t2")], lo, first_row, claimed)
+        if order_warning and rows:
+            read += warn(f"t2 {block.block}: {order_warning}")
+        again = _claim_all(sc, _anchors("t2"), first_row, hi, claimed)
+        bounds += [*labels, *again, *rows.values()]
+        repeated.update(s for s, _ in again)
+        found.append((block, rows, columns))
+        prev_end = max((e for _, e in rows.values()), default=prev_end)
+    frozen = frozenset(repeated)
+    return [(block, _Rows(rows, columns, tuple(bounds), frozen, end)) for block, rows, columns in found], read
 
 
-def _tok_cell(tok: Tok, unit: str | None) -> _CellVal:
-    if tok.kind == "blank":
-        return _CellVal("blank", None, "", tok.start)
-    if tok.kind == "na":
-        return _CellVal("not_applicable", None, tok.text, tok.start)
-    value, note = parse_number(tok.text, unit)
-    if value is None:
-        return _CellVal("text", None, tok.text, tok.start, note=note)
-    return _CellVal("number", value, tok.text, tok.start, note=note)
+def _locate_t2(sc: Scan, layout: TableLayout) -> tuple[list[Span], list[Span | None], int, int] | None:
+    """(claimed spans, each block's anchor or None, table start, table end): blocks by
+    their anchors, else the table by its header; None when neither is printed."""
+    claimed: list[Span] = []
+    anchors: list[Span | None] = []
+    for block in layout.blocks:
+        hit = find_label(sc.stream, (match_key(block.anchor),), 0, len(sc.stream), claimed) if block.anchor else None
+        anchors.append(hit)
+        if hit:
+            claimed.append(hit)
+    start = min((a[0] for a in anchors if a), default=None)
+    if start is None:
+        header_hit = find_label(sc.stream, _anchors("t2"), 0, len(sc.stream), claimed, fuzzy=False)
+        if header_hit is None:
+            return None
+        start = header_hit[0]
+    end = section_end(sc.stream, layout.section, start)
+    return claimed, [a if a and a[0] < end else None for a in anchors], start, end
 
 
-def _parse_row(raw: RawRow, columns, check, *, t3_total: bool) -> _ParsedRow:
-    n = len(columns)
-    toks = raw.toks
-    units = [c.unit for c in columns]
-    if not toks:
-        return _ParsedRow([_CellVal("blank", None, "", -1) for _ in columns])
-    if len(toks) == n:
-        return _ParsedRow([_tok_cell(t, u) for t, u in zip(toks, units, strict=True)])
-    if len(toks) > n:
-        cells = [_tok_cell(t, u) for t, u in zip(toks[:n], units, strict=True)]
-        extra = " ".join(t.text for t in toks[n:])
-        note = f"row prints {len(toks)} values for {n} columns; extra: {extra}"
-        suggestion = _merge_suggestion(toks, columns, check)
-        if suggestion:
-            note += f"; suggestion: {suggestion}"
-        return _ParsedRow(cells, note=note)
-    nums = [t for t in toks if t.kind == "num"]
-    run_text = " ".join(t.text or "·" for t in toks)
-    if all(t.kind == "num" for t in toks) and sum(digit_capacity(t.text) for t in nums) >= n:
-        splits = split_groups([t.text for t in toks], n)
-        cands = []
-        for parts in splits:
-            cells = []
-            for p, u in zip(parts, units, strict=True):
-                v, note = parse_number(p, u)
-                cells.append(_CellVal("number", v, p, toks[0].start, True, note))
-            cands.append(cells)
-        ok = [c for c in cands if check({col.key: cell.value for col, cell in zip(columns, c, strict=True)})]
-        note = None
-        if not ok and cands:
-            note = f"no split of {run_text!r} satisfies the row identities"
-            ok = cands
-        if len(ok) == 1:
-            return _ParsedRow(ok[0], run_text=run_text, note=note, offset=toks[0].start)
-        return _ParsedRow(None, ok, run_text=run_text, note=note, offset=toks[0].start)
-    # Fewer cells than columns and no digit run to split: positions were lost in the
-    # flattening. Fill from the left; in table 3 a last value equal to the sum of the
-    # others is the 总计 column.
-    cells = [_tok_cell(t, u) for t, u in zip(toks, units, strict=False)]
-    filled = cells + [_CellVal("blank", None, "", -1) for _ in range(n - len(cells))]
-    values = [c.value for c in cells]
-    if t3_total and len(cells) >= 2 and all(v is not None for v in values) and values[-1] == sum(values[:-1]):
-        filled = cells[:-1] + [_CellVal("blank", None, "", -1) for _ in range(n - len(cells))] + [cells[-1]]
-    note = f"{len(toks)} values for {n} columns (empty cells dropped in the source); placed by position"
-    return _ParsedRow(filled, note=note)
+# --------------------------------------------------------------------------------------
+# Table 3: one block of rows under a two-level header, rows coupled by column identities
 
 
-def _merge_suggestion(toks: list[Tok], columns, check) -> str | None:
-    """'1 2' printed for 12: a merge of two neighbouring numbers that makes the row add up.
-    Only a suggestion for the note; the values stay as printed."""
-    n = len(columns)
-    if len(toks) != n + 1:
-        return None
-    for i in range(len(toks) - 1):
-        if toks[i].kind == toks[i + 1].kind == "num":
-            merged = [*toks[:i], Tok("num", toks[i].text + toks[i + 1].text, toks[i].start), *toks[i + 2 :]]
-            values = {
-                c.key: (parse_number(t.text, c.unit)[0] if t.kind == "num" else None)
-                for t, c in zip(merged, columns, strict=True)
-            }
-            if check(values):
-                return f"'{toks[i].text} {toks[i + 1].text}' may be one number {toks[i].text}{toks[i + 1].text}"
-    return None
+def _read_t3(sc: Scan, layout: TableLayout, source: Source) -> Read:
+    starts = [hit for k in _anchors("t3") if (hit := find_label(sc.stream, (k,), 0, len(sc.stream), [], fuzzy=False))]
+    found, claimed, lo = _locate_t3(sc, layout, starts)
+    if not found.rows:
+        truncated = starts and not found.end < len(sc.stream) and _ends_here(sc, starts)
+        return Read(missing="text ends inside table 3 header (no rows)" if truncated else None)
+    block = layout.blocks[0]
+    first_row = min(s for s, _ in found.rows.values())
+    groups = _claim_all(sc, _t3_groups(), lo, found.end, claimed)
+    again = _claim_all(sc, _repeated_header("t3"), first_row, found.end, claimed)
+    header_span = (max(lo, first_row - HEADER_WINDOW), first_row)
+    columns, order_warning = _header(sc, block, source, header_span, claimed)
+    labels = _claim_all(sc, _column_keys(block), lo, first_row, claimed)
+    bounds = (*found.rows.values(), *groups, *again, *labels)
+    found = replace(found, columns=columns, bounds=bounds, repeated=frozenset(s for s, _ in again))
+    read = warn(f"t3: {order_warning}") if order_warning else Read()
+    row_keys = _t3_printed_rows(found.rows)
+    parsed, unmapped = _parse_rows(sc, found, "t3", row_keys, _row_check("t3", layout.version, columns), source)
+    read += unmapped + resolve_rows("t3", parsed, columns, source, column_identities("t3", layout.version))
+    missing_rows = [k for k in row_keys if k not in found.rows]
+    if not missing_rows:
+        return read
+    last = max(found.rows, key=lambda k: found.rows[k][0])
+    if found.end == len(sc.stream) and _ends_here(sc, [found.rows[last]]):
+        return read + warn(f"text truncated inside table 3 after row {last}")
+    return read + warn(f"t3: rows not found: {', '.join(missing_rows)}")
 
 
-def _resolve_table(out: _Out, tid: str, parsed: dict[str, _ParsedRow], columns, identities, source: _Source) -> None:
-    col_keys = [c.key for c in columns]
-    fixed = {
-        k: {c: cell.value for c, cell in zip(col_keys, p.cells, strict=True)} for k, p in parsed.items() if p.cells
-    }
-    open_rows = {
-        k: [{c: cell.value for c, cell in zip(col_keys, cand, strict=True)} for cand in p.candidates]
-        for k, p in parsed.items()
-        if p.cells is None and p.candidates
-    }
-    choice: dict[str, int] = {}
-    if open_rows and identities:
-        unique, best = solve.solve_table(fixed, open_rows, identities, col_keys)
-        zero_bad = (
-            best
-            and solve.column_violations(
-                {**fixed, **{k: open_rows[k][i] for k, i in best[0].items()}}, identities, col_keys
-            )
-            == 0
-        )
-        if unique is not None and zero_bad:
-            choice = unique
-    for key, p in parsed.items():
-        if p.cells is not None:
-            cells = p.cells
-        elif key in choice:
-            cells = p.candidates[choice[key]]
-        else:
-            cells = _undecided(out, tid, key, p)
-            if len(p.candidates) <= MAX_SPLITS_KEPT:
-                out.splits[f"{tid}.{key}"] = [
-                    {c: (cell.value, cell.raw) for c, cell in zip(col_keys, cand, strict=True)} for cand in p.candidates
-                ]
-        for col, cell in zip(columns, cells, strict=True):
-            note = cell.note
-            if cell.state == "number" and col.unit not in _MONEY_UNITS and split_unit(cell.raw)[1] == "万":
-                where = f"{tid}.{col.key}" if key == "_" else f"{tid}.{key}.{col.key}"
-                out.warnings.append(f"{where}: 万 unit converted in a count column: {cell.raw!r} → {cell.value:g}")
-            if cell.inferred and p.run_text:
-                note = "; ".join(x for x in (f"split from printed run {p.run_text!r}", note) if x)
-            if p.note:
-                note = "; ".join(x for x in (note, p.note) if x)
-            out.cells.append(
-                TableCell(
-                    tid,
-                    key,
-                    col.key,
-                    cell.value,
-                    cell.state,
-                    cell.raw,
-                    source.kind,
-                    source.position(cell.offset),
-                    cell.inferred,
-                    note,
-                )
-            )
-        if p.note:
-            out.warnings.append(f"{tid}.{key}: {p.note}")
+def _locate_t3(sc: Scan, layout: TableLayout, starts: list[Span]) -> tuple[_Rows, list[Span], int]:
+    """The rows from the first header anchor (or the stream start) to the next official
+    section's heading, and the claimed spans. An excerpt that starts inside table 3 has no
+    header: then the first row found is the table's start."""
+    labels = load_templates().labels("t3", "rows")
+    lo, end, claimed = min((s for s, _ in starts), default=0), len(sc.stream), []
+    rows = _claim_rows(sc, labels, lo, end, claimed)
+    if rows:
+        table_end = section_end(sc.stream, layout.section, lo if starts else min(s for s, _ in rows.values()))
+        if table_end < end:
+            end, claimed = table_end, []
+            rows = _claim_rows(sc, labels, lo, end, claimed)
+    return _Rows(rows, [], (), frozenset(), end), claimed, lo
 
 
-def _undecided(out: _Out, tid: str, key: str, p: _ParsedRow) -> list[_CellVal]:
-    """Several splits remain: a cell on which all candidates agree is still determined;
-    the others are null with the candidates listed."""
-    cands = p.candidates
-    cells = []
-    for i in range(len(cands[0])):
-        values = {c[i].value for c in cands}
-        if len(values) == 1:
-            cells.append(cands[0][i])
-        else:
-            cells.append(_CellVal("text", None, p.run_text, p.offset, False, "ambiguous digit run; see candidates"))
-    out.ambiguous[f"{tid}.{key}"] = [" / ".join(c.raw for c in cand) for cand in cands[:50]]
-    return cells
+def _t3_printed_rows(rows: dict[str, Span]) -> list[str]:
+    """Table-3 row keys of the layout printed: 2021 prints three （六） sub-rows, 2019 one
+    row, and some 2021-year reports print the single row. The sub-rows are what the 2019
+    layout leaves out; the single row what 2021 leaves out."""
+    templates = load_templates()
+    sub_rows = templates.excluded_rows("t3", "2019")
+    left_out = templates.excluded_rows("t3", "2021") if any(k in rows for k in sub_rows) else sub_rows
+    return [r.key for r in templates.labels("t3", "rows") if r.key not in left_out]
 
 
-def _emit_simple_row(out: _Out, tid: str, key: str, columns, raw: RawRow, source: _Source, amb_key: str) -> None:
-    parsed = _parse_row(raw, columns, lambda v: True, t3_total=False)
-    _resolve_table(out, tid, {key: parsed}, columns, (), source)
+def _row_check(table_id: str, version: str, columns: Sequence[Label]) -> RowCheck:
+    """The row identities (`along: columns`) of the table, as a check of one row's values."""
+    identities, col_keys = row_identities(table_id, version), [c.key for c in columns]
+    return lambda values: row_ok(values, identities, col_keys)
 
 
-def _emit_unmapped(out: _Out, tid: str, raw: RawRow, columns, source: _Source) -> None:
-    label = (raw.label or "").strip()
-    key = f"unmapped:{label}"
-    out.warnings.append(f"{tid}: row label not in the template: {label!r}")
-    parsed = _parse_row(raw, columns, lambda v: True, t3_total=False)
-    _resolve_table(out, tid, {key: parsed}, columns, (), source)
+def _parse_rows(
+    sc: Scan, found: _Rows, tid: str, keys: Sequence[str], check: RowCheck, source: Source
+) -> tuple[dict[str, ParsedRow], Read]:
+    """Each printed row's values, and the rows after them whose label is not the template's."""
+    parsed: dict[str, ParsedRow] = {}
+    unmapped = Read()
+    for key in keys:
+        if key not in found.rows:
+            continue
+        row, extras = _raw_rows(sc, found, key)
+        parsed[key] = parse_row(row, found.columns, check, total_last=found.columns[-1].key == "total")
+        for extra in extras:
+            unmapped += unmapped_row(tid, extra, found.columns, source)
+    return parsed, unmapped
+
+
+# --------------------------------------------------------------------------------------
+# Table 4: one line of 15 values (three proceedings × five results) after its header
+
+
+def _read_t4(sc: Scan, layout: TableLayout, source: Source) -> Read:
+    hits = [h for k in _anchors("t4") if (h := find_label(sc.stream, (k,), 0, len(sc.stream), [], fuzzy=False))]
+    if not hits:
+        return Read()
+    start_off = sc.stream_pos[min(s for s, _ in hits)]
+    run = _value_run(sc, start_off)
+    if not run:
+        return Read(missing="table 4 header without values")
+    block = layout.blocks[0]
+    # the row's values read as one row of proceeding.result columns
+    flat = [replace(c, key=f"{r.key}.{c.key}") for r in block.rows for c in block.columns]
+    check = _row_check("t4", layout.version, block.columns)
+
+    def every_row(values: dict[str, float | None]) -> bool:
+        return all(check({c.key: values.get(f"{r.key}.{c.key}") for c in block.columns}) for r in block.rows)
+
+    raw = row_tokens([Atom("text", "x", start_off, start_off + 1), *run])[0]
+    read = resolve_rows("t4", {"_": parse_row(raw, flat, every_row)}, flat, source)
+    return Read(
+        tuple(_unflatten(cell) for cell in read.cells),
+        read.warnings,
+        {"t4": read.ambiguous["t4._"]} if "t4._" in read.ambiguous else {},
+        {"t4": read.splits["t4._"]} if "t4._" in read.splits else {},
+    )
+
+
+def _value_run(sc: Scan, start_off: int) -> list[Atom]:
+    """The values (and pipes between them) from the first value after `start_off` to the
+    first text after them."""
+    run: list[Atom] = []
+    for a in sc.atoms:
+        if a.start < start_off:
+            continue
+        if a.kind in ("num", "na") or (a.kind == "pipe" and run):
+            run.append(a)
+        elif a.kind == "text" and run:
+            break
+    return run
+
+
+def _unflatten(cell: TableCell) -> TableCell:
+    row_key, col_key = cell.col_key.split(".", 1)
+    return replace(cell, row_key=row_key, col_key=col_key)

@@ -3,13 +3,14 @@
 Flattened pages run the cells together (`主动公开信息数条4251516`). A row is its label text
 (ending in the unit) followed by its numbers; a single digit run is split into this-year |
 cumulative under this_year ≤ cumulative, then decided by the 其中 sub-row sums (format_spec
-§5.4 P_FJ_SUMS) and by the report's own narrative (主动公开政府信息425条). Undecided rows
+§5.4 P_FJ_SUMS) and by the report's own prose (主动公开政府信息425条, `narrative`). Undecided rows
 keep null values and their printed run.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -23,7 +24,6 @@ _HEADER_END_RE = re.compile(r"历年累计|累计")
 _UNIT_RE = re.compile(r"(万元|人次|条|件|元|项|个|次)$")
 _CHILD_RE = re.compile(r"^(?:其中[:：]?)")
 _NUMBERED_RE = re.compile(r"^(?:其中[:：]?)?\s*(?:\d{1,2}[.、．]|[（(][一二三四五六七八九十\d]+[)）])")
-_NARRATIVE_PUBLISHED_RE = re.compile(r"主动公开[^，,。；;\d]{0,6}?(\d+)条")
 MAX_LABEL = 40
 
 
@@ -43,7 +43,9 @@ class _Row:
     note: str | None = None
 
 
-def extract_legacy(text: str) -> tuple[list[LegacyIndicatorRow], list[str]]:
+def extract_legacy(text: str, published: Iterable[float] = ()) -> tuple[list[LegacyIndicatorRow], list[str]]:
+    """The statistics table's rows. `published`: the number of published items the report's
+    prose states (`narrative` items_published), which decides that indicator's digit run."""
     m = _START_RE.search(text)
     if not m:
         return [], []
@@ -70,7 +72,7 @@ def extract_legacy(text: str) -> tuple[list[LegacyIndicatorRow], list[str]]:
     if not rows:
         return [], ["pre-2019 statistics table header found but no rows read"]
     _link_parents(rows)
-    _resolve(rows, text[: m.start()])
+    _resolve(rows, set(published))
     out = []
     index = _indicator_index()
     for i, r in enumerate(rows):
@@ -125,8 +127,7 @@ def _link_parents(rows: list[_Row]) -> None:
             parent = i
 
 
-def _resolve(rows: list[_Row], narrative: str) -> None:
-    published = {float(x) for x in _NARRATIVE_PUBLISHED_RE.findall(narrative)}
+def _resolve(rows: list[_Row], published: set[float]) -> None:
     index = _indicator_index()
     changed = True
     while changed:
@@ -154,7 +155,7 @@ def _resolve(rows: list[_Row], narrative: str) -> None:
                         r.value, r.note = fit[0], "split by the parent's sub-row sum"
                         changed = True
                         continue
-            # the narrative's 主动公开…N条 for the published-items indicator
+            # the prose's count of published items for the published-items indicator
             if index.get(strip_item_number(r.label)) == "items_published" and published:
                 fit = [c for c in r.cands if c[0] in published]
                 if len(fit) == 1:

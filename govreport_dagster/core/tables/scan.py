@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from govreport_dagster.core.templates import match_key, strip_item_number
+from govreport_dagster.core.templates import fold_char, strip_item_number
 
 # One alternation, tried left to right at each position. A page footer on a line of its own
 # ("-4-", "第 4 页 共 7 页") is never a value: it becomes a `break` atom, which ends the row
@@ -72,7 +72,7 @@ def scan(text: str) -> Scan:
     stream_pos: list[int] = []
 
     def add_char(ch: str, pos: int) -> None:
-        folded = match_key(ch)
+        folded = fold_char(ch)
         for f in folded:
             stream.append(f)
             stream_pos.append(pos)

@@ -3,16 +3,17 @@
 Row identities (`along: columns`, e.g. t3 total = sum of the six applicant columns, t4
 block totals) filter each row's candidates; column identities (`along: rows`, e.g. t3
 balance and outcome sums) couple rows, so a table with several undecided rows is a small
-constraint problem, searched exhaustively within a bound.
+constraint problem, searched exhaustively within `arithmetic.SEARCH_LIMIT`. A cell the row
+leaves blank counts as 0 here (`holds(..., blank_as_zero=True)`, see `arithmetic`).
 """
 
 from __future__ import annotations
 
 from itertools import product
 
-from govreport_dagster.core.templates import Identity, expand_keys, load_templates
-
-SEARCH_LIMIT = 200_000
+from govreport_dagster.core import arithmetic
+from govreport_dagster.core.arithmetic import holds, search_space, sum_instances
+from govreport_dagster.core.templates import Identity, load_templates
 
 
 def row_identities(table_id: str, version: str) -> tuple[Identity, ...]:
@@ -28,12 +29,12 @@ def column_identities(table_id: str, version: str) -> tuple[Identity, ...]:
 
 
 def row_ok(values: dict[str, float | None], identities: tuple[Identity, ...], columns: list[str]) -> bool:
-    """Every row identity holds (blank counted as 0 for this purpose)."""
+    """Every row identity holds in a row of `values` (column key → value)."""
     for ident in identities:
-        lhs = sum(values.get(c) or 0 for c in expand_keys(ident.lhs, columns))
-        rhs = sum(values.get(c) or 0 for c in expand_keys(ident.rhs, columns))
-        if abs(lhs - rhs) > 1e-6:
-            return False
+        for inst in sum_instances(ident, "", ["_"], columns):
+            lhs, rhs = [values.get(t.col) for t in inst.lhs], [values.get(t.col) for t in inst.rhs]
+            if not holds(lhs, rhs, blank_as_zero=True):
+                return False
     return True
 
 
@@ -42,18 +43,13 @@ def column_violations(
 ) -> int:
     """How many (identity, column) instances fail. Identities naming rows the table lacks
     entirely are skipped (the other layout's variant)."""
-    rows = list(table)
     bad = 0
     for ident in identities:
-        named = [k for k in (*ident.lhs, *ident.rhs) if not k.endswith("*")]
-        if any(k not in table for k in named):
+        if any(k not in table for k in (*ident.lhs, *ident.rhs) if not k.endswith("*")):
             continue
-        lhs_rows, rhs_rows = expand_keys(ident.lhs, rows), expand_keys(ident.rhs, rows)
-        for col in columns:
-            lhs = sum(table[r].get(col) or 0 for r in lhs_rows)
-            rhs = sum(table[r].get(col) or 0 for r in rhs_rows)
-            if abs(lhs - rhs) > 1e-6:
-                bad += 1
+        for inst in sum_instances(ident, "", list(table), columns):
+            lhs, rhs = [table[t.row].get(t.col) for t in inst.lhs], [table[t.row].get(t.col) for t in inst.rhs]
+            bad += not holds(lhs, rhs, blank_as_zero=True)
     return bad
 
 
@@ -67,12 +63,9 @@ def solve_table(
     possible. Returns (the unique best choice or None, all best choices) as row → index."""
     keys = list(open_rows)
     sizes = [len(open_rows[k]) for k in keys]
-    total = 1
-    for s in sizes:
-        total *= s
     if not keys:
         return {}, [{}]
-    if total > SEARCH_LIMIT:
+    if search_space(sizes) > arithmetic.SEARCH_LIMIT:
         return None, []
     best: list[dict[str, int]] = []
     best_bad = None

@@ -1,6 +1,6 @@
 """Decode throughput benchmark: replicate text/HTML sources to n_docs and decode them in batches.
 
-Run: ``python -m govreport_dagster.core.benchmark [paths …]`` (defaults to data/sample and
+Run: ``python -m govreport_dagster.reporting.benchmark [paths …]`` (defaults to data/sample and
 tests/fixtures/corpus). Memory must not grow with n_docs: documents are produced and dropped
 one batch at a time, and only counters are kept.
 """

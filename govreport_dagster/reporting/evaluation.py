@@ -266,9 +266,9 @@ def run_eval(landing: Path, gold_dir: Path) -> EvalReport:
     (`tables.crossyear.resolve_across_years`), as the facts stage does with the previous year.
     """
     from govreport_dagster.core.decode import decode_file
-    from govreport_dagster.core.landing import sibling_reader
     from govreport_dagster.core.sectioning import section_report
     from govreport_dagster.core.tables import extract_tables
+    from govreport_dagster.storage.landing import sibling_reader
 
     gold_dir, landing = Path(gold_dir), Path(landing)
     items: list[_Evaluated] = []
@@ -305,39 +305,26 @@ def run_eval(landing: Path, gold_dir: Path) -> EvalReport:
 
 
 def _resolve_by_agency(items: list[_Evaluated]) -> dict[int, TableExtraction]:
-    """Each report resolved with its agency's other years (agency by `agency_match_key`).
-
-    Two reports of one agency and year are copies (007.txt and html/007.html) or a mix-up;
-    they are never put in one series: each report is resolved with exactly one report of the
-    previous and of the following year (the window the facts stage has), the first by gold
-    path (so copies never decide each other, and a copy is resolved with the same neighbours
-    as the primary).
+    """Each report resolved in its year window (`tables.resolve_in_window`, as the facts stage
+    does) among its agency's reports (agency by `agency_match_key`), neighbours in gold-path
+    order. Two reports of one agency and year are copies (007.txt and html/007.html) or a
+    mix-up: they never decide each other.
     """
     from govreport_dagster.core.metadata import agency_match_key
-    from govreport_dagster.core.tables.crossyear import resolve_across_years
+    from govreport_dagster.core.tables.crossyear import resolve_in_window
 
-    groups: dict[str, dict[int, list[int]]] = {}
-    dated: dict[int, tuple[int, TableExtraction]] = {}
+    by_agency: dict[str, dict[int, list[TableExtraction]]] = {}
+    dated: dict[int, tuple[str, int, TableExtraction]] = {}
     for i, item in enumerate(items):
         if item.extraction is None or item.sectioned is None:
             continue
         key = agency_match_key(item.sectioned.metadata.agency_name or "")
         year = item.sectioned.metadata.report_year
         if key and year is not None:
-            groups.setdefault(key, {}).setdefault(year, []).append(i)
-            dated[i] = (year, item.extraction)
+            by_agency.setdefault(key, {}).setdefault(year, []).append(item.extraction)
+            dated[i] = (key, year, item.extraction)
     out: dict[int, TableExtraction] = {}
-    for by_year in groups.values():
-        if len(by_year) < 2:
-            continue
-        primary = {year: members[0] for year, members in by_year.items()}
-        done: dict[tuple[int, ...], list[TableExtraction]] = {}
-        for year, members in by_year.items():
-            # the facts stage sees the previous and the following year, no further: so does eval
-            window = [y for y in sorted(by_year) if abs(y - year) <= 1]
-            for i in members:
-                chosen = tuple(i if y == year else primary[y] for y in window)
-                if chosen not in done:
-                    done[chosen] = resolve_across_years([dated[j] for j in chosen])
-                out[i] = done[chosen][chosen.index(i)]
+    for i, (key, year, extraction) in dated.items():
+        years = by_agency[key]
+        out[i] = resolve_in_window(year, extraction, years.get(year - 1, ()), years.get(year + 1, ()))
     return out

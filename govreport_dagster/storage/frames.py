@@ -1,9 +1,19 @@
-"""Stage objects ⇄ DataFrames.
+"""Stage objects ⇄ DataFrames: one codec per stage object, to rows and back, in one place.
 
-Each stage asset stores a partition as a set of DataFrames (Parquet). The flat columns are
-what users and the GX suites look at; the `payload` column carries the full stage object as
-JSON so the next stage can rebuild it exactly. The conversion is generic over the
-dataclasses in `model.py`.
+Each stage asset stores a partition as a set of DataFrames (Parquet).
+
+- landing scan entries (`entries_frame` / `entries_from_frame`) and decode outcomes
+  (`documents_frame` / `outcome_from_row`): `decoded_documents`;
+- ledger rows (`IngestedFile`: `ingested_from_row`, `raw_file_from_row`): `ingest_ledger`,
+  `raw_reports`;
+- `DecodedDocument` (`decoded_frame` / `decoded_from_row`): flat columns only;
+- `SectionedReport` and `TableExtraction` (`sectioned_frames`, `tables_frames` /
+  `from_json` of `payload`): two representations on purpose. The flat columns (and the
+  `sections` and `cells` frames) are what users and the GX suites read; the `payload` JSON
+  is what the next stage reads to rebuild the object exactly (nested narrative metrics,
+  candidates, legacy rows that have no flat column). Section text is therefore stored twice
+  (in `sections.text` and in the payload); a reader of only one of them would need a lossy
+  reconstruction, so both stay until the GX suites read the payload.
 """
 
 from __future__ import annotations
@@ -18,9 +28,10 @@ from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 
 import pandas as pd
 
-from . import model
-from .ingest import IngestedFile
-from .model import DecodedDocument, SectionedReport, TableExtraction
+from ..core import model
+from ..core.ingest import DecodeOutcome, IngestedFile
+from ..core.landing import LandingEntry
+from ..core.model import DecodedDocument, SectionedReport, TableExtraction
 
 T = TypeVar("T")
 
@@ -63,6 +74,133 @@ def _type_hints(cls: type) -> dict[str, Any]:
     return get_type_hints(cls)
 
 
+# -- decoded_documents: landing scan entries and decode outcomes ---------------------
+
+ENTRY_COLUMNS = ["source_uri", "relative_path", "size", "mtime", "folder_year", "problem", "sidecar",
+                 "sidecar_problem", "content"]  # fmt: skip
+DOCUMENT_COLUMNS = ["sha256", "detected_type", "rejection", "source_uri", "source_format", "detected_encoding",
+                    "original_script", "text", "original_text", "tables", "flags"]  # fmt: skip
+
+
+def entries_frame(entries: list[LandingEntry], hashes: dict[str, str]) -> pd.DataFrame:
+    """One row per scanned file; `content` is its sha256 or why it could not be read."""
+    rows = [
+        {
+            "source_uri": e.source_uri,
+            "relative_path": e.relative_path,
+            "size": e.size,
+            "mtime": e.mtime,
+            "folder_year": e.folder_year,
+            "problem": e.problem,
+            "sidecar": json.dumps(e.sidecar, ensure_ascii=False),
+            "sidecar_problem": e.sidecar_problem,
+            "content": hashes.get(e.source_uri),
+        }
+        for e in entries
+    ]
+    frame = _frame(rows, ENTRY_COLUMNS)
+    frame["folder_year"] = frame["folder_year"].astype("Int64")
+    frame["mtime"] = frame["mtime"].astype("float64")
+    return frame
+
+
+def entries_from_frame(frame: pd.DataFrame) -> tuple[list[LandingEntry], dict[str, str]]:
+    entries, hashes = [], {}
+    for row in frame.to_dict("records"):
+        entries.append(
+            LandingEntry(
+                source_uri=row["source_uri"],
+                relative_path=row["relative_path"],
+                size=int(row["size"]),
+                mtime=_optional(row["mtime"], float),
+                folder_year=_optional(row["folder_year"], int),
+                problem=_optional(row["problem"], str),
+                sidecar=json.loads(row["sidecar"] or "{}"),
+                sidecar_problem=_optional(row["sidecar_problem"], str),
+            )
+        )
+        if (content := _optional(row["content"], str)) is not None:
+            hashes[row["source_uri"]] = content
+    return entries, hashes
+
+
+def documents_frame(outcomes: list[DecodeOutcome]) -> pd.DataFrame:
+    """One row per distinct content: the decoded document, or the rejection reason."""
+    rows = []
+    for o in outcomes:
+        doc = o.document
+        row: dict[str, Any] = {"sha256": o.sha256, "detected_type": o.detected_type, "rejection": o.rejection}
+        if doc is not None:
+            row |= _document_columns(doc) | {"flags": json.dumps(doc.flags, ensure_ascii=False)}
+        rows.append(row)
+    return _frame(rows, DOCUMENT_COLUMNS)
+
+
+def _document_columns(doc: DecodedDocument) -> dict[str, Any]:
+    """The columns of a DecodedDocument shared by `documents` and `decoded_reports` rows."""
+    return {
+        "source_uri": doc.source_uri,
+        "source_format": doc.source_format,
+        "detected_encoding": doc.detected_encoding,
+        "original_script": doc.original_script,
+        "text": doc.text,
+        "original_text": doc.original_text,
+        "tables": doc.tables_json(),
+    }
+
+
+def outcome_from_row(row: dict[str, Any]) -> DecodeOutcome:
+    document = None
+    if _optional(row["source_format"], str) is not None:
+        document = DecodedDocument(
+            source_uri=row["source_uri"],
+            source_format=row["source_format"],
+            detected_encoding=_optional(row["detected_encoding"], str),
+            original_script=row["original_script"],
+            text=row["text"],
+            original_text=row["original_text"],
+            tables=[model.Grid.from_dict(g) for g in json.loads(row["tables"])],
+            flags=json.loads(row["flags"]),
+        )
+    return DecodeOutcome(row["sha256"], row["detected_type"], document, _optional(row["rejection"], str))
+
+
+def _optional(value: Any, kind: type) -> Any:
+    return None if value is None or pd.isna(value) else kind(value)
+
+
+# -- ingest_ledger / raw_reports rows ------------------------------------------------
+
+
+def raw_file_from_row(row: dict[str, Any]) -> model.RawFile:
+    return model.RawFile(
+        source_uri=row["source_uri"],
+        size=int(row["bytes"]),
+        sha256=row["source_sha256"],
+        detected_type=row["detected_type"],
+        sidecar=json.loads(row["sidecar"] or "{}"),
+        folder_year=_optional(row["folder_year"], int),
+    )
+
+
+def ingested_from_row(row: dict[str, Any]) -> IngestedFile:
+    """Rebuild the ledger's view of a parsed file from a raw_reports row."""
+    raw = raw_file_from_row(row)
+    return IngestedFile(
+        source_uri=raw.source_uri,
+        sha256=raw.sha256,
+        size=raw.size,
+        status="parsed",
+        reason="ok",
+        report_year=None,
+        year_source=row["year_source"],
+        report_id=row["report_id"],
+        detected_type=raw.detected_type,
+        sidecar=raw.sidecar,
+        folder_year=raw.folder_year,
+    )
+
+
 # -- decoded_reports -----------------------------------------------------------------
 
 
@@ -74,17 +212,11 @@ def decoded_frame(items: list[tuple[IngestedFile, DecodedDocument]], year: int) 
             {
                 "report_id": ingested.report_id,
                 "report_year": year,
-                "source_uri": doc.source_uri,
                 "source_sha256": ingested.sha256,
                 "bytes": ingested.size,
                 "year_source": ingested.year_source,
                 "sidecar": json.dumps(ingested.sidecar, ensure_ascii=False),
-                "source_format": doc.source_format,
-                "detected_encoding": doc.detected_encoding,
-                "original_script": doc.original_script,
-                "text": doc.text,
-                "original_text": doc.original_text,
-                "tables": doc.tables_json(),
+                **_document_columns(doc),
                 "n_tables": len(doc.tables),
                 "pinyin_removed": int(flags.get("pinyin_removed", 0) or 0),
                 "chrome_removed_chars": int(flags.get("chrome_removed_chars", 0) or 0),
@@ -277,15 +409,7 @@ def bundles_from_frames(
         rid = row["report_id"]
         if rid not in sec_by_id or rid not in tab_by_id or rid not in raw_by_id:
             continue
-        r = raw_by_id[rid]
-        raw_file = model.RawFile(
-            source_uri=r["source_uri"],
-            size=int(r["bytes"]),
-            sha256=r["source_sha256"],
-            detected_type=r["detected_type"],
-            sidecar=json.loads(r["sidecar"] or "{}"),
-            folder_year=None if pd.isna(r["folder_year"]) else int(r["folder_year"]),
-        )
+        raw_file = raw_file_from_row(raw_by_id[rid])
         bundles.append(
             model.ReportBundle(
                 report_id=rid,

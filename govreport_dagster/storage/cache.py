@@ -4,13 +4,17 @@ Year assignment and every per-document stage are pure functions of a file's byte
 re-run of a year (the catch-up schedule, a sensor tick) reuses the work for files whose
 sha256 did not change. Entries live under
 `<root>/<code fingerprint>/<stage>/<sha256[:2]>/<sha256>.pkl`. The fingerprint hashes the
-parser version, the template declaration and the core's source, so any change to how a file
-is read (a fixed extractor, a new label variant) invalidates every entry by itself — nobody
-has to remember to bump a version. A broken entry is treated as a miss.
+parser version, the template declaration and the source of every core module the cached
+stages import (decoding, identification, sectioning/metadata/narrative, tables, templates,
+model — found by following their imports, so a new helper module is covered by itself), so
+any change to how a file is read (a fixed extractor, a new label variant) invalidates every
+entry by itself — nobody has to remember to bump a version — while editing chart colours,
+the benchmark, the GX layer or storage keeps the cache warm. A broken entry is a miss.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
 import pickle
@@ -23,18 +27,74 @@ from typing import Any, TypeVar
 
 from upath import UPath
 
-from .model import PARSER_VERSION
+from ..core.model import PARSER_VERSION
 
 T = TypeVar("T")
 MISSING: Any = object()  # what get() returns on a miss (None can be a cached value)
-_CORE = Path(__file__).resolve().parent
+_CORE = Path(__file__).resolve().parent.parent / "core"
+_CORE_PACKAGE = "govreport_dagster.core"
+# The modules whose results are cached per file (the stages in ResultCache); everything
+# they import from the core decides those results too.
+CACHED_STAGE_MODULES = (
+    "govreport_dagster.core.ingest",
+    "govreport_dagster.core.decode",
+    "govreport_dagster.core.sectioning",
+    "govreport_dagster.core.tables",
+)
+
+
+def _module_file(module: str) -> Path | None:
+    parts = module.split(".")[2:]  # below govreport_dagster/core
+    if not parts:
+        return None  # the core package itself holds no code
+    rel = Path(*parts)
+    for candidate in (_CORE / rel / "__init__.py", _CORE / rel.with_suffix(".py")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def imported_modules(module: str, path: Path) -> set[str]:
+    """Absolute names a module imports anywhere (also inside functions: lazy imports count),
+    relative imports resolved; `from a import b` gives both `a` and `a.b`."""
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_bytes())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                base = f"{parent}.{base}" if base else parent
+            found.update([base, *(f"{base}.{alias.name}" for alias in node.names)])
+    return found
+
+
+def _imported_core_modules(module: str, path: Path) -> set[str]:
+    return {n for n in imported_modules(module, path) if n.startswith(_CORE_PACKAGE) and _module_file(n) is not None}
+
+
+def fingerprint_files() -> list[Path]:
+    """The source files that decide a cached result: the import closure of the cached stages
+    within the core, plus the core's YAML declarations."""
+    todo, seen = list(CACHED_STAGE_MODULES), set()
+    while todo:
+        module = todo.pop()
+        path = _module_file(module)
+        if module in seen or path is None:
+            continue
+        seen.add(module)
+        todo.extend(_imported_core_modules(module, path) - seen)
+    files = {_module_file(m) for m in seen} | set(_CORE.rglob("*.yaml"))
+    return sorted(f for f in files if f is not None)
 
 
 @cache
 def code_fingerprint() -> str:
     """Parser version + a hash of everything in the core that decides a file's results."""
     digest = hashlib.sha256(PARSER_VERSION.encode())
-    for path in sorted([*_CORE.rglob("*.py"), *_CORE.rglob("*.yaml")]):
+    for path in fingerprint_files():
         digest.update(path.relative_to(_CORE).as_posix().encode())
         digest.update(path.read_bytes())
     return f"{PARSER_VERSION}-{digest.hexdigest()[:12]}"

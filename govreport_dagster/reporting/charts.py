@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .schemas import REPORT_QUALITY_STATUSES
+from govreport_dagster.core.schemas import REPORT_QUALITY_STATUSES
 
 _STATUS_COLOURS = {
     "ok": "#2e7d32",

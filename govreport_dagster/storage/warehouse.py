@@ -20,6 +20,7 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -27,8 +28,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from upath import UPath
 
-from .landing import is_local as _is_local
-from .schemas import CONTRACT, LEDGER_SCHEMA
+from ..core.schemas import CONTRACT, LEDGER_SCHEMA
+from .landing import is_local
 
 PART_NAME = "part-0.parquet"
 
@@ -83,7 +84,7 @@ class Warehouse:
     def sweep_staging(self, older_than_seconds: float = 3600) -> None:
         """Remove staging folders a crashed writer left behind (never a live writer's)."""
         tmp = self.root / "_tmp"
-        if not _is_local(tmp) or not tmp.exists():
+        if not is_local(tmp) or not tmp.exists():
             return
         cutoff = time.time() - older_than_seconds
         for entry in tmp.iterdir():
@@ -100,6 +101,14 @@ class Warehouse:
             folder = self._mk(staging / f"{column}={value}")
             _write_parquet(arrow, folder / PART_NAME)
         final = self.table_path(table)
+        self._swap(staging, final)
+        return final
+
+    def replace_folder(self, final: UPath, write: Callable[[UPath], None]) -> UPath:
+        """Replace any folder below the root atomically: `write(staging)` fills a fresh
+        staging folder under `_tmp/`, which is then swapped in (the stage IO manager's path)."""
+        staging = self._mk(self._staging())
+        write(staging)
         self._swap(staging, final)
         return final
 
@@ -136,7 +145,7 @@ class Warehouse:
         the old folder is moved away and the new one moved in.
         """
         final.parent.mkdir(parents=True, exist_ok=True)
-        if _is_local(final):
+        if is_local(final):
             self._swap_local(staging.path, final.path)
             return
         fs = final.fs

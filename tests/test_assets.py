@@ -1,0 +1,105 @@
+"""Assets driven one at a time, as in Dagster's example projects: an asset function called
+directly with `build_asset_context`, a small `materialize` with resources on a temporary
+folder, and the stage IO manager's round trip."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+import pytest
+from builders import seed_path
+
+from assets.decoded import decoded_documents
+from assets.raw import ingest_ledger, raw_reports
+from govreport_dagster.io_manager import StageIOManager
+from govreport_dagster.partitions import report_year_partitions
+from govreport_dagster.resources import LandingZoneResource, WarehouseResource
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    """Two seeds (2021, 2024), a byte copy of one and a file that is not a report."""
+    root = tmp_path / "landing"
+    root.mkdir()
+    shutil.copy(seed_path("002"), root / "pingshan.txt")
+    shutil.copy(seed_path("003"), root / "other.txt")
+    shutil.copy(seed_path("002"), root / "pingshan_copy.txt")
+    (root / "noise.bin").write_bytes(bytes(range(256)) * 8)
+    return root
+
+
+def test_decoded_documents_decodes_each_distinct_content_once(landing: Path, tmp_path: Path) -> None:
+    warehouse = WarehouseResource(root=str(tmp_path / "wh"))
+    output = decoded_documents(dg.build_asset_context(), landing=LandingZoneResource(root=str(landing)),
+                               warehouse=warehouse)  # fmt: skip
+    files, documents = output.value["files"], output.value["documents"]
+    assert len(files) == 4
+    assert len(documents) == 3  # pingshan_copy.txt has pingshan.txt's bytes: decoded once
+    assert documents["rejection"].notna().sum() == 1  # noise.bin
+    decoded = documents[documents["rejection"].isna()]
+    assert decoded["text"].str.contains("政府信息公开").all()
+    assert output.metadata["cache"].value["decoded"] == {"hits": 0, "misses": 3}
+
+
+def test_ingest_ledger_and_raw_reports_called_directly(landing: Path, tmp_path: Path) -> None:
+    warehouse = WarehouseResource(root=str(tmp_path / "wh"))
+    docs = decoded_documents(dg.build_asset_context(), landing=LandingZoneResource(root=str(landing)),
+                             warehouse=warehouse).value  # fmt: skip
+    ledger = ingest_ledger(dg.build_asset_context(), decoded_documents=docs, warehouse=warehouse).value
+    status = dict(zip(ledger["ledger"]["source_uri"].map(lambda u: Path(u).name), ledger["ledger"]["status"],
+                      strict=True))  # fmt: skip
+    assert status == {"pingshan_copy.txt": "duplicate", "noise.bin": "rejected", "other.txt": "parsed",
+                      "pingshan.txt": "parsed"}  # fmt: skip
+    assert (tmp_path / "wh" / "ingest_ledger").is_dir()  # also published for BI
+    raw = raw_reports(dg.build_asset_context(partition_key="2021"), ingest_ledger=ledger).value["files"]
+    assert raw["source_uri"].map(lambda u: Path(u).name).tolist() == ["pingshan.txt"]
+    empty = raw_reports(dg.build_asset_context(partition_key="2020"), ingest_ledger=ledger).value["files"]
+    assert len(empty) == 0
+
+
+def test_materialize_ledger_then_one_year_of_raw_reports(landing: Path, tmp_path: Path) -> None:
+    warehouse = WarehouseResource(root=str(tmp_path / "wh"))
+    resources = {
+        "landing": LandingZoneResource(root=str(landing)),
+        "warehouse": warehouse,
+        "io_manager": StageIOManager(warehouse=warehouse),
+    }
+    assets = [decoded_documents, ingest_ledger, raw_reports]
+    with dg.instance_for_test() as instance:
+        first = dg.materialize(assets, selection=["decoded_documents", "ingest_ledger"], resources=resources,
+                               instance=instance)  # fmt: skip
+        assert first.success
+        year = dg.materialize(assets, selection=["raw_reports"], partition_key="2024", resources=resources,
+                              instance=instance)  # fmt: skip
+        assert year.success
+    files = pd.read_parquet(tmp_path / "wh" / "_stages" / "raw_reports" / "report_year=2024" / "files.parquet")
+    assert files["source_uri"].map(lambda u: Path(u).name).tolist() == ["other.txt"]
+
+
+def test_stage_io_manager_round_trip(tmp_path: Path) -> None:
+    manager = StageIOManager(warehouse=WarehouseResource(root=str(tmp_path / "wh")))
+    frames = {"cells": pd.DataFrame({"a": [1, 2], "b": ["x", None]}), "reports": pd.DataFrame({"id": ["r"]})}
+    key = dg.AssetKey("extracted_tables")
+
+    def output_context() -> dg.OutputContext:
+        return dg.build_output_context(asset_key=key, partition_key="2021", asset_partitions_def=report_year_partitions)
+
+    manager.handle_output(output_context(), frames)
+    again = {"cells": frames["cells"].iloc[:1], "reports": frames["reports"]}
+    out = output_context()
+    manager.handle_output(out, again)  # replaced, not appended
+    folder = tmp_path / "wh" / "_stages" / "extracted_tables" / "report_year=2021"
+    assert sorted(p.name for p in folder.iterdir()) == ["cells.parquet", "reports.parquet"]
+    assert not list((tmp_path / "wh" / "_tmp").glob("*"))  # staging swapped in, nothing left over
+    inp = dg.build_input_context(asset_key=key, partition_key="2021", upstream_output=out,
+                                 asset_partitions_def=report_year_partitions)  # fmt: skip
+    loaded = manager.load_input(inp)
+    pd.testing.assert_frame_equal(loaded["cells"], again["cells"])
+    pd.testing.assert_frame_equal(loaded["reports"], again["reports"])
+    missing = dg.build_input_context(asset_key=key, partition_key="2019", upstream_output=out,
+                                     asset_partitions_def=report_year_partitions)  # fmt: skip
+    with pytest.raises(FileNotFoundError, match="2019 has not been materialised"):
+        manager.load_input(missing)
