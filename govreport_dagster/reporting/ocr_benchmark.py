@@ -2,7 +2,7 @@
 
 Separate from the text-layer benchmark because OCR is three orders of magnitude slower
 (seconds a page, not milliseconds a document): replicating it to 10,000 documents would take
-hours. ``python -m govreport_dagster.core.decode.ocr.throughput FILE…`` prints one line.
+hours. ``python -m govreport_dagster.reporting.ocr_benchmark FILE…`` prints one line.
 """
 
 from __future__ import annotations
