@@ -108,15 +108,15 @@ def _outside_lines(engine: OcrEngine, gray: np.ndarray, tables: list[TableBox]) 
     return sorted(lines, key=lambda line: (line.box[1], line.box[0]))
 
 
-def _join_rows(lines: list[TextLine]) -> list[str]:
-    """Text boxes on one printed line (vertical overlap) joined left to right."""
+def _join_rows(lines: list[TextLine]) -> list[tuple[int, str]]:
+    """(top, text) of each printed line: text boxes overlapping vertically, left to right."""
     rows: list[list[TextLine]] = []
     for line in lines:
         if rows and line.box[1] < (rows[-1][0].box[1] + rows[-1][0].box[3]) / 2:
             rows[-1].append(line)
         else:
             rows.append([line])
-    return [" ".join(t.text for t in sorted(row, key=lambda t: t.box[0])) for row in rows]
+    return [(row[0].box[1], " ".join(t.text for t in sorted(row, key=lambda t: t.box[0]))) for row in rows]
 
 
 def page_blocks(engine: OcrEngine, gray: np.ndarray, page_no: int = 1) -> list[str | RawGrid]:
@@ -124,9 +124,7 @@ def page_blocks(engine: OcrEngine, gray: np.ndarray, page_no: int = 1) -> list[s
     tables = find_tables(gray)
     grids = _read_tables(engine, gray, tables, page_no)
     items: list[tuple[int, str | RawGrid]] = []
-    lines = _outside_lines(engine, gray, tables)
-    for text, top in zip(_join_rows(lines), _row_tops(lines), strict=True):
-        items.append((top, text))
+    items.extend(_join_rows(_outside_lines(engine, gray, tables)))
     items.extend((t.top, g) for t, g in zip(tables, grids, strict=True))
     items.sort(key=lambda item: item[0])
     blocks: list[str | RawGrid] = []
@@ -136,14 +134,3 @@ def page_blocks(engine: OcrEngine, gray: np.ndarray, page_no: int = 1) -> list[s
         else:
             blocks.append(item)
     return blocks
-
-
-def _row_tops(lines: list[TextLine]) -> list[int]:
-    tops: list[int] = []
-    anchor = None
-    for line in lines:
-        if anchor is not None and line.box[1] < (anchor.box[1] + anchor.box[3]) / 2:
-            continue
-        anchor = line
-        tops.append(line.box[1])
-    return tops
