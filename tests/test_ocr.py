@@ -250,3 +250,15 @@ def test_ocr_readings_survive_the_decoded_stage_codec() -> None:
     assert Grid.from_dict(json.loads(json.dumps(grid.to_dict()))) == grid
     plain = Grid([[GridCell("7", 0, 0, 0, 0)]], "html")
     assert "ocr" not in plain.to_dict() and Grid.from_dict(plain.to_dict()) == plain
+
+
+def test_label_misreads_snap_to_the_template_only_when_unmistakable() -> None:
+    from govreport_dagster.core.decode.ocr.labels import snap_label
+
+    # look-alikes OCR produced on the corpus scans (申→中, 一→·, （一）→(-))
+    assert snap_label("一、本年新收政府信息公开中请数量") == "一、本年新收政府信息公开申请数量"
+    assert snap_label("3.危及“三安全·稳定”") == "3.危及“三安全一稳定”"
+    assert snap_label("(-)予以公开") == "（一）予以公开"
+    assert snap_label("一、本年新收政府信息公开申请数量") is None  # already a template label
+    assert snap_label("3119") is None and snap_label("白然人") is None  # numbers, short labels
+    assert snap_label("行政事业性收费") is None  # text the template does not declare: left alone
