@@ -102,6 +102,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    if args.ocr:  # OCR is seconds a page: measured on its own files, never replicated
+        from .reporting.ocr_benchmark import main as ocr_main
+
+        ocr_main(args.ocr)
+        return 0
     from .reporting.benchmark import main as bench_main
 
     bench_main([f"--n={args.docs}", *args.paths])  # prints its figures
@@ -134,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="decode throughput and peak memory on replicated documents")
     bench.add_argument("paths", nargs="*", help="files or folders (default: sample + corpus)")
     bench.add_argument("--docs", type=int, default=10_000)
+    bench.add_argument("--ocr", nargs="+", metavar="FILE", help="OCR pages/s on these scans/images instead")
     bench.set_defaults(func=cmd_bench)
     return parser
 

@@ -262,3 +262,12 @@ def test_label_misreads_snap_to_the_template_only_when_unmistakable() -> None:
     assert snap_label("一、本年新收政府信息公开申请数量") is None  # already a template label
     assert snap_label("3119") is None and snap_label("白然人") is None  # numbers, short labels
     assert snap_label("行政事业性收费") is None  # text the template does not declare: left alone
+
+
+@pytest.mark.slow
+def test_ocr_benchmark_counts_pages_and_cells() -> None:
+    from govreport_dagster.reporting.ocr_benchmark import measure_ocr
+
+    result = measure_ocr([("t3.png", _table3_head_rows())])
+    assert (result.files, result.pages, result.cells) == (1, 1, 16) and result.seconds > 0
+    assert result.line().startswith("ocr: 1 pages (1 files, 16 table cells) in ") and result.line().endswith(" pages/s")
