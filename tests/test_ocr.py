@@ -98,7 +98,7 @@ def test_engine_missing_is_a_reason_not_a_crash(monkeypatch: pytest.MonkeyPatch)
 
 @pytest.mark.slow
 def test_scanned_corpus_pdfs_reach_99_percent_with_no_wrong_number() -> None:
-    from govreport_dagster.core.evaluation import run_eval
+    from govreport_dagster.reporting.evaluation import run_eval
 
     report = run_eval(OCR, OCR)
     assert [r.error for r in report.reports] == [None, None, None]
