@@ -1,34 +1,41 @@
 # The two Quick-start commands (README): `make sample` and `make test`.
 # Both create the virtual environment on first use (only Python 3.11 is needed).
+# `sample` (and ui/eval/bench) install the runtime dependencies only; `test` and `lint` add
+# the dev extras (pytest, hypothesis, ruff, playwright, reportlab).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.installed-runtime
+DEV := $(VENV)/.installed-dev
 
 .PHONY: sample test lint ui eval bench clean
 
-$(STAMP): pyproject.toml
+$(RUNTIME): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME)
 
-sample: $(STAMP)  ## set up, then run every stage on the bundled sample reports
+$(DEV): $(RUNTIME)
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(DEV)
+
+sample: $(RUNTIME)  ## set up (runtime only), then run every stage on the bundled sample reports
 	$(BIN)/govreport run
 
-test: $(STAMP)  ## set up, then run the whole test suite
+test: $(DEV)  ## set up (runtime + dev extras), then run the whole test suite
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
-ui: $(STAMP)
+ui: $(RUNTIME)
 	$(BIN)/govreport ui
 
-eval: $(STAMP)
+eval: $(RUNTIME)
 	$(BIN)/govreport eval --landing tests/fixtures/corpus --gold tests/fixtures/corpus
 
-bench: $(STAMP)
+bench: $(RUNTIME)
 	$(BIN)/govreport bench
 
 clean:

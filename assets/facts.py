@@ -19,9 +19,12 @@ from govreport_dagster.io_manager import Frames
 from govreport_dagster.metadata_md import markdown_table
 from govreport_dagster.partitions import neighbouring_years, report_year_partitions
 from govreport_dagster.quality.runtime import run_facts_suite
-from govreport_dagster.resources import WarehouseResource
+from govreport_dagster.resources import LandingZoneResource, WarehouseResource
+from govreport_dagster.storage.bi_columns import with_landing_root
 from govreport_dagster.storage.frames import bundles_from_frames, ingested_from_row
 from govreport_dagster.storage.warehouse import to_arrow
+
+from .stewardship import stewardship_metadata
 
 _MULTI_YEAR = dg.AssetIn(partition_mapping=neighbouring_years, metadata={"multi_year": True})
 
@@ -36,6 +39,7 @@ _MULTI_YEAR = dg.AssetIn(partition_mapping=neighbouring_years, metadata={"multi_
         "decoded_reports": _MULTI_YEAR,
         "sectioned_reports": _MULTI_YEAR,
         "extracted_tables": _MULTI_YEAR,
+        "corrections": dg.AssetIn(),  # people's corrections, every year (issue 16)
     },
     description="The warehouse contract's tables for the year, computed and validated (identities evaluated per "
     "report, cross-year against the previous year's reports of the same agency).",
@@ -56,8 +60,11 @@ def report_facts(
     decoded_reports: dict[str, Frames],
     sectioned_reports: dict[str, Frames],
     extracted_tables: dict[str, Frames],
+    corrections: Frames,
     warehouse: WarehouseResource,
+    landing: LandingZoneResource,
 ) -> Iterator[dg.Output[Frames] | dg.AssetCheckResult]:
+    from govreport_dagster.core.corrections import from_frame
     from govreport_dagster.core.facts import build_facts
 
     year = int(context.partition_key)
@@ -73,11 +80,12 @@ def report_facts(
     # The neighbours only serve the current year's reports: an empty year rebuilds nothing else.
     current = bundles(year)
     previous, following = (bundles(year - 1), bundles(year + 1)) if current else ([], [])
-    frames = build_facts(current, previous, following)
+    frames = build_facts(current, previous, following, from_frame(corrections.get("corrections")))
     lost = _lost_reports(raw_reports.get(str(year)), {b.report_id for b in current}, year)
     if len(lost):
         context.log.warning(f"{len(lost)} parsed file(s) did not reach the facts: {lost['source_uri'].tolist()}")
         frames["reports"] = pd.concat([frames["reports"], lost], ignore_index=True)
+    frames["reports"] = with_landing_root(frames["reports"], landing.root)
     reports = frames["reports"]
     checks = frames["identity_checks"]
     check_metadata, check_results = validate(context, "facts", run_facts_suite(frames), warehouse.data_docs_root)
@@ -92,6 +100,7 @@ def report_facts(
             "identity_status": dg.MetadataValue.json(checks["status"].value_counts().to_dict() if len(checks) else {}),
             **{f"rows_{name}": len(frame) for name, frame in frames.items()},
             "reports_preview": dg.MetadataValue.md(_preview(reports)),
+            **stewardship_metadata(frames),
         },
     )
     yield _contract_check(frames)
@@ -140,11 +149,13 @@ def published_warehouse(
 ) -> dg.MaterializeResult:
     from govreport_dagster.core.facts import labels_frame
     from govreport_dagster.reporting.charts import quality_chart
+    from govreport_dagster.storage.duckdb_views import build_duckdb
 
     year = int(context.partition_key)
     writer = warehouse.writer()
     paths = writer.write_year_tables(year, report_facts)
     writer.write_labels(labels_frame())
+    duckdb_file = build_duckdb(writer.root)  # BI's one file: views over every table, rebuilt per publish
     reports = report_facts["reports"]
     chart = quality_chart(
         reports, report_facts["identity_checks"], year, warehouse.data_docs_root / "charts" / f"quality_{year}.png"
@@ -154,9 +165,11 @@ def published_warehouse(
             "quality_chart": dg.MetadataValue.md(_embed_png(chart)),
             "quality_chart_path": dg.MetadataValue.path(str(chart)),
             "warehouse": dg.MetadataValue.path(str(writer.root)),
+            "duckdb": dg.MetadataValue.path(str(duckdb_file)) if duckdb_file else "not built (not a local folder)",
             **{f"rows_{t}": len(f) for t, f in report_facts.items()},
             "partitions": dg.MetadataValue.json({t: str(p) for t, p in paths.items()}),
             "reports_preview": dg.MetadataValue.md(_preview(reports)),
+            **stewardship_metadata(report_facts),
         }
     )
 

@@ -27,7 +27,9 @@ class StageIOManager(dg.ConfigurableIOManager):
     def handle_output(self, context: dg.OutputContext, obj: Frames) -> None:
         if obj is None:
             return
-        partition = context.partition_key if context.has_partition_key else None
+        # an unpartitioned asset (the ledger, the corrections) in a partitioned run is still
+        # stored once, under all/, where its readers look for it
+        partition = context.asset_partition_key if context.has_asset_partitions else None
         final = self._folder(context.asset_key, partition)
 
         def write(staging: UPath) -> None:

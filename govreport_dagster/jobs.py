@@ -11,7 +11,8 @@ for every year, then the facts for every year (a year's facts read its neighbour
 import dagster as dg
 
 PER_DOCUMENT_ASSETS = ["raw_reports", "decoded_reports", "sectioned_reports", "extracted_tables"]
-FACT_ASSETS = ["report_facts", "published_warehouse"]
+# `corrections` (unpartitioned, a folder read) is re-read by every year's facts run (issue 16)
+FACT_ASSETS = ["corrections", "report_facts", "published_warehouse"]
 YEARLY_ASSETS = PER_DOCUMENT_ASSETS + FACT_ASSETS
 
 # Unpartitioned: the whole landing zone, decoded once per content, then the ledger.
@@ -29,4 +30,10 @@ ingest_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(*LEDGER_ASSETS),
     description="Rescan and decode the landing zone and rebuild the ingest ledger only (files without a year, "
     "removals).",
+)
+
+corrections_job = dg.define_asset_job(
+    "corrections_job",
+    selection=dg.AssetSelection.assets(*FACT_ASSETS),
+    description="One report year after its corrections changed: corrections → facts → published (issue 16).",
 )

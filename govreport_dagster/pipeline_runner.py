@@ -28,7 +28,7 @@ class PipelineOutcome:
     run_ids: list[str] = field(default_factory=list)
 
 
-def _failure_reason(result: dg.ExecuteInJobResult) -> str:
+def _failure_reason(result: dg.ExecuteInProcessResult) -> str:
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
             err = event.step_failure_data.error
@@ -43,24 +43,37 @@ def _failure_reason(result: dg.ExecuteInJobResult) -> str:
 
 
 def run_pipeline(
-    landing: str, warehouse: str, *, years: str = "all", console: Any = None, instance: dg.DagsterInstance | None = None
+    landing: str,
+    warehouse: str,
+    *,
+    years: str = "all",
+    console: Any = None,
+    instance: dg.DagsterInstance | None = None,
+    corrections: str | None = None,
 ) -> PipelineOutcome:
     from .definitions import all_assets, make_resources
+    from .jobs import ingest_job, yearly_reports_job
 
     instance = instance or dg.DagsterInstance.get()
-    resources = make_resources(landing, warehouse)
+    resources = make_resources(landing, warehouse, corrections)
+    defs = dg.Definitions(
+        assets=all_assets, jobs=[yearly_reports_job, ingest_job], resources=resources, executor=dg.in_process_executor
+    )
+    jobs = {name: defs.resolve_job_def(name) for name in ("ingest_job", "yearly_reports_job")}
     outcome = PipelineOutcome()
     progress = _progress(console)
     with progress:
         task = progress.add_task("ingest ledger", total=1)
 
-        def materialize(selection: list[str], year: int | None = None) -> dg.ExecuteInJobResult:
-            result = dg.materialize(
-                all_assets,
-                selection=selection,
-                partition_key=None if year is None else str(year),
+        def materialize(selection: list[str], year: int | None = None) -> dg.ExecuteInProcessResult:
+            # Through the code location's own jobs, so the UI lists each run under its job
+            # (yearly_reports_job with the year's partition, ingest_job for the ledger) rather
+            # than under Dagster's anonymous __ephemeral_asset_job__.
+            job = jobs["ingest_job" if year is None else "yearly_reports_job"]
+            result = job.execute_in_process(
                 instance=instance,
-                resources=resources,
+                partition_key=None if year is None else str(year),
+                asset_selection=[dg.AssetKey(name) for name in selection],
                 raise_on_error=False,
                 run_config=QUIET,
             )
@@ -76,7 +89,7 @@ def run_pipeline(
         parsed = outcome.ledger[outcome.ledger["status"] == "parsed"]
         # years already published are re-run too: a year whose files all left the landing
         # zone must be emptied, not left stale
-        available = sorted({int(y) for y in parsed["report_year"].dropna()} | _published_years(warehouse))
+        available = sorted({int(y) for y in parsed["report_year"].dropna()} | published_years(warehouse))
         outcome.years = parse_years(years, available) if years != "all" else available
         progress.update(task, completed=1)
 
@@ -105,7 +118,7 @@ def _progress(console: Any) -> Any:
     return Progress(*columns, TimeElapsedColumn(), console=console, disable=console is None)
 
 
-def _published_years(warehouse: str) -> set[int]:
+def published_years(warehouse: str) -> set[int]:
     from upath import UPath
 
     reports = UPath(warehouse) / "reports"
@@ -149,3 +162,10 @@ def summarize(outcome: PipelineOutcome, warehouse: str, console: Any, *, seconds
         f"Parquet warehouse: [bold]{warehouse}[/bold] ({seconds:.1f} s; runs recorded in the Dagster "
         f"instance, see `govreport ui`)"
     )
+    from upath import UPath
+
+    from .storage.duckdb_views import DUCKDB_NAME
+
+    duckdb_file = UPath(warehouse) / DUCKDB_NAME
+    if duckdb_file.exists():
+        console.print(f"For BI: [bold]{duckdb_file}[/bold] (DuckDB views over every table; README: Opening it in BI)")

@@ -7,6 +7,7 @@ from upath import UPath
 from . import settings
 from .core.landing import LandingEntry
 from .storage.cache import ResultCache
+from .storage.corrections import default_corrections_root
 from .storage.landing import scan
 from .storage.warehouse import Warehouse
 
@@ -16,6 +17,14 @@ class LandingZoneResource(dg.ConfigurableResource):
 
     root: str = Field(default_factory=settings.landing_root, description="Path or fsspec URL of the landing zone")
     max_file_bytes: int = Field(default_factory=settings.max_file_bytes, description="Larger files are rejected")
+    corrections: str = Field(
+        default_factory=settings.corrections_override,
+        description="Folder of people's corrections (YAML); empty: <landing>_corrections beside the landing zone",
+    )
+
+    @property
+    def corrections_root(self) -> str:
+        return self.corrections or default_corrections_root(self.root)
 
     def scan(self) -> list[LandingEntry]:
         return scan(self.root, max_file_bytes=self.max_file_bytes)

@@ -10,6 +10,11 @@ by 31 March (条例第四十九条), and copies keep arriving for months after. 
   content hash, so unchanged files cost only a hash.
 
 (`build_schedule_from_partitioned_job` would fire on 1 January, when no report exists yet.)
+
+Both are off by default (`DEFAULT_STATUS`, stated here rather than left to Dagster's default):
+a fresh clone's landing zone is the bundled sample, which nothing needs to re-run monthly. A
+deployment switches them on once, in the UI (Automation → the schedule → toggle) or with
+`dagster schedule start -w workspace.yaml yearly_reports_schedule`; the instance remembers.
 New files between those dates are picked up by the landing sensor.
 """
 
@@ -20,12 +25,14 @@ from .jobs import yearly_reports_job
 
 TIMEZONE = REPORT_TIMEZONE
 CATCH_UP_YEARS = 2
+DEFAULT_STATUS = dg.DefaultScheduleStatus.STOPPED
 
 
 @dg.schedule(
     job=yearly_reports_job,
     cron_schedule="0 3 15 4 *",
     execution_timezone=TIMEZONE,
+    default_status=DEFAULT_STATUS,
     description="15 April: the previous report year, after the 31 January / 31 March deadlines.",
 )
 def yearly_reports_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
@@ -37,6 +44,7 @@ def yearly_reports_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequ
     job=yearly_reports_job,
     cron_schedule="0 4 1 * *",
     execution_timezone=TIMEZONE,
+    default_status=DEFAULT_STATUS,
     description=f"Monthly: the {CATCH_UP_YEARS} most recent completed years again, for late arrivals.",
 )
 def catch_up_schedule(context: dg.ScheduleEvaluationContext) -> list[dg.RunRequest]:

@@ -20,6 +20,11 @@ def warehouse_root() -> str:
     return os.environ.get("GOVREPORT_WAREHOUSE") or str(DEFAULT_WAREHOUSE)
 
 
+def corrections_override() -> str:
+    """GOVREPORT_CORRECTIONS, else "" (the folder beside the landing zone, see storage.corrections)."""
+    return os.environ.get("GOVREPORT_CORRECTIONS") or ""
+
+
 def max_file_bytes() -> int:
     return int(os.environ.get("GOVREPORT_MAX_FILE_BYTES") or 50 * 1024 * 1024)
 

@@ -12,6 +12,8 @@ def parse_years(spec: str, available: list[int]) -> list[int]:
         part = part.strip()
         if "-" in part:
             lo, hi = (int(x) for x in part.split("-", 1))
+            if lo > hi:  # would silently select nothing
+                raise ValueError(f"the range {part} is reversed: write {hi}-{lo}")
             years.update(range(lo, hi + 1))
         elif part:
             years.add(int(part))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,15 @@ def test_every_pre2019_indicator_value_matches(corpus_eval) -> None:
     assert total == 66 and matched == total
 
 
+def test_eval_reports_the_pre2019_reports_apart(corpus_eval) -> None:
+    old = [r for r in corpus_eval.reports if r.pre2019_layout is not None]
+    assert [r.file for r in old] == ["001.txt", "003.txt"]
+    assert all(r.pre2019_layout == "pre2019" for r in old)
+    assert all(r.legacy_keyed == r.legacy_rows > 0 for r in old)  # every row of the form has a key
+    line = corpus_eval.lines()[1]
+    assert line.startswith("legacy: 66/66 统计表 gold cells (100.0%) in 2 pre-2019 reports · layout pre2019 2/2")
+
+
 def test_gold_nulls_come_out_null(corpus_eval) -> None:
     nulls = sum(r.gold_nulls for r in corpus_eval.reports)
     assert nulls > 50
@@ -115,3 +125,26 @@ def test_seeds_score_against_their_hand_checked_gold() -> None:
     assert report.mismatches == [], "\n".join(report.lines())
     assert report.total == report.matched == 200  # 002: t2 10 + t3 175 + t4 15 cells
     assert report.summary_line().startswith("eval: 200/200 unambiguous gold cells (100.0%)")
+
+
+def test_eval_scores_printed_and_corrected_values_separately(tmp_path):
+    """The gold records what is printed: a correction leaves the printed score as it was and
+    shows up as a difference in the corrected one."""
+    from builders import CORPUS
+
+    from govreport_dagster.core.corrections import parse_corrections
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    for name in ("022.txt", "022.gold.json"):
+        (landing / name).write_bytes((CORPUS / name).read_bytes())
+    entry = {"report_year": 2023, "agency": "淮安市洪泽区人民政府", "cell": "t4.review.total", "printed": 0,
+             "corrected": 11, "reason": "各分项之和", "who": "测试", "when": "2026-11-30"}  # fmt: skip
+    corrections, problems = parse_corrections(json.dumps({"corrections": [entry]}, ensure_ascii=False), "c.yaml")
+    assert problems == []
+    report = run_eval(landing, landing, corrections)
+    assert report.corrected is not None
+    assert report.corrected.matched == report.matched - 1
+    [mismatch] = report.corrected.mismatches
+    assert (mismatch.table, mismatch.row, mismatch.col, mismatch.gold, mismatch.got) == ("t4", "review", "total", 0, 11)
+    assert run_eval(landing, landing).corrected is None

@@ -96,11 +96,18 @@ def test_broken_balance_is_published_with_identity_violation():
     assert apps.loc[("new_received", "natural_person"), "count"] == 23
 
 
+def test_free_form_report_with_text_is_never_unparseable():
+    frames = build_facts([make_bundle("s", status="no_sections")], [])
+    report = frames["reports"].iloc[0]
+    assert report["quality_status"] != "unparseable"
+    assert "sectioning: no_sections" in report["status_reason"]
+    _conforms(frames)
+
+
 @pytest.mark.parametrize(
     ("bundle", "status"),
     [
         (make_bundle("e", text=""), "unparseable"),
-        (make_bundle("s", status="no_sections"), "unparseable"),
         (make_bundle("m", missing=[MissingTable("t3", "image")]), "tables_missing"),
         (make_bundle("p", cells=cells_from("t4", t4_grid())), "partial_tables"),
         (
@@ -132,7 +139,31 @@ def test_legacy_rows_and_pre2019_template():
     assert pd.isna(rows["parent_ordinal"].iloc[0]) and rows["parent_ordinal"].iloc[1] == 1
     assert pd.isna(rows["this_period"].iloc[1])
     assert frames["reports"].iloc[0]["template_version"] == "pre2019"
-    assert frames["identity_checks"].empty
+    checks = frames["identity_checks"]
+    assert checks[["identity_id", "scope", "status"]].values.tolist() == [
+        ["lf_period_bound", "items_published", "passed"]
+    ]
+
+
+def test_legacy_form_identities_are_checks_and_violations_are_published_as_printed():
+    def row(n, label, key, parent, this, cum):
+        return LegacyIndicatorRow(n, label, key, parent, "条", this, cum, f"{this} {cum}")
+
+    legacy = [
+        row(1, "受理依申请公开信息总数", "applications_received", None, 5, 9),
+        row(2, "其中：1、当面申请数", "applications_in_person", 1, 1, 2),
+        row(3, "2、网上申请数", "applications_online", 1, 1, 3),
+        row(4, "3、信函、传真申请数", "applications_letter_fax", 1, 1, 4),
+    ]
+    frames = build_facts([make_bundle("v", 2015, legacy=legacy)], [])
+    checks = frames["identity_checks"].set_index(["identity_id", "scope"])
+    assert checks.loc[("lf_requests_channels", "this_period"), "status"] == "failed"  # 5 ≠ 1 + 1 + 1
+    assert checks.loc[("lf_requests_channels", "cumulative"), "status"] == "passed"  # 9 = 2 + 3 + 4
+    assert "受理依申请公开信息总数 5 ≠ 当面申请数 1" in checks.loc[("lf_requests_channels", "this_period"), "detail"]
+    report = frames["reports"].iloc[0]
+    assert report["quality_status"] == "identity_violation" and "lf_requests_channels" in report["status_reason"]
+    assert frames["fact_legacy_indicators"]["this_period"].tolist() == [5, 1, 1, 1]  # as printed
+    _conforms(frames)
 
 
 def test_duplicate_agency_year_both_kept_and_flagged():
@@ -193,3 +224,5 @@ def test_labels_frame():
     lookup = labels.set_index(["key_type", "key"])["label_zh"]
     assert lookup[("applicant_key", "natural_person")] == "自然人"
     assert ("identity_id", "t3_balance") in lookup.index
+    assert lookup[("legacy_indicator_key", "applications_in_person")] == "当面申请数"
+    assert ("identity_id", "lf_requests_channels") in lookup.index

@@ -35,7 +35,7 @@ def test_catch_up_schedule_reruns_the_two_most_recent_years() -> None:
 
 def test_schedules_and_sensor_are_in_the_code_location() -> None:
     assert {s.name for s in defs.schedules} == {"yearly_reports_schedule", "catch_up_schedule"}
-    assert {s.name for s in defs.sensors} == {"landing_sensor"}
+    assert {s.name for s in defs.sensors} == {"landing_sensor", "corrections_sensor"}
 
 
 class _Sensor:

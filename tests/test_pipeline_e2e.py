@@ -18,7 +18,8 @@ from govreport_dagster.jobs import YEARLY_ASSETS
 pytestmark = pytest.mark.slow
 
 SEED_YEAR_SET = sorted(set(SEED_YEARS.values()))
-STAGE_ASSETS = [a for a in YEARLY_ASSETS if a != "published_warehouse"]
+# per-year stage partitions (`corrections` is one folder read for every year: _stages/corrections/all)
+STAGE_ASSETS = [a for a in YEARLY_ASSETS if a not in ("published_warehouse", "corrections")]
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +90,10 @@ def test_runs_are_recorded_in_the_persistent_instance(seeded_run: dict) -> None:
     runs = instance.get_runs()
     assert len(runs) == 2 * seeded_run["cold"]["runs"]
     assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
+    # listed under the code location's jobs, each year's runs with their partition (UI: job → runs)
+    yearly = [r for r in runs if r.job_name == "yearly_reports_job"]
+    assert {r.job_name for r in runs} == {"ingest_job", "yearly_reports_job"}
+    assert sorted(int(r.tags["dagster/partition"]) for r in yearly) == sorted(SEED_YEAR_SET * 2)
     config = (seeded_run["home"] / "dagster.yaml").read_text(encoding="utf-8")
     assert "enabled: false" in config
 
@@ -114,7 +119,7 @@ def test_missing_landing_zone_fails_before_anything_runs(tmp_path: Path, capsys)
         ]
     )
     assert code == 2
-    assert "does not exist" in capsys.readouterr().out
+    assert "does not exist" in capsys.readouterr().err
     assert not (tmp_path / "w").exists()
 
 
@@ -208,3 +213,13 @@ def test_a_cold_run_gives_the_same_warehouse(seeded_run: dict, tmp_path: Path) -
     before, after = _snapshot(seeded_run["warehouse"]), _snapshot(fresh)
     for table, frame in before.items():
         pd.testing.assert_frame_equal(frame, after[table], check_dtype=False, obj=table)
+
+
+def test_publish_builds_the_duckdb_file_with_agencies(seeded_run: dict[str, Path]) -> None:
+    database = seeded_run["warehouse"] / "govreport.duckdb"
+    with duckdb.connect(str(database), read_only=True) as con:
+        headlines = con.execute("SELECT report_year, agency, level FROM agency_year_headlines ORDER BY 1").fetchall()
+        roots = con.execute("SELECT DISTINCT landing_root FROM reports").fetchall()
+    assert [row[0] for row in headlines] == SEED_YEAR_SET  # one agency per seed year, placed by the gazetteer
+    assert all(agency and level != "unknown" for _year, agency, level in headlines), headlines
+    assert roots == [(str(seeded_run["landing"]),)]

@@ -17,6 +17,7 @@ from builders import cells_from, full_bundle, make_bundle, t3_grid
 
 from govreport_dagster.core.facts import build_facts
 from govreport_dagster.core.model import Section, TableCell
+from govreport_dagster.core.tables.legacy_forms import form_identities
 from govreport_dagster.core.templates import load_templates
 from govreport_dagster.quality import data_docs, preparation, render, runtime, suites
 from govreport_dagster.storage.frames import sectioned_frames, tables_frames
@@ -58,8 +59,11 @@ def test_committed_suite_equals_template_rendering(name):
 def test_facts_suite_has_one_identity_expectation_per_template_identity():
     committed = [e for e in suites.load_suite("facts")["expectations"] if "identity_id" in e["meta"]]
     assert committed == render.render_identity_expectations()
-    declared = {i.id for i in load_templates().identities}
+    declared = {i.id for i in load_templates().identities} | {i.id for i in form_identities()}
     assert {e["meta"]["identity_id"] for e in committed} == declared
+    inequality = "expect_column_pair_values_a_to_be_greater_than_b"
+    bounds = {e["meta"]["identity_id"] for e in committed if e["type"] == inequality}
+    assert bounds == {i.id for i in form_identities() if i.kind in ("bound", "period_bound")}
     assert all(e["meta"]["severity"] == "warn" for e in committed)
 
 

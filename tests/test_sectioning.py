@@ -328,3 +328,30 @@ def test_year_unknown() -> None:
 def test_hostile_text_never_raises(text: str) -> None:
     report = section_report(doc(text))
     assert report.status in ("ok", "no_sections", "empty_text", "year_unknown")
+
+
+# --------------------------------------------------------------------------------------
+# Free-form reports and the pre-2019 layout (issue 14)
+
+
+def test_free_form_arabic_and_unofficial_headings() -> None:
+    text = (
+        "某局2015年政府信息公开工作年度报告\n1、主要工作概述\n全年主动公开政府信息120条。\n"
+        "2、依申请公开办理情况\n全年共收到政府信息公开申请3件。\n3、行政复议和诉讼\n无。\n4、下一步工作打算\n加强。\n"
+        "附件：政府信息公开情况统计表\n"
+    )
+    report = section_report(doc(text))
+    assert keys(report) == ["overview", "applications", "review_litigation", "problems_improvements", "other_5"]
+    assert report.status == "ok" and report.layout_version == "pre2019"
+    assert any("free-form headings" in i for i in report.issues)
+    assert {m.metric_key for m in report.narrative} >= {"items_published", "applications_received"}
+
+
+def test_pre2019_year_with_new_headings_keeps_the_pre2019_layout() -> None:
+    text = (
+        "某县2018年政府信息公开工作年度报告\n一、总体情况\n正文。\n二、主动公开政府信息情况\n正文。\n"
+        "三、收到和处理政府信息公开申请情况\n正文。\n附表 指标名称计量单位2018年度历年累计"
+        "主动公开信息数条5060受理依申请公开信息总数条00"
+    )
+    report = section_report(doc(text))
+    assert report.template_version == "pre2019" and report.layout_version == "pre2019"

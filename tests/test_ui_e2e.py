@@ -41,6 +41,7 @@ ASSETS = [
     "decoded_reports",
     "sectioned_reports",
     "extracted_tables",
+    "corrections",
     "report_facts",
     "published_warehouse",
 ]

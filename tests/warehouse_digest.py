@@ -21,14 +21,14 @@ VOLATILE = {"run_id", "seen_at"}
 
 
 def _canonical(value: object, landing: str) -> str:
-    if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)):
-        return "∅"
+    if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)) or value == "":
+        return "∅"  # issue 15 publishes blank text as null: '' and null are one value here
     text = str(value)
     return text.replace(landing, "<landing>")
 
 
-def table_digest(frame: pd.DataFrame, landing: str) -> dict[str, object]:
-    columns = sorted(c for c in frame.columns if c not in VOLATILE)
+def table_digest(frame: pd.DataFrame, landing: str, only: list[str] | None = None) -> dict[str, object]:
+    columns = sorted(c for c in frame.columns if c not in VOLATILE and (only is None or c in only))
     rows = sorted(
         "\x1f".join(_canonical(v, landing) for v in row)
         for row in frame[columns].astype(object).itertuples(index=False, name=None)
@@ -37,14 +37,31 @@ def table_digest(frame: pd.DataFrame, landing: str) -> dict[str, object]:
     return {"rows": len(rows), "columns": columns, "sha256": digest}
 
 
-def warehouse_digest(warehouse: Path, landing: Path) -> dict[str, dict[str, object]]:
-    """Every contract table under `warehouse` (folders starting with `_` are working data)."""
+def warehouse_digest(
+    warehouse: Path, landing: Path, reference: dict[str, dict[str, object]] | None = None
+) -> dict[str, dict[str, object]]:
+    """Every contract table under `warehouse` (folders starting with `_` are working data).
+
+    With a `reference` digest, only its tables and columns are digested: tables and columns
+    added since (issue 15's `agencies`, `agency_id`, `landing_root`, `label`…) extend the
+    contract without changing what the reference covers."""
     out = {}
     for table in sorted(p for p in warehouse.iterdir() if p.is_dir() and not p.name.startswith("_")):
+        if reference is not None and table.name not in reference:
+            continue
         frame = pd.read_parquet(table)
         for col in frame.columns:  # hive partition columns come back as categories
             if isinstance(frame[col].dtype, pd.CategoricalDtype):
                 frame[col] = frame[col].astype(str)
+        for col in frame.columns:  # nullable Int64 since issue 15: render as the float64 pandas gave before
+            if str(frame[col].dtype) == "Int64" and frame[col].isna().any():
+                frame[col] = frame[col].astype("float64")
+        if "landing_root" in frame.columns:  # source_uri relative to it since issue 15
+            relative = ~frame["source_uri"].astype(str).str.startswith("/") & frame["source_uri"].notna()
+            joined = frame["landing_root"].astype(str) + "/" + frame["source_uri"].astype(str)
+            frame["source_uri"] = frame["source_uri"].astype(object).where(~relative, joined)
+        if reference is not None:
+            frame = frame[[c for c in frame.columns if c in reference[table.name]["columns"] or c in VOLATILE]]
         out[table.name] = table_digest(frame, str(landing.resolve()))
     return out
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 from functools import cache
@@ -30,9 +30,12 @@ import pandas as pd
 import pyarrow as pa
 
 from . import identities
-from .metadata import agency_match_key
+from .agencies import agency_of, agency_rows
+from .corrections import Correction
+from .legacy_identities import evaluate_legacy
 from .model import PARSER_VERSION, VALUE_STATES, IdentityResult, RawFile, ReportBundle, TableCell
 from .schemas import CONTRACT, YEAR_PARTITIONED
+from .stewardship import YearCorrections
 from .tables.crossyear import pick_neighbour, resolve_in_window
 from .templates import TABLE_IDS, TEMPLATE_VERSIONS, load_templates
 
@@ -74,6 +77,8 @@ def contract_frame(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
             frame[name] = frame[name].where(frame[name].notna(), None)
         else:
             frame[name] = frame[name].astype(dtype)
+        if dtype == "string":  # a blank is null, never '' (BI counts '' as a value)
+            frame[name] = frame[name].mask(frame[name] == "")
     if REPORT_YEAR in columns:
         frame[REPORT_YEAR] = frame[REPORT_YEAR].astype("int64")
     return frame
@@ -85,8 +90,9 @@ def empty_facts() -> dict[str, pd.DataFrame]:
 
 def labels_frame() -> pd.DataFrame:
     """The official Chinese label of every key the warehouse uses (the BI `labels` table)."""
-    rows = [{"key_type": kt, "key": k, "label_zh": v} for kt, k, v in load_templates().label_rows()]
-    return contract_frame("labels", rows)
+    from .labels import label_rows
+
+    return contract_frame("labels", label_rows())
 
 
 # --------------------------------------------------------------------------------------
@@ -94,7 +100,10 @@ def labels_frame() -> pd.DataFrame:
 
 
 def build_facts(
-    bundles: list[ReportBundle], previous: list[ReportBundle], following: list[ReportBundle] | None = None
+    bundles: list[ReportBundle],
+    previous: list[ReportBundle],
+    following: list[ReportBundle] | None = None,
+    corrections: Sequence[Correction] = (),
 ) -> dict[str, pd.DataFrame]:
     """Every year-partitioned contract table for the bundles' report year.
 
@@ -102,11 +111,13 @@ def build_facts(
     feeds the cross-year identities. `previous` and `following` (the next year's) also let the
     cross-year identities split run-together table-2 rows the report alone leaves open.
     Nothing a report contains raises: an unexpected failure while building one report's
-    facts marks that report `unparseable` with the reason.
+    facts marks that report `unparseable` with the reason. `corrections` (people's, from the
+    corrections folder) are applied beside the printed values (`core.stewardship`).
     """
     rows: dict[str, list[dict[str, Any]]] = {table: [] for table in YEAR_PARTITIONED}
     if not bundles:
         return empty_facts()
+    stewardship = YearCorrections.for_year(corrections, bundles[0].report_year, bundles)  # issue 16
 
     keys = [_agency_key(b) for b in bundles]
     per_key = Counter(k for k in keys if k)
@@ -123,13 +134,17 @@ def build_facts(
             tables = resolve_in_window(
                 bundle.report_year, bundle.tables, [b.tables for b in before], [b.tables for b in after]
             )
-            report_rows = _report_facts(replace(bundle, tables=tables), prior, duplicate)
+            resolved = replace(bundle, tables=tables)
+            report_rows = _report_facts(resolved, prior, duplicate)
+            stewardship.amend_report_rows(report_rows, resolved, prior)  # issue 16
         except Exception as exc:  # a bug must not cost the partition: the report says what happened
             log.exception("facts for report %s failed", bundle.report_id)
             report_rows = {"reports": [_report_row(bundle, duplicate, [], f"internal error: {exc!r}")]}
         for table, table_rows in report_rows.items():
             rows[table].extend(table_rows)
 
+    rows["agencies"] = agency_rows(bundles)
+    rows["corrections"] = stewardship.rows()  # issue 16
     year = bundles[0].report_year
     frames = {}
     for table in YEAR_PARTITIONED:
@@ -140,7 +155,8 @@ def build_facts(
 
 
 def _agency_key(bundle: ReportBundle) -> str:
-    return agency_match_key(bundle.sectioned.metadata.agency_name or "")
+    """The `agencies` dimension's id: cross-year identities and duplicates link by it."""
+    return agency_of(bundle).agency_id
 
 
 def _by_agency(bundles: Iterable[ReportBundle]) -> dict[str, list[ReportBundle]]:
@@ -158,6 +174,7 @@ def _report_facts(bundle: ReportBundle, prior: ReportBundle | None, duplicate: b
     rid = bundle.report_id
     results = identities.evaluate_report(bundle.tables, bundle.sectioned)
     results.extend(identities.evaluate_cross_year(bundle, prior))
+    results.extend(evaluate_legacy(bundle.tables.legacy))
     out: dict[str, list[dict[str, Any]]] = {
         "reports": [_report_row(bundle, duplicate, results, None)],
         "report_sections": [s.record(rid) for s in bundle.sectioned.sections],
@@ -313,6 +330,7 @@ def _report_row(
         "year_source": md.year_source,
         "status_reason": reason,
         "duplicate_agency_year": duplicate,
+        "agency_id": agency_of(bundle).agency_id,
     }
 
 
@@ -346,21 +364,32 @@ def quality_status(
 ) -> tuple[str, str | None]:
     """(quality_status, reason). First match wins:
 
-    unparseable (empty text, or sectioning not ok) → identity_violation (a failed error-severity
-    identity) → no_tables_expected (pre-2019 without template tables) → tables_missing (none of
+    unparseable (empty text only; sectioning problems add to the reason) → identity_violation (a
+    failed error-severity identity) → no_tables_expected (pre-2019 without template tables) → tables_missing (none of
     tables 2–4) → partial_tables (some missing, or the extractor recorded one as incomplete) → ok.
     """
-    sectioned = bundle.sectioned
     if not (bundle.decoded.text or "").strip():
         return "unparseable", "empty text"
-    if sectioned.status != "ok":
-        return "unparseable", "; ".join([f"sectioning: {sectioned.status}", *sectioned.issues])
+    status, reason = _table_status(bundle, has, violations)
+    if bundle.sectioned.status != "ok":
+        # A report with text is never unparseable for its headings (free-form reports):
+        # its tables and narrative still count; the reason says what sectioning missed.
+        missed = "; ".join([f"sectioning: {bundle.sectioned.status}", *bundle.sectioned.issues])
+        reason = f"{reason}; {missed}" if reason else missed
+    return status, reason
+
+
+def _table_status(
+    bundle: ReportBundle, has: dict[str, bool], violations: list[IdentityResult]
+) -> tuple[str, str | None]:
     if violations:
         shown = ", ".join(f"{r.identity_id}({r.scope})" for r in violations[:5])
         more = f" and {len(violations) - 5} more" if len(violations) > 5 else ""
         return "identity_violation", f"{len(violations)} identity violation(s): {shown}{more}"
     if not any(has.values()) and _layout_version(bundle) == "pre2019":
-        return "no_tables_expected", "pre-2019 report: no national table template"
+        n = len(bundle.tables.legacy)
+        form = f"its 统计表 read ({n} rows)" if n else "no 统计表 in the text (narrative only)"
+        return "no_tables_expected", f"pre-2019 report: no national table template; {form}"
     missing_reasons = {m.table_id: m.reason for m in bundle.tables.missing}
     if not any(has.values()):
         reasons = "; ".join(f"{t}: {missing_reasons.get(t, 'not found')}" for t in TABLE_IDS)

@@ -118,7 +118,8 @@ def identify(outcome: DecodeOutcome) -> Identification:
     if doc is None:
         return Identification(detected, outcome.rejection, None, None, None)
     if doc.flags.get("needs_ocr"):
-        return Identification(detected, "scanned document without a text layer: needs OCR", None, None, None)
+        reason = doc.flags.get("ocr_reason") or "scanned document without a text layer: needs OCR"
+        return Identification(detected, reason, None, None, None)
     if not doc.text.strip():
         return Identification(detected, "no text after decoding", None, None, None)
     found = detect_report_year(doc.text)

@@ -4,6 +4,12 @@ The template version follows the report year; the layout version is the layout w
 labels are actually in the text. Marker labels are computed from templates.yaml: the labels
 one layout prints and the other does not. A 2020 report printed on the 2021 layout is
 flagged, and the printed layout wins for extraction.
+
+A report for 2008–2018 predates the national template (`pre2019_layout`): it is read as
+`pre2019` (its 统计表 is looked for) unless its *tables* are the new ones — several labels
+only the 2019/2021 tables print. Headings never count: 2017/2018 reports often borrow the
+new section names (一、总体情况) over an old statistics form. A report without a year that
+prints a declared pre-2019 form and no new table is read as pre-2019 as well.
 """
 
 from __future__ import annotations
@@ -12,12 +18,15 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import permutations
 
+from govreport_dagster.core.tables.legacy import legacy_form_present
 from govreport_dagster.core.templates import TABLE_IDS, Label, load_templates, match_key, strip_item_number
 
-__all__ = ["decide_layout", "layout_evidence"]
+__all__ = ["decide_layout", "layout_evidence", "pre2019_layout"]
 
 # Table 2 changed wholesale in 2021, so it decides; then table 3.
 _DECIDING_TABLES = ("t2", "t3")
+# Distinct new-table marker labels needed before a pre-2019 year is read with a post-2019 layout.
+MIN_NEW_TABLE_LABELS = 3
 
 
 @dataclass(frozen=True)
@@ -134,3 +143,16 @@ def decide_layout(template_version: str, evidence: dict[str, dict[str, list[str]
     if template_version not in ("unknown", decided):
         issues.append(f"template {template_version} expected by report year, but the {decided} layout is printed")
     return decided
+
+
+def pre2019_layout(template_version: str, evidence: dict[str, dict[str, list[str]]], text: str) -> str | None:
+    """`pre2019` when the year (or, without a year, a printed pre-2019 form) says so and the
+    text prints no new tables; None to let `decide_layout` go by the printed labels."""
+    if template_version not in ("pre2019", "unknown"):
+        return None
+    new_labels = sum(max((len(v) for v in found.values()), default=0) for found in evidence.values())
+    if new_labels >= MIN_NEW_TABLE_LABELS and not legacy_form_present(text):
+        return None
+    if template_version == "unknown" and not legacy_form_present(text):
+        return None
+    return "pre2019"

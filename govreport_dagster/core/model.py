@@ -13,7 +13,7 @@ from typing import Any
 
 PARSER_VERSION = "0.1.0"
 
-SOURCE_FORMATS = ("txt", "html", "pdf", "docx", "image")
+SOURCE_FORMATS = ("txt", "html", "pdf", "docx", "doc", "xls", "xlsx", "image")
 CELL_STATES = ("number", "blank", "not_applicable", "text", "ocr")
 # States whose cell may carry a value: `ocr` is a number read by OCR (value null when the
 # reading was unsure or contradicted by an identity; the note lists the candidates).
@@ -21,9 +21,13 @@ VALUE_STATES = ("number", "ocr")
 
 
 class RejectedInput(Exception):
-    """A raw file the pipeline cannot use. `reason` is shown to users in the ingest ledger."""
+    """A raw file the pipeline cannot use. `reason` is shown to users in the ingest ledger.
+
+    The reason is always one line: library messages (openpyxl, pdfminer …) often span several,
+    and a ledger reason or a console line must stay greppable."""
 
     def __init__(self, reason: str) -> None:
+        reason = " ".join(str(reason).split())
         super().__init__(reason)
         self.reason = reason
 
@@ -91,6 +95,9 @@ class Grid:
     char_start: int = 0  # where the table's text sits in DecodedDocument.text
     char_end: int = 0
     page: int | None = None
+    # PDF only: the same table as the page's text layer reads it, line by line. The table
+    # reader reads it too; where the two readings disagree the identities decide.
+    text_layer: str | None = None
     ocr: dict[tuple[int, int], OcrCellInfo] = field(default_factory=dict)  # (row, col) → reading
 
     @property
@@ -111,7 +118,16 @@ class Grid:
             "char_end": self.char_end,
             "page": self.page,
             "rows": [[[c.text, c.origin_row, c.origin_col, c.rowspan, c.colspan] for c in row] for row in self.rows],
-        } | ({"ocr": [[r, c, i.confidence, list(i.candidates)] for (r, c), i in self.ocr.items()]} if self.ocr else {})
+            **({"text_layer": self.text_layer} if self.text_layer is not None else {}),
+            **(
+                {"ocr": [[r, c, i.confidence, list(i.candidates)] for (r, c), i in self.ocr.items()]}
+                if self.ocr
+                else {}
+            ),
+        }
+
+    def _ocr_rows(self) -> list[list[Any]]:
+        return [[r, c, i.confidence, list(i.candidates)] for (r, c), i in self.ocr.items()]
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Grid:
@@ -119,14 +135,21 @@ class Grid:
             [GridCell(t, r, c, orow, ocol, rs, cs) for c, (t, orow, ocol, rs, cs) in enumerate(row)]
             for r, row in enumerate(data["rows"])
         ]
-        ocr = {(r, c): OcrCellInfo(conf, tuple(cands)) for r, c, conf, cands in data.get("ocr", [])}
-        return cls(rows, data["source"], data.get("char_start", 0), data.get("char_end", 0), data.get("page"), ocr)
+        return cls(
+            rows,
+            data["source"],
+            data.get("char_start", 0),
+            data.get("char_end", 0),
+            data.get("page"),
+            data.get("text_layer"),
+            {(r, c): OcrCellInfo(conf, tuple(cands)) for r, c, conf, cands in data.get("ocr", [])},
+        )
 
 
 @dataclass
 class DecodedDocument:
     source_uri: str
-    source_format: str  # txt | html | pdf | docx
+    source_format: str  # txt | html | pdf | docx | doc | xls | xlsx
     detected_encoding: str | None  # None for binary formats (pdf/docx)
     original_script: str  # simplified | traditional
     text: str  # normalised simplified text

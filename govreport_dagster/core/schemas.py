@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from .model import CELL_STATES
+
 STR = pa.string()
 I64 = pa.int64()
 F64 = pa.float64()
@@ -44,6 +46,8 @@ CONTRACT: dict[str, pa.Schema] = {
             ("year_source", STR),
             ("status_reason", STR),
             ("duplicate_agency_year", BOOL),
+            ("agency_id", STR),  # the `agencies` dimension's key (stable across years and name variants)
+            ("landing_root", STR),  # the landing zone `source_uri` is relative to
         ]
     ),
     "report_sections": pa.schema(
@@ -66,6 +70,12 @@ CONTRACT: dict[str, pa.Schema] = {
             ("unit", STR),
             ("raw_text", STR),
             ("cell_state", STR),
+            ("printed_value", F64),  # the value as printed (value differs only when cell_state = corrected)
+            # extensions: corrections recorded by people (issue 16; core/stewardship.py)
+            ("correction_id", STR),
+            ("corrected_by", STR),
+            ("corrected_at", STR),
+            ("correction_reason", STR),
             ("ocr_confidence", F64),
         ]
     ),
@@ -77,6 +87,12 @@ CONTRACT: dict[str, pa.Schema] = {
             ("count", I64),
             ("raw_text", STR),
             ("cell_state", STR),
+            ("printed_count", I64),  # the count as printed (count differs only when cell_state = corrected)
+            # extensions: corrections recorded by people (issue 16; core/stewardship.py)
+            ("correction_id", STR),
+            ("corrected_by", STR),
+            ("corrected_at", STR),
+            ("correction_reason", STR),
             ("ocr_confidence", F64),
         ]
     ),
@@ -88,6 +104,12 @@ CONTRACT: dict[str, pa.Schema] = {
             ("count", I64),
             ("raw_text", STR),
             ("cell_state", STR),
+            ("printed_count", I64),  # the count as printed (count differs only when cell_state = corrected)
+            # extensions: corrections recorded by people (issue 16; core/stewardship.py)
+            ("correction_id", STR),
+            ("corrected_by", STR),
+            ("corrected_at", STR),
+            ("correction_reason", STR),
             ("ocr_confidence", F64),
         ]
     ),
@@ -127,9 +149,65 @@ CONTRACT: dict[str, pa.Schema] = {
             # extensions
             ("status", STR),  # passed | failed | not_assessable
             ("severity", STR),  # error | warn
+            ("value_basis", STR),  # printed | corrected (issue 16)
         ]
     ),
-    "labels": pa.schema([("key_type", STR), ("key", STR), ("label_zh", STR)]),
+    # Stewardship (issue 16): suggested corrections (never applied) and people's corrections.
+    "correction_suggestions": pa.schema(
+        [
+            ("report_id", STR),
+            ("cell", STR),  # table.row_key.col_key
+            ("table_id", STR),
+            ("row_key", STR),
+            ("col_key", STR),
+            ("raw_text", STR),
+            ("printed_value", F64),
+            ("suggested_value", F64),
+            ("rule", STR),  # sum_of_parts | previous_year | stated_in_text | digits_transposed
+            ("identity_id", STR),
+            ("scope", STR),
+            ("certainty", STR),  # unique | one_of_several
+            ("fixes", STR),
+            ("detail", STR),
+            ("accepted", BOOL),
+        ]
+    ),
+    "corrections": pa.schema(
+        [
+            ("correction_id", STR),
+            ("report_id", STR),  # null when unmatched
+            ("cell", STR),
+            ("printed", STR),
+            ("corrected_value", F64),
+            ("status", STR),  # applied | stale | unmatched | conflict
+            ("status_reason", STR),
+            ("reason", STR),
+            ("corrected_by", STR),
+            ("corrected_at", STR),
+            ("report_sha256", STR),
+            ("agency", STR),
+            ("source", STR),
+        ]
+    ),
+    # extension: the agencies dimension (core/agencies.py), one row per agency_id and printed
+    # name seen in the year; `merge_reason` says how the printed name was mapped onto the id.
+    "agencies": pa.schema(
+        [
+            ("agency_id", STR),
+            ("agency_name", STR),
+            ("normalised_name", STR),
+            ("canonical_name", STR),
+            ("body", STR),
+            ("level", STR),
+            ("province", STR),
+            ("city", STR),
+            ("county", STR),
+            ("merge_reason", STR),
+        ]
+    ),
+    # labels: join on key_type AND key (`total` is an applicant key and a result key).
+    # extensions: `label` without the printed item number, `label_full` under its parents.
+    "labels": pa.schema([("key_type", STR), ("key", STR), ("label_zh", STR), ("label", STR), ("label_full", STR)]),
 }
 
 YEAR_PARTITIONED = (
@@ -141,6 +219,9 @@ YEAR_PARTITIONED = (
     "fact_narrative_metrics",
     "fact_legacy_indicators",
     "identity_checks",
+    "agencies",
+    "correction_suggestions",
+    "corrections",
 )
 
 # The ledger is not partitioned by year (a file may have none). It is Hive-partitioned by
@@ -171,4 +252,6 @@ REPORT_QUALITY_STATUSES = (
     "no_tables_expected",
     "unparseable",
 )
+# Fact tables' cell states: the extraction's, and `corrected` (a person's correction applied).
+FACT_CELL_STATES = (*CELL_STATES, "corrected")
 AGENCY_LEVELS = ("province", "city", "county", "township", "department", "unknown")

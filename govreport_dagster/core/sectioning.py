@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from functools import cache
 
 from govreport_dagster.core import metadata as md
-from govreport_dagster.core.layout import decide_layout, layout_evidence
+from govreport_dagster.core.layout import decide_layout, layout_evidence, pre2019_layout
 from govreport_dagster.core.model import DecodedDocument, Section, SectionedReport
 from govreport_dagster.core.narrative import extract_narrative
+from govreport_dagster.core.sections_freeform import complete_sections
 from govreport_dagster.core.templates import TABLE_IDS, fold_char, load_templates, match_key, strip_item_number
 
 __all__ = ["find_sections", "layout_evidence", "section_report"]
@@ -334,9 +335,12 @@ def section_report(
         if meta.publish_date is not None and meta.publish_date.year < year_hint:
             meta.publish_date = None  # a date before the year reported on is not its publication
 
-    sections = find_sections(text, issues)
+    sections = complete_sections(text, find_sections(text, issues), issues)
     template_version = templates.version_for_year(meta.report_year) if meta.report_year else "unknown"
-    layout_version = decide_layout(template_version, layout_evidence(text), issues)
+    evidence = layout_evidence(text)
+    layout_version = pre2019_layout(template_version, evidence, text) or decide_layout(
+        template_version, evidence, issues
+    )
     if template_version == "unknown":
         issues.append("report year not found in the text (no title year, 统计期限 sentence or 现将YYYY年…报告)")
 

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from ..core.templates import TEMPLATE_VERSIONS, load_templates
+from .stewardship import CORRECTED_CELLS, prepare_corrected_cells
 
 # Versions with a national template (the six official sections, printed table layouts).
 TEMPLATED_VERSIONS = tuple(v for v in TEMPLATE_VERSIONS if v != "pre2019")
@@ -82,4 +83,5 @@ def prepare_facts(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]
         for column in ("lhs", "rhs"):
             checks[column] = checks[column].astype(float).round(6)
         out["identity_checks"] = checks
+    out[CORRECTED_CELLS] = prepare_corrected_cells(out)  # issue 16: corrected cells with their correction's status
     return out

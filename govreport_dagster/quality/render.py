@@ -14,8 +14,9 @@ from typing import Any
 
 from ..core.model import CELL_STATES, VALUE_STATES
 from ..core.schemas import CONTRACT, YEAR_PARTITIONED
+from .stewardship import render_expectations as render_stewardship_expectations
 from .suites import EXPECTATIONS_DIR
-from .vocabulary import column_vocabularies, identity_ids, layout_cell_keys, t2_column_flags
+from .vocabulary import bound_identity_ids, column_vocabularies, identity_ids, layout_cell_keys, t2_column_flags
 
 RENDERED_SUITES = ("tables", "facts")
 RENDER_COMMAND = "python -m govreport_dagster.quality render"
@@ -29,8 +30,12 @@ UNIQUE_KEYS = {
     "fact_review_litigation": ["report_id", "proceeding_key", "result_key"],
     "fact_narrative_metrics": ["report_id", "metric_key", "char_start", "char_end"],
     "fact_legacy_indicators": ["report_id", "ordinal"],
-    "identity_checks": ["report_id", "identity_id", "scope"],
+    "identity_checks": ["report_id", "identity_id", "scope", "value_basis"],
+    "correction_suggestions": ["report_id", "cell", "suggested_value"],
+    "corrections": ["correction_id"],
+    "agencies": ["agency_id", "agency_name"],  # one row per id and printed name in the year
 }
+REPORT_ID_NULLABLE = {"corrections"}  # an unmatched correction names no report
 
 
 def expectation(
@@ -56,18 +61,22 @@ def _py_list(values: Iterable[str]) -> str:
 
 
 def render_identity_expectations() -> list[dict[str, Any]]:
-    """One equality expectation per identity id of the template, over identity_checks' lhs/rhs,
-    rows that are not assessable excluded (the outcome reports how many). Non-blocking: a
-    violation is the source's."""
+    """One expectation per identity id of the template, over identity_checks' lhs/rhs, rows
+    that are not assessable excluded (the outcome reports how many): equality, or lhs ≥ rhs
+    for the pre-2019 forms' bounds. Non-blocking: a violation is the source's."""
+    bounds = bound_identity_ids()
     return [
         expectation(
-            "expect_column_pair_values_to_be_equal",
+            "expect_column_pair_values_a_to_be_greater_than_b"
+            if identity_id in bounds
+            else "expect_column_pair_values_to_be_equal",
             f"identity_{identity_id}",
             "warn",
             f"{label}（{identity_id}; template severity {severity}; not-assessable rows excluded）",
             table="identity_checks",
             column_A="lhs",
             column_B="rhs",
+            **({"or_equal": True} if identity_id in bounds else {}),
             row_condition=f'identity_id == "{identity_id}" and status != "not_assessable"',
             example_columns=["report_id", "identity_id", "scope", "lhs", "rhs", "detail"],
             extra_meta={"identity_id": identity_id, "identity_severity": severity},
@@ -136,8 +145,10 @@ def _contract_expectations(table: str) -> list[dict[str, Any]]:
         e("expect_table_columns_to_match_ordered_list", f"{table}_columns", "error",
           f"{table}: exactly the contract's columns, in order (report_year last, moved to the path).",
           table=table, column_list=[*CONTRACT[table].names, "report_year"]),
-        e("expect_column_values_to_not_be_null", f"{table}_report_id", "error",
-          f"{table}: every row names its report.", table=table, column="report_id"),
+        *([] if table in REPORT_ID_NULLABLE else [
+            e("expect_column_values_to_not_be_null", f"{table}_{key[0]}", "error",
+              f"{table}: every row names its {'report' if key[0] == 'report_id' else key[0]}.", table=table,
+              column=key[0])]),
         e("expect_compound_columns_to_be_unique", f"{table}_unique_key", "error",
           f"{table}: one row per {', '.join(key)}.", table=table, column_list=key) if len(key) > 1 else
         e("expect_column_values_to_be_unique", f"{table}_unique_key", "error",
@@ -188,6 +199,7 @@ def render_facts_suite() -> dict[str, Any]:
     """Contract checks for every year-partitioned table (blocking), then the identities (warn)."""
     expectations = [x for table in YEAR_PARTITIONED for x in _contract_expectations(table)]
     expectations += _facts_value_expectations()
+    expectations += render_stewardship_expectations(expectation)  # corrections and suggestions (issue 16)
     expectations += render_identity_expectations()
     return {
         "name": "facts",

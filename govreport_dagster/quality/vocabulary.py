@@ -7,8 +7,9 @@ of the printed table meets them.
 
 from __future__ import annotations
 
-from ..core.model import CELL_STATES, SOURCE_FORMATS
-from ..core.schemas import AGENCY_LEVELS, REPORT_QUALITY_STATUSES
+from ..core.model import SOURCE_FORMATS
+from ..core.schemas import AGENCY_LEVELS, FACT_CELL_STATES, REPORT_QUALITY_STATUSES
+from ..core.tables.legacy_forms import form_identities, indicator_keys
 from ..core.templates import TABLE_IDS, TEMPLATE_VERSIONS, load_templates
 from .suites import SEVERITIES
 
@@ -30,7 +31,15 @@ def identity_ids() -> list[tuple[str, str, str]]:
     seen: dict[str, tuple[str, str, str]] = {}
     for identity in load_templates().identities:
         seen.setdefault(identity.id, (identity.id, identity.label_zh, identity.severity))
+    for legacy in form_identities():
+        seen.setdefault(legacy.id, (legacy.id, legacy.label_zh, legacy.severity))
     return list(seen.values())
+
+
+def bound_identity_ids() -> set[str]:
+    """Identities checked as lhs ≥ rhs: the pre-2019 forms' bounds (parent ≥ sub-row,
+    cumulative ≥ this year; templates.yaml legacy_forms)."""
+    return {i.id for i in form_identities() if i.kind in ("bound", "period_bound")}
 
 
 def section_key_regex() -> str:
@@ -86,7 +95,7 @@ def _table_key_vocabularies() -> dict[str, list[ColumnVocabulary]]:
                 list(tpl.column_keys(table_id)),
                 f"Table {number} {col_name.split('_')[0]} keys of the template.",
             ),
-            ("cell_state", list(CELL_STATES), "Cell states."),
+            ("cell_state", list(FACT_CELL_STATES), "Cell states (corrected: a person's correction applied)."),
         ]
     return out
 
@@ -109,7 +118,7 @@ def column_vocabularies() -> dict[str, list[ColumnVocabulary]]:
             ("metric_key", [m.key for m in tpl.narrative_metrics], "Narrative metric keys of the template.")
         ],
         "fact_legacy_indicators": [
-            ("indicator_key", [i.key for i in tpl.legacy_indicators], "Legacy indicator keys (or null).")
+            ("indicator_key", list(indicator_keys()), "Legacy indicator keys of the declared forms (or null).")
         ],
         "identity_checks": [
             ("identity_id", [i for i, _label, _severity in identity_ids()], "Identity ids of the template."),

@@ -119,13 +119,77 @@ def _print(result: dict) -> None:
         )
 
 
+# --------------------------------------------------------------------------------------
+# Paged formats (issue 13): pages/s of the PDF text layer alone and of the whole decode with
+# grids; documents/s of the legacy Office formats (LibreOffice's start dominates .doc).
+
+_PAGED_SUFFIXES = (".pdf", ".doc", ".xls", ".xlsx")
+
+
+def run_page_benchmark(sources: list[Path], rounds: int = 1) -> dict:
+    """Decode every PDF/Office file ``rounds`` times; print and return per-format figures."""
+    import io
+
+    import pdfplumber
+
+    files = [
+        p
+        for src in sources
+        for p in (sorted(src.rglob("*")) if src.is_dir() else [src])
+        if p.is_file() and p.suffix.lower() in _PAGED_SUFFIXES
+    ]
+    figures: dict[str, Counter] = defaultdict(Counter)
+    for path in files * rounds:
+        data = path.read_bytes()
+        kind = detect_type(data, path.name)
+        t0 = time.perf_counter()
+        doc = decode_file(data, str(path), kind)
+        decode_s = time.perf_counter() - t0
+        f = figures[kind]
+        f["docs"] += 1
+        f["grids"] += len(doc.tables)
+        f["decode_us"] += int(decode_s * 1e6)
+        if kind == "pdf":
+            t0 = time.perf_counter()
+            with pdfplumber.open(io.BytesIO(data)) as pdf:
+                for page in pdf.pages:
+                    page.extract_text_lines(return_chars=False)
+            f["text_us"] += int((time.perf_counter() - t0) * 1e6)
+            f["pages"] += int(doc.flags.get("pages", 0))
+    result = {kind: _paged_figures(c) for kind, c in sorted(figures.items())}
+    for kind, r in result.items():
+        pages = f"  {r['pages']:,} pages  text layer {r['text_pages_per_s']} pages/s  grid {r['pages_per_s']} pages/s"
+        print(
+            f"  {kind:5s} {r['docs']:>7,} docs  {r['docs_per_s']} docs/s  {r['grids']:,} grids"
+            + (pages * bool(r["pages"]))
+        )
+    return result
+
+
+def _paged_figures(c: Counter) -> dict:
+    decode_s, text_s = c["decode_us"] / 1e6, c["text_us"] / 1e6
+    return {
+        "docs": c["docs"],
+        "grids": c["grids"],
+        "pages": c["pages"],
+        "docs_per_s": round(c["docs"] / decode_s, 2) if decode_s else None,
+        "pages_per_s": round(c["pages"] / decode_s, 1) if decode_s and c["pages"] else None,
+        "text_pages_per_s": round(c["pages"] / text_s, 1) if text_s and c["pages"] else None,
+    }
+
+
 def main(argv: list[str] | None = None) -> dict:
     args = sys.argv[1:] if argv is None else argv
     n_docs = 10_000
     if args and args[0].startswith("--n="):
         n_docs = int(args.pop(0)[4:])
-    paths = [Path(a) for a in args] or [_REPO / "data" / "sample", _REPO / "tests" / "fixtures" / "corpus"]
-    return run_decode_benchmark(paths, n_docs=n_docs)
+    fixtures = _REPO / "tests" / "fixtures"
+    paths = [Path(a) for a in args] or [_REPO / "data" / "sample", fixtures / "corpus"]
+    result = run_decode_benchmark(paths, n_docs=n_docs)
+    paged = [Path(a) for a in args] or [fixtures / "corpus_pdf", fixtures / "corpus_office"]
+    print("paged formats (each file once):")
+    result["paged"] = run_page_benchmark(paged)
+    return result
 
 
 if __name__ == "__main__":

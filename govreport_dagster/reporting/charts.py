@@ -35,7 +35,7 @@ def quality_chart(
     counts = reports["quality_status"].value_counts() if len(reports) else pd.Series(dtype=int)
     statuses = [s for s in REPORT_QUALITY_STATUSES if counts.get(s, 0)] or list(REPORT_QUALITY_STATUSES[:1])
     status_counts = pd.Series([int(counts.get(s, 0)) for s in statuses], index=statuses, dtype="int64")
-    by_identity = _pass_rates(identity_checks)
+    by_identity = pass_rates(identity_checks)
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [1, 1.4]})
     left.barh(statuses, [status_counts[s] for s in statuses], color=[_STATUS_COLOURS[s] for s in statuses])
@@ -57,8 +57,7 @@ def quality_chart(
             color="#b0bec5",
             label="not assessable",
         )
-        overall = by_identity["passed"].sum() / max(1, by_identity["passed"].sum() + by_identity["failed"].sum())
-        right.set_title(f"identity checks (pass rate {overall:.0%} of assessable)")
+        right.set_title(f"identity checks ({pass_rate_text(by_identity)})")
         right.invert_yaxis()
         right.legend(loc="lower right", fontsize=8)
         right.set_xlabel("checks")
@@ -70,7 +69,16 @@ def quality_chart(
     return out
 
 
-def _pass_rates(identity_checks: pd.DataFrame) -> pd.DataFrame:
+def pass_rate_text(by_identity: pd.DataFrame) -> str:
+    """ "pass rate 93% of assessable", or "no assessable checks" when every check had a blank
+    input (a 0% rate would read as every check failing)."""
+    assessable = int(by_identity["passed"].sum() + by_identity["failed"].sum())
+    if assessable == 0:
+        return "no assessable checks"
+    return f"pass rate {by_identity['passed'].sum() / assessable:.0%} of assessable"
+
+
+def pass_rates(identity_checks: pd.DataFrame) -> pd.DataFrame:
     if identity_checks is None or identity_checks.empty:
         return pd.DataFrame(columns=["passed", "failed", "not_assessable"])
     table = pd.crosstab(identity_checks["identity_id"], identity_checks["status"])

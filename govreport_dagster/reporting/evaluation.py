@@ -12,12 +12,15 @@ row's candidate splits is counted apart as undecided: the reports at hand cannot
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from govreport_dagster.core.corrections import Correction
 from govreport_dagster.core.model import VALUE_STATES, SectionedReport, TableExtraction
 from govreport_dagster.core.templates import strip_item_number
 
@@ -55,6 +58,10 @@ class ReportScore:
     # gold values left null with the gold among the row's candidate splits (not matched, not wrong)
     undecided: list[Mismatch] = field(default_factory=list)
     error: str | None = None
+    # pre-2019 reports (gold format pre2019): the layout read and how many rows got a key
+    pre2019_layout: str | None = None
+    legacy_rows: int = 0
+    legacy_keyed: int = 0
 
     @property
     def n_matched(self) -> int:
@@ -68,6 +75,8 @@ class ReportScore:
 @dataclass
 class EvalReport:
     reports: list[ReportScore] = field(default_factory=list)
+    # the same gold scored against the values with people's corrections applied (issue 16)
+    corrected: EvalReport | None = None
 
     def table_counts(self, table: str) -> tuple[int, int]:
         return sum(r.matched[table] for r in self.reports), sum(r.total[table] for r in self.reports)
@@ -103,15 +112,30 @@ class EvalReport:
             parts.append(f"{t} {pct(*self.table_counts(t))}")
         return " · ".join(parts)
 
+    def legacy_line(self) -> str:
+        """The pre-2019 reports apart: their 统计表 values, layout, and indicator keys."""
+        old = [r for r in self.reports if r.pre2019_layout is not None]
+        matched, total = self.table_counts("legacy")
+        rows, keyed = sum(r.legacy_rows for r in old), sum(r.legacy_keyed for r in old)
+        as_pre2019 = sum(r.pre2019_layout == "pre2019" for r in old)
+        pct = f"{100.0 * matched / total:.1f}%" if total else "n/a"
+        return (
+            f"legacy: {matched}/{total} 统计表 gold cells ({pct}) in {len(old)} pre-2019 reports · "
+            f"layout pre2019 {as_pre2019}/{len(old)} · rows with an indicator key {keyed}/{rows}"
+        )
+
     def lines(self) -> list[str]:
-        """Summary, then every mismatch and every error, one per line."""
-        out = [self.summary_line()]
+        """Summary, the pre-2019 line, then every mismatch and every error, one per line."""
+        out = [self.summary_line(), self.legacy_line()]
         for r in self.reports:
             if r.error:
                 out.append(f"{r.file}: ERROR {r.error}")
             out.extend(str(m) for m in r.mismatches)
             out.extend(str(m) for m in r.meta_mismatches)
             out.extend(f"undecided: {m}" for m in r.undecided)
+        if self.corrected is not None:
+            out.append(f"corrected values: {self.corrected.summary_line()}")
+            out.extend(f"corrected: {m}" for r in self.corrected.reports for m in r.mismatches)
         return out
 
 
@@ -191,6 +215,10 @@ def score_report(
                     score.mismatches.append(Mismatch(score.file, table, row, col, g_val, got, detail))
     _score_legacy(score, extraction, gold.get("pre2019_table") or [])
     fmt = gold.get("format")
+    if fmt == "pre2019":
+        score.pre2019_layout = extraction.layout_version
+        score.legacy_rows = len(extraction.legacy)
+        score.legacy_keyed = sum(1 for r in extraction.legacy if r.indicator_key)
     if fmt and extraction.layout_version != fmt:
         score.meta_mismatches.append(Mismatch(score.file, "meta", "format", "", fmt, extraction.layout_version))
     if sectioned is not None:
@@ -256,14 +284,18 @@ class _Evaluated:
     extraction: TableExtraction | None = None
     sectioned: SectionedReport | None = None
     error: str | None = None
+    head: str = ""  # the start of the decoded text: places an agency printed without its county
+    sha256: str = ""
 
 
-def run_eval(landing: Path, gold_dir: Path) -> EvalReport:
+def run_eval(landing: Path, gold_dir: Path, corrections: Sequence[Correction] = ()) -> EvalReport:
     """Score every `*.gold.json` in `gold_dir` (and its subfolders; a gold's `file` is looked up
     beside it, under the same subfolder of `landing`) against the pipeline's output.
 
     Before scoring, each agency's reports are resolved across years
     (`tables.crossyear.resolve_across_years`), as the facts stage does with the previous year.
+    With `corrections`, the report's `corrected` scores the same gold against the values with
+    the applicable corrections applied (the gold records what is printed).
     """
     from govreport_dagster.core.decode import decode_file
     from govreport_dagster.core.sectioning import section_report
@@ -282,8 +314,11 @@ def run_eval(landing: Path, gold_dir: Path) -> EvalReport:
             item.error = "source file not found"
             continue
         try:
-            doc = decode_file(src.read_bytes(), str(src), resources=sibling_reader(str(src)))
+            data = src.read_bytes()
+            item.sha256 = hashlib.sha256(data).hexdigest()
+            doc = decode_file(data, str(src), resources=sibling_reader(str(src)))
             item.sectioned = section_report(doc)
+            item.head = doc.text[:4000]
             item.extraction = extract_tables(doc, item.sectioned)
         except Exception as exc:  # one bad report must not end the run
             item.error = f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
@@ -301,16 +336,46 @@ def run_eval(landing: Path, gold_dir: Path) -> EvalReport:
             continue
         extraction = resolved.get(i, item.extraction)
         report.reports.append(score_report(extraction, item.gold, file=item.name, sectioned=item.sectioned))
+    if corrections:
+        report.corrected = _score_corrected(items, resolved, corrections, report)
     return report
+
+
+def _score_corrected(
+    items: list[_Evaluated],
+    resolved: dict[int, TableExtraction],
+    corrections: Sequence[Correction],
+    printed: EvalReport,
+) -> EvalReport:
+    """The printed scores again, with each report's applicable corrections applied."""
+    from govreport_dagster.core.cell_overrides import with_cell_values
+    from govreport_dagster.core.corrections import applied_values, check_report, match_year
+    from govreport_dagster.core.model import RawFile, ReportBundle
+
+    out = EvalReport()
+    for i, (item, score) in enumerate(zip(items, printed.reports, strict=True)):
+        year = item.sectioned.metadata.report_year if item.sectioned is not None else None
+        extraction = resolved.get(i, item.extraction)
+        if extraction is None or year is None or item.sectioned is None:
+            out.reports.append(score)
+            continue
+        raw = RawFile(item.name, 0, item.sha256, "txt")
+        # matching reads the source hash, the agency and the cells only: no decoded text needed
+        bundle = ReportBundle(item.name, year, raw, None, item.sectioned, extraction)  # type: ignore[arg-type]
+        assigned, _ = match_year(corrections, year, [bundle])
+        applied = applied_values(check_report(assigned.get(item.name, []), bundle))
+        corrected = with_cell_values(extraction, {key: c.corrected for key, c in applied.items()})
+        out.reports.append(score_report(corrected, item.gold, file=item.name, sectioned=item.sectioned))
+    return out
 
 
 def _resolve_by_agency(items: list[_Evaluated]) -> dict[int, TableExtraction]:
     """Each report resolved in its year window (`tables.resolve_in_window`, as the facts stage
-    does) among its agency's reports (agency by `agency_match_key`), neighbours in gold-path
-    order. Two reports of one agency and year are copies (007.txt and html/007.html) or a
-    mix-up: they never decide each other.
+    does) among its agency's reports (agency by `agencies.resolve_agency`, as the facts stage
+    links years), neighbours in gold-path order. Two reports of one agency and year are copies
+    (007.txt and html/007.html) or a mix-up: they never decide each other.
     """
-    from govreport_dagster.core.metadata import agency_match_key
+    from govreport_dagster.core.agencies import resolve_agency
     from govreport_dagster.core.tables.crossyear import resolve_in_window
 
     by_agency: dict[str, dict[int, list[TableExtraction]]] = {}
@@ -318,7 +383,7 @@ def _resolve_by_agency(items: list[_Evaluated]) -> dict[int, TableExtraction]:
     for i, item in enumerate(items):
         if item.extraction is None or item.sectioned is None:
             continue
-        key = agency_match_key(item.sectioned.metadata.agency_name or "")
+        key = resolve_agency(item.sectioned.metadata.agency_name, item.head, item.name).agency_id
         year = item.sectioned.metadata.report_year
         if key and year is not None:
             by_agency.setdefault(key, {}).setdefault(year, []).append(item.extraction)
@@ -328,3 +393,27 @@ def _resolve_by_agency(items: list[_Evaluated]) -> dict[int, TableExtraction]:
         years = by_agency[key]
         out[i] = resolve_in_window(year, extraction, years.get(year - 1, ()), years.get(year + 1, ()))
     return out
+
+
+# --------------------------------------------------------------------------------------
+# Per format (issue 13): the same figures, one line per source format
+
+
+def _format_of(file: str) -> str:
+    """The report's format as its file name gives it (the gold's `file`): txt, html, pdf …"""
+    name = file.rsplit("/", 1)[-1].lower()
+    suffix = name.rsplit(".", 1)[-1] if "." in name else "?"
+    return {"htm": "html", "shtml": "html"}.get(suffix, suffix)
+
+
+def by_format_lines(report: EvalReport) -> list[str]:
+    """One summary line per source format, e.g. ``eval[pdf]: 814/814 …`` (formats sorted)."""
+    groups: dict[str, list[ReportScore]] = {}
+    for r in report.reports:
+        groups.setdefault(_format_of(r.file), []).append(r)
+    lines = []
+    for fmt in sorted(groups):
+        line = EvalReport(groups[fmt]).summary_line()
+        n = len(groups[fmt])
+        lines.append(f"eval[{fmt}]: {n} report{'s' if n != 1 else ''} · " + line.removeprefix("eval: "))
+    return lines

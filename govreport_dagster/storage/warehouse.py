@@ -45,7 +45,9 @@ def to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
         column = frame[name] if name in frame.columns else pd.Series([None] * len(frame), dtype=object)
         values = column.astype(object).where(column.notna(), None).tolist()
         data[name] = pa.array(values, type=schema.field(name).type)
-    return pa.Table.from_pydict(data, schema=schema)
+    from .bi_columns import pandas_metadata  # nullable Int64/boolean for pandas readers
+
+    return pa.Table.from_pydict(data, schema=schema).replace_schema_metadata(pandas_metadata(schema))
 
 
 class Warehouse:

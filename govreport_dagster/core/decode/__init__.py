@@ -25,7 +25,7 @@ from govreport_dagster.core.model import DecodedDocument, Grid, GridCell, Reject
 __all__ = ["decode_file", "detect_type", "normalize_text"]
 
 _UNSUPPORTED = {
-    "doc": "unsupported format: legacy .doc (OLE2)",
+    "ole": "unsupported format: OLE2 file that is neither a Word nor an Excel 97–2003 document (.ppt, .msg …)",
     "zip": "unsupported format: zip archive that is not a DOCX",
     "rtf": "unsupported format: RTF",
     "gzip": "unsupported format: gzip archive",
@@ -59,14 +59,17 @@ def decode_file(
         from govreport_dagster.core.decode.pdf import extract_pdf
 
         blocks, info = extract_pdf(data)
-        ocr_reason = needs_ocr_reason(blocks, info)
+        # every page without usable text (pdf.py decides: no text, unmapped glyphs): OCR them all
+        ocr_reason = info.get("ocr_reason") if info.get("needs_ocr") else needs_ocr_reason(blocks, {})
         if ocr_reason:  # no usable text layer: read the page images instead
             blocks = ocr_pdf(data)
         doc = _assemble(blocks, source_uri, "pdf", None, None)
         doc.flags["needs_ocr"] = False
+        doc.flags["ocr_pages"] = info["ocr_pages"]  # pages without usable text (all OCR'd when every page is)
+        doc.flags["ocr_reason"] = ocr_reason
         if ocr_reason:
             doc.flags["steps"].append(f"ocr: {ocr_reason}")
-        doc.flags["pages"] = info.get("pages", 0)
+        doc.flags["pages"] = info["pages"]
         return doc
     if kind == "image":
         doc = _assemble(ocr_image(data), source_uri, "image", None, None)
@@ -80,7 +83,20 @@ def decode_file(
         doc = _assemble(blocks, source_uri, "docx", None, None)
         doc.flags["steps"].extend(ocr_steps)
         return doc
+    if kind in ("doc", "xls", "xlsx"):
+        return _decode_office(data, source_uri, kind, max_bytes)
     raise RejectedInput(_UNSUPPORTED.get(kind, f"unsupported format: {kind}"))
+
+
+def _decode_office(data: bytes, source_uri: str, kind: str, max_bytes: int) -> DecodedDocument:
+    from govreport_dagster.core.decode.office import extract_doc, extract_spreadsheet
+
+    limit = max(4 * max_bytes, 1_000_000)
+    if kind == "doc":
+        blocks = extract_doc(data, max_uncompressed=limit)
+    else:
+        blocks = extract_spreadsheet(data, kind, max_uncompressed=limit)
+    return _assemble(blocks, source_uri, kind, None, None)
 
 
 def _decode_text(data: bytes, source_uri: str, kind: str, resources: Resources | None = None) -> DecodedDocument:
@@ -110,11 +126,8 @@ def _decode_text(data: bytes, source_uri: str, kind: str, resources: Resources |
     return doc
 
 
-def _assemble(
-    blocks: list[str | RawGrid], source_uri: str, source_format: str, encoding: str | None, decoded: str | None
-) -> DecodedDocument:
-    """Normalise text blocks and grids together and locate each grid's rendered span."""
-    grids = [b for b in blocks if isinstance(b, RawGrid)]
+def _normalise_grids(grids: list[RawGrid]) -> tuple[list[RawGrid], int]:
+    """The grids with normalised cell texts (one normaliser pass for all cells) and text layers."""
     cell_texts = [cell.text for g in grids for row in g.rows for cell in row]
     normalised_cells, cell_pinyin = normalize_cells(cell_texts)
     it = iter(normalised_cells)
@@ -126,10 +139,20 @@ def _assemble(
             ],
             g.source,
             g.page,
+            normalize_text(g.text_layer)[0] if g.text_layer else None,
             g.ocr,
         )
         for g in grids
     ]
+    return norm_grids, cell_pinyin
+
+
+def _assemble(
+    blocks: list[str | RawGrid], source_uri: str, source_format: str, encoding: str | None, decoded: str | None
+) -> DecodedDocument:
+    """Normalise text blocks and grids together and locate each grid's rendered span."""
+    grids = [b for b in blocks if isinstance(b, RawGrid)]
+    norm_grids, cell_pinyin = _normalise_grids(grids)
     norm_by_id = {id(g): n for g, n in zip(grids, norm_grids, strict=True)}
 
     marked: list[str] = []
@@ -175,7 +198,7 @@ def _locate_grids(text: str, grids: list[RawGrid]) -> tuple[str, list[Grid]]:
         removed += 2
         g = grids[index] if index < len(grids) else None
         if g is not None:
-            tables.append(Grid(g.rows, g.source, start, start + len(m.group(1)), g.page, g.ocr))
+            tables.append(Grid(g.rows, g.source, start, start + len(m.group(1)), g.page, g.text_layer, g.ocr))
         pos = m.end()
     pieces.append(text[pos:])
     return strip_markers("".join(pieces)), tables

@@ -26,6 +26,7 @@ class RawGrid:
     rows: list[list[GridCell]]
     source: str
     page: int | None = None
+    text_layer: str | None = None  # PDF: the table's area as the text layer reads it (lines)
     ocr: dict[tuple[int, int], OcrCellInfo] = field(default_factory=dict)  # cells read by OCR
 
 

@@ -1,105 +1,161 @@
-"""PDF text layer (pdfplumber): lines in reading order, ruled tables as grids."""
+"""PDF text layer (pdfplumber): lines in reading order, ruled tables as grids (`pdf_grid`).
+
+Bad input is a `RejectedInput` with the reason: encrypted, damaged, more pages than an
+annual report has. Pages whose text layer is missing (scans) or garbage (`(cid:0)` glyphs
+from a font without a Unicode map) contribute no text: they are listed in
+``info["ocr_pages"]`` (→ ``DecodedDocument.flags["ocr_pages"]``) for the OCR stage, which
+can also pass ``ocr_page`` to read them in place (the seam between text layer and OCR).
+"""
 
 from __future__ import annotations
 
-import bisect
 import io
 import logging
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from govreport_dagster.core.decode.grids import RawGrid
-from govreport_dagster.core.model import GridCell, RejectedInput
+from govreport_dagster.core.decode.pdf_grid import (
+    PdfTable,
+    continues,
+    find_tables,
+    merge_continued,
+    table_to_grid,
+)
+from govreport_dagster.core.model import RejectedInput
 
-MAX_PAGES = 500
-_MIN_TEXT_CHARS = 10  # below this over the whole file the PDF is treated as scanned
+# An annual report runs to a few dozen pages; a 500-page file is a compilation or a
+# hostile input, and reading every page's tables would hold a worker for minutes.
+MAX_PAGES = 200
+_MIN_TEXT_CHARS = 10  # usable characters below this on a page with an image: a scan
+_GARBAGE_SHARE = 0.3  # share of unmapped glyphs above which a page's text layer is garbage
+_MARGIN_SHARE = 0.08  # top/bottom share of the page where running headers and footers sit
+_PAGE_NUMBER_RE = re.compile(
+    r"^[\s\-—–_·]*(第\s*)?\d{1,4}(\s*页)?(\s*[/／]\s*\d{1,4}|\s*共\s*\d{1,4}\s*页)?[\s\-—–_·]*$"
+)
+_CID_RE = re.compile(r"\(cid:\d+\)")
+# A browser's print header and footer: "11/30/26, 8:10 PM <page title>", "<URL> 1/8"
+_BROWSER_STAMP_RE = re.compile(r"^\s*\d{1,2}/\d{1,2}/\d{2,4},?\s*\d{1,2}:\d{2}(\s*[AP]M)?", re.IGNORECASE)
+_URL_LINE_RE = re.compile(r"^\s*(file|https?)://\S+(\s+\d+\s*/\s*\d+)?\s*$", re.IGNORECASE)
+
+# An OCR reader for one page: (pdfplumber page, 1-based page number) → blocks for that page.
+PageReader = Callable[[object, int], list[str | RawGrid]]
 
 # pdfminer logs every malformed object at WARNING; the outcome is reported via RejectedInput.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 
-def _coord_index(values: list[float], x: float) -> int:
-    i = bisect.bisect_left(values, x - 1.0)
-    return min(i, len(values) - 1)
+@dataclass
+class _Line:
+    text: str
+    top: float
+    bottom: float
 
 
-def _unique(coords: list[float]) -> list[float]:
-    """Sorted coordinates with near-duplicates (< 1pt apart) merged."""
-    out: list[float] = []
-    for x in sorted(coords):
-        if not out or x - out[-1] > 1.0:
-            out.append(x)
-    return out
+@dataclass
+class _Page:
+    number: int
+    height: float
+    items: list[tuple[float, _Line | PdfTable]]  # by top, reading order
+    text_layer: str  # ok | missing | garbage
 
 
-def _table_grid(page, table, page_no: int) -> RawGrid | None:
-    cells = [c for c in table.cells if c is not None]
-    if not cells:
-        return None
-    xs = _unique([c[0] for c in cells] + [c[2] for c in cells])
-    ys = _unique([c[1] for c in cells] + [c[3] for c in cells])
-    n_cols, n_rows = len(xs) - 1, len(ys) - 1
-    if n_cols < 1 or n_rows < 1 or n_cols * n_rows > 50_000:
-        return None
-    slots: dict[tuple[int, int], GridCell] = {}
-    for x0, top, x1, bottom in cells:
-        c0, c1 = _coord_index(xs, x0), _coord_index(xs, x1)
-        r0, r1 = _coord_index(ys, top), _coord_index(ys, bottom)
-        colspan, rowspan = max(1, c1 - c0), max(1, r1 - r0)
-        try:
-            text = page.within_bbox((x0, top, x1, bottom), strict=False).extract_text() or ""
-        except ValueError:
-            text = ""
-        text = " ".join(text.split())
-        for dr in range(rowspan):
-            for dc in range(colspan):
-                slots.setdefault((r0 + dr, c0 + dc), GridCell(text, r0 + dr, c0 + dc, r0, c0, rowspan, colspan))
-    rows = [[slots.get((r, c)) or GridCell("", r, c, r, c) for c in range(n_cols)] for r in range(n_rows)]
-    return RawGrid(rows, "pdf", page=page_no)
+def text_layer_status(page) -> str:
+    """ok | missing | garbage — whether a page's text layer can be read (else: OCR it)."""
+    chars = page.chars
+    glyphs = [c["text"] for c in chars if not c["text"].isspace()]
+    unmapped = sum(1 for g in glyphs if _CID_RE.fullmatch(g) or g == "\ufffd" or "\ue000" <= g <= "\uf8ff")
+    if glyphs and unmapped / len(glyphs) >= _GARBAGE_SHARE:
+        return "garbage"
+    if len(glyphs) - unmapped < _MIN_TEXT_CHARS and page.images:
+        return "missing"
+    return "ok"
 
 
-def extract_pdf(data: bytes) -> tuple[list[str | RawGrid], dict]:
-    """Blocks (page text lines and grids in reading order). Raises RejectedInput for
-    encrypted, truncated or otherwise unreadable files."""
+def pages_without_text_layer(data: bytes) -> list[int]:
+    """1-based numbers of the pages an OCR engine has to read (missing or garbage text)."""
     import pdfplumber
-    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
-    blocks: list[str | RawGrid] = []
-    info: dict = {"pages": 0}
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        return [n for n, page in enumerate(pdf.pages, start=1) if text_layer_status(page) != "ok"]
+
+
+def extract_pdf(
+    data: bytes, *, max_pages: int = MAX_PAGES, ocr_page: PageReader | None = None
+) -> tuple[list[str | RawGrid], dict]:
+    """Blocks (page text lines and grids in reading order) and info: pages, ocr_pages (the
+    pages without a usable text layer), text_layer (their status: missing | garbage),
+    needs_ocr (no page has one), ocr_reason. Raises RejectedInput for encrypted, damaged or
+    overlong files."""
+    import pdfplumber
+
+    info: dict = {"pages": 0, "ocr_pages": []}
+    ocr_blocks: dict[int, list[str | RawGrid]] = {}
+    pages: list[_Page] = []
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
-            pages = pdf.pages
-            info["pages"] = len(pages)
-            if len(pages) > MAX_PAGES:
-                raise RejectedInput(f"PDF has {len(pages)} pages, more than the limit of {MAX_PAGES}")
-            for page_no, page in enumerate(pages, start=1):
-                blocks.extend(_page_blocks(page.dedupe_chars(), page_no))
+            info["pages"] = len(pdf.pages)
+            if len(pdf.pages) > max_pages:
+                raise RejectedInput(
+                    f"PDF has {len(pdf.pages)} pages, more than the limit of {max_pages} for one report"
+                )
+            for number, page in enumerate(pdf.pages, start=1):
+                status = text_layer_status(page)
+                if status != "ok":
+                    info["ocr_pages"].append(number)
+                    if ocr_page is not None:
+                        ocr_blocks[number] = ocr_page(page, number)
+                    pages.append(_Page(number, float(page.height), [], status))
+                    continue
+                pages.append(_read_page(page.dedupe_chars(), number, status))
     except RejectedInput:
         raise
-    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-        raise RejectedInput(f"encrypted PDF: {type(exc).__name__}") from exc
     except Exception as exc:  # pdfminer raises many unrelated types on damaged files
-        # pdfplumber wraps pdfminer's exception as the first argument of PdfminerException
-        inner = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
-        name = type(inner).__name__
-        if "Password" in name or "Encrypt" in name:
-            raise RejectedInput(f"encrypted PDF: {name}") from exc
-        raise RejectedInput(f"unreadable PDF (truncated or damaged): {name}: {str(inner)[:120]}") from exc
+        raise RejectedInput(_open_error(exc)) from exc
+    _drop_running_lines(pages)
+    blocks = _blocks(pages, ocr_blocks)
     text_chars = sum(len("".join(b.split())) for b in blocks if isinstance(b, str))
     text_chars += sum(len(c.text) for b in blocks if isinstance(b, RawGrid) for row in b.rows for c in row)
-    info["needs_ocr"] = text_chars < _MIN_TEXT_CHARS
+    if text_chars < _MIN_TEXT_CHARS:  # no page says anything: text drawn as curves, or scans
+        info["ocr_pages"] = list(range(1, len(pages) + 1))
+    info["text_layer"] = {p.number: p.text_layer for p in pages if p.text_layer != "ok"}
+    # the document as a whole has no text to read (a scanned page among text pages is listed
+    # in ocr_pages, but the document is read from its text layer)
+    info["needs_ocr"] = bool(pages) and len(info["ocr_pages"]) == len(pages) and ocr_page is None
+    info["ocr_reason"] = (
+        _ocr_reason(info["text_layer"], len(info["ocr_pages"]), len(pages)) if info["ocr_pages"] else None
+    )
     return blocks, info
 
 
-def _page_blocks(page, page_no: int) -> list[str | RawGrid]:
-    tables = page.find_tables()
-    grids: list[tuple[float, RawGrid]] = []
-    bboxes = []
-    for table in tables:
-        grid = _table_grid(page, table, page_no)
-        if grid is not None:
-            grids.append((table.bbox[1], grid))
-            bboxes.append(table.bbox)
+def _ocr_reason(text_layer: dict[int, str], n_ocr: int, n_pages: int) -> str:
+    garbage = sum(status == "garbage" for status in text_layer.values())
+    if garbage:
+        return (
+            f"text layer is garbage on {garbage} of {n_pages} pages ((cid:n) glyphs: a font without a "
+            "Unicode map): needs OCR"
+        )
+    return f"scanned: {n_ocr} of {n_pages} pages without a text layer: needs OCR"
+
+
+def _open_error(exc: Exception) -> str:
+    # pdfplumber wraps pdfminer's exception as the first argument of PdfminerException
+    inner = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
+    name = type(inner).__name__
+    if "Password" in name or "Encrypt" in name:
+        return f"encrypted PDF: {name}"
+    return f"unreadable PDF (truncated or damaged): {name}: {str(inner)[:120]}"
+
+
+def _read_page(page, number: int, status: str) -> _Page:
+    """Text lines outside the tables and the tables, ordered by their top."""
+    tables = [t for t in (table_to_grid(page, table, number) for table in find_tables(page)) if t is not None]
     outside = page
-    for bbox in bboxes:
+    for table in tables:
+        left, right = table.col_edges[0], table.col_edges[-1]
+        bbox = (left, table.top, right, table.bottom)
         # keep only characters whose centre is outside the table (their text is in the grid)
         outside = outside.filter(
             lambda obj, b=bbox: (
@@ -111,19 +167,75 @@ def _page_blocks(page, page_no: int) -> list[str | RawGrid]:
             )
         )
     lines = outside.extract_text_lines(return_chars=False)
-    items: list[tuple[float, str | RawGrid]] = [(line["top"], line["text"]) for line in lines]
-    items.extend(grids)
+    items: list[tuple[float, _Line | PdfTable]] = [
+        (line["top"], _Line(line["text"], line["top"], line["bottom"])) for line in lines
+    ]
+    for t in tables:
+        if len(t.col_edges) > 2:
+            items.append((t.top, t))
+        else:  # a one-column "table" is a box or ruled writing paper around prose: its lines are text
+            items.extend((t.top, _Line(row[0].text, t.top, t.bottom)) for row in t.grid.rows if row[0].text)
     items.sort(key=lambda item: item[0])
+    return _Page(number, float(page.height), items, status)
+
+
+def _is_margin(line: _Line, height: float) -> bool:
+    return line.bottom <= height * _MARGIN_SHARE or line.top >= height * (1 - _MARGIN_SHARE)
+
+
+def _chrome_key(text: str) -> str:
+    return re.sub(r"\d+", "#", "".join(text.split()))
+
+
+def _drop_running_lines(pages: list[_Page]) -> None:
+    """Page numbers, a browser's print header/footer (date and time, URL) and running headers/
+    footers (a margin line repeated on most pages, digits aside) are page chrome, not report
+    text. The first page keeps its repeated lines (there the running title is the title)."""
+    counts: Counter[str] = Counter()
+    for p in pages:
+        counts.update({_chrome_key(it.text) for _, it in p.items if isinstance(it, _Line) and _is_margin(it, p.height)})
+    repeated = {k for k, n in counts.items() if n >= 2 and n * 2 >= len(pages)}
+    for p in pages:
+        kept = []
+        for top, it in p.items:
+            if isinstance(it, _Line) and _is_margin(it, p.height):
+                if _is_chrome(it.text, p.number, repeated):
+                    continue
+                if p.number == 1 and (stamp := _BROWSER_STAMP_RE.match(it.text)):
+                    # the first page's print header: its page title is the report's title
+                    it = _Line(it.text[stamp.end() :].strip(), it.top, it.bottom)
+            kept.append((top, it))
+        p.items = kept
+
+
+def _is_chrome(text: str, page_number: int, repeated: set[str]) -> bool:
+    if _PAGE_NUMBER_RE.match(text) or _URL_LINE_RE.match(text):
+        return True
+    return page_number > 1 and (_chrome_key(text) in repeated or bool(_BROWSER_STAMP_RE.match(text)))
+
+
+def _blocks(pages: list[_Page], ocr_blocks: dict[int, list[str | RawGrid]]) -> list[str | RawGrid]:
+    """Text and grids in reading order; a table continued on the next page is one grid."""
+    items: list[_Line | PdfTable | list[str | RawGrid]] = []
+    for p in pages:
+        if p.number in ocr_blocks:
+            items.append(ocr_blocks[p.number])
+            continue
+        page_items = [it for _, it in p.items]
+        first = page_items[0] if page_items else None
+        if isinstance(first, PdfTable) and items and isinstance(items[-1], PdfTable) and continues(items[-1], first):
+            items[-1] = merge_continued(items[-1], page_items.pop(0))
+        items.extend(page_items)
     blocks: list[str | RawGrid] = []
     buf: list[str] = []
-    for _, item in items:
-        if isinstance(item, str):
-            buf.append(item)
-        else:
-            if buf:
-                blocks.append("\n".join(buf))
-                buf = []
-            blocks.append(item)
+    for it in items:
+        if isinstance(it, _Line):
+            buf.append(it.text)
+            continue
+        if buf:
+            blocks.append("\n".join(buf))
+            buf = []
+        blocks.extend(it if isinstance(it, list) else [it.grid])
     if buf:
         blocks.append("\n".join(buf))
     return blocks

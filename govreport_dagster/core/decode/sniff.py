@@ -23,15 +23,42 @@ _BINARY_MAGIC = {
 }
 
 
-def _zip_kind(data: bytes) -> str:
+def _zip_kind(data: bytes, filename: str) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
     except Exception:  # any damage to the zip directory: not something we can open
-        return "unknown"
+        # … unless it says it is a spreadsheet: its reader then names the damage
+        return "xlsx" if filename.lower().endswith(".xlsx") else "unknown"
     if "word/document.xml" in names:
         return "docx"
+    if "xl/workbook.xml" in names:
+        return "xlsx"
     return "zip"
+
+
+# OLE2 compound files: the stream that holds the content names the application.
+_OLE_STREAMS = {"worddocument": "doc", "workbook": "xls", "book": "xls"}
+_OLE_EXTENSIONS = {".doc": "doc", ".dot": "doc", ".xls": "xls", ".xlt": "xls"}
+
+
+def _ole_kind(data: bytes, filename: str) -> str:
+    """doc | xls (Word 97–2003 / Excel 97–2003) | ole (another OLE2 file: .ppt, .msg …).
+
+    A damaged container whose directory cannot be read is named by its extension, so that
+    its reader reports what is wrong with it rather than "unsupported format"."""
+    import olefile
+
+    try:
+        with olefile.OleFileIO(data) as ole:
+            streams = {entry[0].lower() for entry in ole.listdir()}
+    except Exception:  # olefile raises several types on damaged directories
+        dot = filename.lower().rfind(".")
+        return _OLE_EXTENSIONS.get(filename.lower()[dot:], "ole") if dot != -1 else "ole"
+    for stream, kind in _OLE_STREAMS.items():
+        if stream in streams:
+            return kind
+    return "ole"
 
 
 def _head_text(head: bytes) -> str | None:
@@ -53,9 +80,10 @@ def _head_text(head: bytes) -> str | None:
 
 
 def detect_type(data: bytes, filename: str = "") -> str:
-    """pdf | docx | doc | html | txt | zip | rtf | image | gzip | … | unknown.
+    """pdf | docx | xlsx | doc | xls | ole | html | txt | zip | rtf | image | gzip | … | unknown.
 
-    Looks only at the first few KB (and the zip directory for docx).
+    Looks only at the first few KB (and the zip directory for docx/xlsx, the OLE2 directory
+    for doc/xls).
     """
     head = data[:_HEAD]
     if not head:
@@ -63,9 +91,9 @@ def detect_type(data: bytes, filename: str = "") -> str:
     if b"%PDF-" in head[:1024]:
         return "pdf"
     if head.startswith(_OLE_MAGIC):
-        return "doc"
+        return _ole_kind(data, filename)
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
-        return _zip_kind(data)
+        return _zip_kind(data, filename)
     for magic, kind in _BINARY_MAGIC.items():
         if head.startswith(magic):
             return kind

@@ -39,11 +39,12 @@ from govreport_dagster.core.tables.cells import (
     warn,
 )
 from govreport_dagster.core.tables.header import printed_order, section_end
-from govreport_dagster.core.tables.legacy import extract_legacy
+from govreport_dagster.core.tables.legacy import read_legacy
 from govreport_dagster.core.tables.ocr_check import apply_ocr_readings
+from govreport_dagster.core.tables.reconcile import reconcile
 from govreport_dagster.core.tables.scan import Atom, Scan, find_all, find_label, scan
 from govreport_dagster.core.tables.solve import column_identities, row_identities, row_ok
-from govreport_dagster.core.tables.source import Source, grid_sources, text_source
+from govreport_dagster.core.tables.source import Source, grid_sources, text_layer_source, text_source
 from govreport_dagster.core.tables.text_grid import RawRow, row_tokens
 from govreport_dagster.core.templates import TABLE_IDS, Label, TableBlock, TableLayout, load_templates, match_key
 
@@ -103,9 +104,11 @@ def _extract(doc: DecodedDocument, sectioned: SectionedReport, version: str, res
     if not templates.has_layout(version):
         result.missing.extend(MissingTable(tid, "pre2019 report: no template tables") for tid in TABLE_IDS)
         published = [m.value for m in sectioned.narrative if m.metric_key == "items_published"]
-        rows, warnings = extract_legacy(doc.text, published)
-        result.legacy.extend(rows)
-        result.warnings.extend(warnings)
+        legacy = read_legacy(doc.text, published)
+        result.legacy.extend(legacy.rows)
+        result.warnings.extend(legacy.warnings)
+        result.ambiguous.update(legacy.ambiguous)
+        result.ambiguous_splits.update(legacy.splits)
         return
     for tid in TABLE_IDS:
         layout = templates.layout(tid, version)
@@ -128,7 +131,7 @@ def _read_sources(doc: DecodedDocument, region: Span, layout: TableLayout) -> Re
     for source in grid_sources(doc, region):
         read = _read_table(layout, source)
         if read.cells:
-            return read
+            return _checked_by_text_layer(doc, region, layout, read)
     text = text_source(doc, region)
     read = _read_table(layout, text)
     if layout.table_id == "t2" and not read.cells:
@@ -137,6 +140,26 @@ def _read_sources(doc: DecodedDocument, region: Span, layout: TableLayout) -> Re
         if alt.cells:
             return alt + warn(f"t2 printed in the {other.version} layout although the report reads as {layout.version}")
     return read
+
+
+def _checked_by_text_layer(doc: DecodedDocument, region: Span, layout: TableLayout, read: Read) -> Read:
+    """A PDF table is read from the page's text layer too; `reconcile` decides the cells
+    where the two readings differ (issue 13)."""
+    source = text_layer_source(doc, region)
+    if source is None:
+        return read
+    try:
+        alt = _read_table(layout, source)
+        result = reconcile(layout.table_id, layout.version, list(read.cells), list(alt.cells))
+    except Exception as exc:  # the check must never cost the grid's reading
+        return read + warn(f"{layout.table_id}: text-layer check failed ({type(exc).__name__}); grid reading kept")
+    return Read(
+        tuple(result.cells),
+        (*read.warnings, *result.warnings),
+        {**read.ambiguous, **result.ambiguous},
+        {**read.splits, **result.splits},
+        read.missing,
+    )
 
 
 def _missing_reason(sectioned: SectionedReport, layout: TableLayout) -> str:

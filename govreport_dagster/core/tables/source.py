@@ -65,6 +65,19 @@ def text_source(doc: DecodedDocument, region: tuple[int, int]) -> Source:
     return Source(doc.text[region[0] : region[1]], region[0], "text")
 
 
+def text_layer_source(doc: DecodedDocument, region: tuple[int, int]) -> Source | None:
+    """The region's PDF grids as the page's text layer reads them (`Grid.text_layer`), each
+    after the text just before it, as `grid_sources` renders them; None without a PDF grid."""
+    grids = [g for g in doc.tables if g.char_end > region[0] and g.char_start < region[1] and g.text_layer]
+    if not grids:
+        return None
+    parts = []
+    for g in grids:
+        lead = doc.text[max(region[0], g.char_start - _LEAD_CHARS) : g.char_start].rsplit("\n", 1)[-1]
+        parts.append(f"{lead}\n{g.text_layer}")
+    return Source("\n".join(parts), grids[0].char_start, "text")
+
+
 def grid_sources(doc: DecodedDocument, region: tuple[int, int]) -> list[Source]:
     """The decoder's grids overlapping the region, rendered as pipe rows with positions."""
     grids = [(i, g) for i, g in enumerate(doc.tables) if g.char_end > region[0] and g.char_start < region[1] and g.rows]

@@ -1,0 +1,291 @@
+"""Suggested corrections: where one printed cell alone explains a failed identity.
+
+A suggestion is never applied. It is a row for an analyst (the `correction_suggestions`
+table, `govreport suggest`), who checks the original and, if it holds, records a correction
+(`core.corrections`). The source stays as printed.
+
+Candidates, each one cell of a failed identity instance with one other value:
+
+- `sum_of_parts`: the cell is alone on its side of a failed sum identity — a 总计 printed
+  otherwise than the sum of its parts — and gets the other side's value.
+- `previous_year`: the same for a cross-year identity — this year's 上年结转 against last
+  year's 结转下年度继续办理 — the cell gets last year's figure.
+- `stated_in_text`: the same for a text-vs-table identity: the table cell gets the number
+  the report's own prose states.
+- `digits_transposed`: two adjacent digits of a cell of the failed identity swapped
+  (21 printed as 12) make it hold.
+
+A candidate is kept only when, with that one cell changed, at least one failed identity of
+severity `error` passes and no identity that passed fails (warn identities alone are broken
+legitimately by real reports: they never motivate a suggestion). `certainty` is `unique`
+when no other kept candidate fixes the identity that implied it, else `one_of_several`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from . import identities
+from .cell_overrides import Overrides, evaluate_with, format_cell_key, format_number
+from .identities import CellKey
+from .model import IdentityResult, ReportBundle
+from .templates import load_templates
+
+RULES = ("sum_of_parts", "previous_year", "stated_in_text", "digits_transposed")
+CERTAINTIES = ("unique", "one_of_several")
+_RULE_FOR_KIND = {"sum": "sum_of_parts", "cross_year": "previous_year", "narrative": "stated_in_text"}
+_RULE_ZH = {
+    "sum_of_parts": "按各分项之和",
+    "previous_year": "按上年报告",
+    "stated_in_text": "按正文所述",
+    "digits_transposed": "相邻两位数字疑似颠倒",
+}
+_TOLERANCE = 1e-6
+
+InstanceKey = tuple[str, str]  # (identity_id, scope)
+Evaluate = Callable[[Overrides], list[IdentityResult]]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    report_id: str
+    cell: CellKey
+    raw_text: str
+    printed_value: float
+    suggested_value: float
+    rule: str  # one of RULES
+    identity_id: str  # the failed identity that implies the value
+    scope: str
+    certainty: str  # unique | one_of_several
+    fixes: tuple[str, ...]  # every identity instance that passes with it: "t4_block_total(review)"
+    detail: str
+
+    def record(self) -> dict[str, Any]:
+        """The suggestion as a `correction_suggestions` row (contract column names)."""
+        table_id, row_key, col_key = self.cell
+        return {
+            "report_id": self.report_id,
+            "cell": format_cell_key(self.cell),
+            "table_id": table_id,
+            "row_key": row_key,
+            "col_key": col_key,
+            "raw_text": self.raw_text,
+            "printed_value": self.printed_value,
+            "suggested_value": self.suggested_value,
+            "rule": self.rule,
+            "identity_id": self.identity_id,
+            "scope": self.scope,
+            "certainty": self.certainty,
+            "fixes": "; ".join(self.fixes),
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    cell: CellKey
+    value: float
+    rule: str
+    trigger: IdentityResult
+
+
+def suggest_for_report(bundle: ReportBundle, prior: ReportBundle | None) -> list[Suggestion]:
+    """The suggestions for one report (its printed values), with the previous year's report of
+    the same agency for the cross-year identities; [] when no error identity failed."""
+    baseline = evaluate_with(bundle, prior, {})
+    if not any(r.status == identities.STATUS_FAILED and r.severity == "error" for r in baseline):
+        return []
+    values = {k: v for k, v in identities.cell_values(bundle.tables).items() if v is not None}
+    raw = {(c.table_id, c.row_key, c.col_key): c.raw_text for c in bundle.tables.cells}
+
+    def evaluate(overrides: Overrides) -> list[IdentityResult]:
+        return evaluate_with(bundle, prior, overrides)
+
+    return suggest(bundle.report_id, values, raw, baseline, evaluate)
+
+
+def suggest(
+    report_id: str,
+    values: dict[CellKey, float],
+    raw_text: dict[CellKey, str],
+    baseline: list[IdentityResult],
+    evaluate: Evaluate,
+) -> list[Suggestion]:
+    """Suggestions from a report's printed number cells, its identity results and a way to
+    re-evaluate them with some cells replaced (pure: no bundle needed, so it is testable on
+    plain data)."""
+    failed = [r for r in baseline if r.status == identities.STATUS_FAILED]
+    tables = {t for r in failed for t in _identity_tables(r.identity_id)}
+    members = identity_members({k: v for k, v in values.items() if k[0] in tables}, baseline, evaluate)
+    candidates: dict[tuple[CellKey, float], _Candidate] = {}
+    for result in failed:
+        terms = members.get((result.identity_id, result.scope), {})
+        for candidate in [*_lone_term(result, terms, values), *_transposed(result, terms, values)]:
+            candidates.setdefault((candidate.cell, candidate.value), candidate)
+    kept: list[tuple[_Candidate, list[IdentityResult]]] = []
+    for candidate in candidates.values():
+        fixes = _fixes(baseline, evaluate({candidate.cell: candidate.value}))
+        if fixes is not None and any(f.severity == "error" for f in fixes):
+            kept.append((candidate, fixes))
+    return [_suggestion(report_id, c, fixes, kept, values, raw_text) for c, fixes in kept]
+
+
+def identity_members(
+    values: dict[CellKey, float], baseline: list[IdentityResult], evaluate: Evaluate
+) -> dict[InstanceKey, dict[CellKey, tuple[str, float]]]:
+    """Which of `values`' cells each assessed identity instance reads, on which side and with
+    which sign: found by raising each cell by one and seeing which lhs/rhs move. (The
+    identities module stays the one place that expands an identity over a layout.)"""
+    members: dict[InstanceKey, dict[CellKey, tuple[str, float]]] = {}
+    for key, value in values.items():
+        nudged = evaluate({key: value + 1})
+        for before, after in zip(baseline, nudged, strict=True):
+            if before.lhs is None or after.lhs is None or before.rhs is None or after.rhs is None:
+                continue
+            for side, delta in (("lhs", after.lhs - before.lhs), ("rhs", after.rhs - before.rhs)):
+                if abs(delta) > _TOLERANCE:
+                    members.setdefault((before.identity_id, before.scope), {})[key] = (side, delta)
+    return members
+
+
+def _lone_term(
+    result: IdentityResult, terms: dict[CellKey, tuple[str, float]], values: dict[CellKey, float]
+) -> list[_Candidate]:
+    """The cell alone on its side gets the other side's value."""
+    assert result.lhs is not None and result.rhs is not None
+    out = []
+    for side in ("lhs", "rhs"):
+        on_side = [(k, coef) for k, (s, coef) in terms.items() if s == side]
+        if len(on_side) != 1:
+            continue
+        key, coef = on_side[0]
+        side_value, other = (result.lhs, result.rhs) if side == "lhs" else (result.rhs, result.lhs)
+        if abs(side_value - coef * values[key]) > _TOLERANCE:
+            continue  # other terms (another year's, the text's) share the side: not a lone total
+        suggested = values[key] + (other - side_value) / coef
+        if _plausible(key, values[key], suggested):
+            rule = _RULE_FOR_KIND.get(_identity_kind(result.identity_id), "sum_of_parts")
+            out.append(_Candidate(key, suggested, rule, result))
+    return out
+
+
+def _transposed(
+    result: IdentityResult, terms: dict[CellKey, tuple[str, float]], values: dict[CellKey, float]
+) -> list[_Candidate]:
+    """Cells whose two adjacent digits, swapped, close exactly the identity's gap."""
+    assert result.lhs is not None and result.rhs is not None
+    out = []
+    for key, (side, coef) in terms.items():
+        gap = (result.rhs - result.lhs) if side == "lhs" else (result.lhs - result.rhs)
+        for swapped in transpositions(values[key]):
+            if abs(coef * (swapped - values[key]) - gap) <= _TOLERANCE and _plausible(key, values[key], swapped):
+                out.append(_Candidate(key, swapped, "digits_transposed", result))
+    return out
+
+
+def transpositions(value: float) -> list[float]:
+    """Whole numbers with two adjacent (different) digits swapped, no leading zero: 21 → [12]."""
+    if value < 0 or not float(value).is_integer():
+        return []
+    digits = str(int(value))
+    out = []
+    for i in range(len(digits) - 1):
+        if digits[i] == digits[i + 1]:
+            continue
+        swapped = digits[:i] + digits[i + 1] + digits[i] + digits[i + 2 :]
+        if swapped[0] != "0":
+            out.append(float(swapped))
+    return out
+
+
+def _plausible(key: CellKey, printed: float, suggested: float) -> bool:
+    """A different value of the cell's kind: whole for whole printed numbers, not negative
+    unless the column is signed (table 2's 本年增/减)."""
+    if abs(suggested - printed) <= _TOLERANCE:
+        return False
+    if float(printed).is_integer() and abs(suggested - round(suggested)) > _TOLERANCE:
+        return False
+    return suggested >= 0 or key[2] in _signed_columns()
+
+
+def _fixes(baseline: list[IdentityResult], changed: list[IdentityResult]) -> list[IdentityResult] | None:
+    """The instances that pass only with the change; None when the change breaks one that passed."""
+    fixed = []
+    for before, after in zip(baseline, changed, strict=True):
+        if before.status == identities.STATUS_PASSED and after.status == identities.STATUS_FAILED:
+            return None
+        if before.status == identities.STATUS_FAILED and after.status == identities.STATUS_PASSED:
+            fixed.append(after)
+    return fixed
+
+
+def _suggestion(
+    report_id: str,
+    candidate: _Candidate,
+    fixes: list[IdentityResult],
+    kept: list[tuple[_Candidate, list[IdentityResult]]],
+    values: dict[CellKey, float],
+    raw_text: dict[CellKey, str],
+) -> Suggestion:
+    trigger = candidate.trigger
+    rivals = [c for c, f in kept if any((r.identity_id, r.scope) == (trigger.identity_id, trigger.scope) for r in f)]
+    certainty = "unique" if len(rivals) == 1 else "one_of_several"
+    table_id, row_key, col_key = candidate.cell
+    label = f"{identities.cell_label(table_id, 'row', row_key)} {identities.cell_label(table_id, 'col', col_key)}"
+    printed = values[candidate.cell]
+    detail = (
+        f"{label} 印为 {format_number(printed)}，建议 {format_number(candidate.value)}"
+        f"（{_RULE_ZH[candidate.rule]}）；{trigger.detail}"
+    )
+    return Suggestion(
+        report_id=report_id,
+        cell=candidate.cell,
+        raw_text=raw_text.get(candidate.cell, format_number(printed)),
+        printed_value=printed,
+        suggested_value=candidate.value,
+        rule=candidate.rule,
+        identity_id=trigger.identity_id,
+        scope=trigger.scope,
+        certainty=certainty,
+        fixes=tuple(f"{r.identity_id}({r.scope})" for r in fixes),
+        detail=detail,
+    )
+
+
+def _identity_tables(identity_id: str) -> set[str]:
+    """The tables an identity reads (narrative pairs name theirs)."""
+    out: set[str] = set()
+    for identity in load_templates().identities:
+        if identity.id != identity_id:
+            continue
+        if identity.table:
+            out.add(identity.table)
+        out.update(pair["table"] for pair in identity.spec.get("pairs", ()))
+    return out
+
+
+def _identity_kind(identity_id: str) -> str:
+    return next((i.kind for i in load_templates().identities if i.id == identity_id), "sum")
+
+
+@cache
+def _signed_columns() -> frozenset[str]:
+    tpl = load_templates()
+    signed: set[str] = set()
+    for table_id in ("t2", "t3", "t4"):
+        for version in ("2019", "2021"):
+            layout = tpl.layout(table_id, version)
+            for block in layout.blocks if layout else ():
+                signed.update(c.key for c in block.columns if c.signed)
+    return frozenset(signed)
+
+
+def suggestion_counts(suggestions: Iterable[Suggestion]) -> dict[str, int]:
+    """{certainty: n} for asset metadata."""
+    counts = dict.fromkeys(CERTAINTIES, 0)
+    for s in suggestions:
+        counts[s.certainty] += 1
+    return counts

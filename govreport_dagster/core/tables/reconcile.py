@@ -1,0 +1,133 @@
+"""One PDF table read twice — from its ruled grid and from the page's text layer — made one.
+
+The grid is the primary reading (cells come with their column). The text layer is the same
+table as a line-based reader sees it; on a real PDF it puts values on the line above or below
+their label, so it can shift a row. Where the two readings disagree on a cell, the table's
+identities (templates.yaml) decide: the reading that breaks fewer of them wins.
+
+Where they break as many, the sum identities cannot tell the readings apart — a row shifted
+within its group leaves every sum unchanged, which is exactly how the text layer errs. Then a
+grid cell that holds one clean value (a drawn cell, one number, nothing split or noted) stands:
+its value sits inside the border drawn around it, its label on the same drawn row. A grid cell
+that is itself uncertain (split from a run, a row with surplus values, not a number) is null
+with both readings as candidates, in the same form as undecided digit runs (`ambiguous`,
+`ambiguous_splits`), so that later stages and the evaluation treat them alike. Never a guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from govreport_dagster.core.identities import STATUS_FAILED, evaluate_sum_identities
+from govreport_dagster.core.model import TableCell
+
+Key = tuple[str, str]  # (row_key, col_key)
+
+
+@dataclass
+class Reconciled:
+    cells: list[TableCell]
+    warnings: list[str] = field(default_factory=list)
+    ambiguous: dict[str, list[str]] = field(default_factory=dict)
+    splits: dict[str, list[dict[str, tuple[float | None, str]]]] = field(default_factory=dict)
+
+
+def _by_key(cells: list[TableCell]) -> dict[Key, TableCell]:
+    out: dict[Key, TableCell] = {}
+    for c in cells:
+        if not c.row_key.startswith("unmapped:"):
+            out.setdefault((c.row_key, c.col_key), c)
+    return out
+
+
+def _number(cell: TableCell) -> float | None:
+    return cell.value if cell.cell_state == "number" else None
+
+
+def _disagree(a: TableCell, b: TableCell) -> bool:
+    va, vb = _number(a), _number(b)
+    if va is None or vb is None:
+        return (va is None) != (vb is None)
+    return abs(va - vb) > 1e-9
+
+
+def _failures(tid: str, version: str, values: dict[Key, float | None]) -> int:
+    full = {(tid, row, col): v for (row, col), v in values.items()}
+    return sum(r.status == STATUS_FAILED for r in evaluate_sum_identities(full, version, tables=[tid]))
+
+
+def reconcile(tid: str, version: str, grid_cells: list[TableCell], text_cells: list[TableCell]) -> Reconciled:
+    """The grid's cells, with the cells the text layer reads differently decided by the
+    identities or left null with both candidates."""
+    grid, text = _by_key(grid_cells), _by_key(text_cells)
+    disputed = [k for k, cell in grid.items() if k in text and _disagree(cell, text[k])]
+    if not disputed:
+        return Reconciled(list(grid_cells))
+    grid_values = {k: _number(c) for k, c in grid.items()}
+    text_values = {**grid_values, **{k: _number(text[k]) for k in disputed}}
+    f_grid, f_text = _failures(tid, version, grid_values), _failures(tid, version, text_values)
+    where = ", ".join(f"{r}.{c}" for r, c in disputed[:6]) + (" …" if len(disputed) > 6 else "")
+    summary = f"{tid}: grid and text layer read {len(disputed)} cells differently ({where})"
+    if f_grid < f_text:
+        return Reconciled(list(grid_cells), [f"{summary}; the identities side with the grid"])
+    if f_text < f_grid:
+        chosen = {k: text[k] for k in disputed}
+        cells = [chosen.get((c.row_key, c.col_key), c) for c in grid_cells]
+        return Reconciled(cells, [f"{summary}; the identities side with the text layer"])
+    uncertain = [k for k in disputed if not _clean(grid[k])]
+    if not uncertain:
+        return Reconciled(list(grid_cells), [f"{summary}; the identities cannot decide: the drawn cells stand"])
+    return _undecided(
+        tid, grid_cells, grid, text, uncertain, f"{summary}; the identities cannot decide: {len(uncertain)} null"
+    )
+
+
+def _clean(cell: TableCell) -> bool:
+    """One printed value in one drawn cell, read as it stands."""
+    return cell.source == "grid" and cell.cell_state in ("number", "blank") and not cell.inferred and not cell.note
+
+
+def _undecided(
+    tid: str, grid_cells: list[TableCell], grid: dict[Key, TableCell], text: dict[Key, TableCell], disputed, warning
+) -> Reconciled:
+    out = Reconciled([], [warning])
+    open_keys = set(disputed)
+    for c in grid_cells:
+        key = (c.row_key, c.col_key)
+        if key not in open_keys:
+            out.cells.append(c)
+            continue
+        t = text[key]
+        note = f"grid reads {c.raw_text!r}, the text layer {t.raw_text!r}; the identities cannot decide"
+        out.cells.append(
+            TableCell(
+                tid,
+                c.row_key,
+                c.col_key,
+                None,
+                "text",
+                f"{c.raw_text} / {t.raw_text}",
+                c.source,
+                c.position,
+                False,
+                note,
+            )
+        )
+    for row in dict.fromkeys(r for r, _ in disputed):
+        cols = [k for k in grid if k[0] == row]
+        readings = [
+            {_split_key(tid, k): (_number(grid[k]), grid[k].raw_text) for k in cols},
+            {_split_key(tid, k): (_number(text.get(k, grid[k])), text.get(k, grid[k]).raw_text) for k in cols},
+        ]
+        amb_key = "t4" if tid == "t4" else f"{tid}.{row}"
+        out.splits.setdefault(amb_key, []).extend(readings)
+        out.ambiguous.setdefault(amb_key, []).extend(
+            f"{source}: " + " / ".join(raw for _, raw in r.values())
+            for source, r in zip(("grid", "text layer"), readings, strict=True)
+        )
+    return out
+
+
+def _split_key(tid: str, key: Key) -> str:
+    """Candidate splits are keyed by column; table 4's (one run over all rows) by row.column."""
+    return f"{key[0]}.{key[1]}" if tid == "t4" else key[1]

@@ -1,0 +1,50 @@
+"""What makes the Parquet read well in BI tools and pandas without hand fixes.
+
+- pandas metadata in every file, so `pandas.read_parquet` gives nullable counts as `Int64`
+  and nullable flags as `boolean` (without it a count column with a blank reads as float64);
+- `reports.source_uri` relative to the landing zone plus the `landing_root` it is relative to,
+  so the warehouse does not carry one machine's absolute paths in every row.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+import pandas as pd
+import pyarrow as pa
+
+
+def _pandas_dtype(arrow_type: pa.DataType) -> str | None:
+    if pa.types.is_integer(arrow_type):
+        return "Int64"
+    if pa.types.is_boolean(arrow_type):
+        return "boolean"
+    if pa.types.is_floating(arrow_type):
+        return "float64"
+    if pa.types.is_string(arrow_type):
+        return "string"
+    return None  # dates and timestamps: pyarrow's own conversion
+
+
+def pandas_metadata(schema: pa.Schema) -> dict[bytes, bytes]:
+    """The `pandas` schema metadata pyarrow writes for a frame of these columns in nullable
+    dtypes; readers' `to_pandas` restores the dtypes from it."""
+    empty = pd.DataFrame({field.name: pd.Series([], dtype=_pandas_dtype(field.type) or object) for field in schema})
+    inferred = pa.Schema.from_pandas(empty, preserve_index=False).metadata or {}
+    return {b"pandas": inferred[b"pandas"]} if b"pandas" in inferred else {}
+
+
+def with_landing_root(reports: pd.DataFrame, landing_root: str) -> pd.DataFrame:
+    """`source_uri` relative to the landing root (posix separators) where it lies below it,
+    and the root itself in `landing_root`."""
+    root = landing_root.rstrip("/")
+    out = reports.copy()
+
+    def relative(uri: object) -> object:
+        if not isinstance(uri, str) or not uri.startswith(root + "/"):
+            return uri
+        return posixpath.relpath(uri, root) if "://" not in root else uri[len(root) + 1 :]
+
+    out["source_uri"] = out["source_uri"].map(relative).astype("string")
+    out["landing_root"] = pd.Series([root] * len(out), index=out.index, dtype="string")
+    return out
