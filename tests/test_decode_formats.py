@@ -177,10 +177,12 @@ def test_pdf_fake_bold_deduplicated() -> None:
 
 
 def test_pdf_without_text_layer_is_read_by_ocr() -> None:
-    # a blank page: OCR runs (tests/test_ocr.py reads real scanned tables) and finds nothing
+    # a blank page: OCR runs (tests/test_ocr.py reads real scanned tables) and finds nothing, so
+    # the document still needs a reader (ingest rejects it with pdf.py's reason)
     doc = decode_file(make_pdf(with_table=False, text=False), "scan.pdf")
-    assert doc.flags["needs_ocr"] is False
+    assert doc.flags["needs_ocr"] is True
     assert any(s.startswith("ocr: ") and "without a text layer" in s for s in doc.flags["steps"])
+    assert "ocr: the engine read no text" in doc.flags["steps"]
     assert doc.text == "" and doc.tables == []
 
 

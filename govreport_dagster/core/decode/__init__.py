@@ -64,11 +64,15 @@ def decode_file(
         if ocr_reason:  # no usable text layer: read the page images instead
             blocks = ocr_pdf(data)
         doc = _assemble(blocks, source_uri, "pdf", None, None)
-        doc.flags["needs_ocr"] = False
+        # still needs OCR only when the engine read nothing either (ingest rejects it with the reason)
+        doc.flags["needs_ocr"] = bool(ocr_reason) and not doc.text.strip() and not doc.tables
         doc.flags["ocr_pages"] = info["ocr_pages"]  # pages without usable text (all OCR'd when every page is)
-        doc.flags["ocr_reason"] = ocr_reason
+        # pdf.py's reason also names garbage pages among text pages, which are listed, not OCR'd
+        doc.flags["ocr_reason"] = ocr_reason or info.get("ocr_reason")
         if ocr_reason:
             doc.flags["steps"].append(f"ocr: {ocr_reason}")
+            if doc.flags["needs_ocr"]:
+                doc.flags["steps"].append("ocr: the engine read no text")
         doc.flags["pages"] = info["pages"]
         return doc
     if kind == "image":
