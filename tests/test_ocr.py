@@ -246,7 +246,7 @@ def test_img_tables_in_html_and_docx_are_read(tmp_path: Path) -> None:
 def test_ocr_readings_survive_the_decoded_stage_codec() -> None:
     from govreport_dagster.core.model import Grid, GridCell, OcrCellInfo
 
-    grid = Grid([[GridCell("7", 0, 0, 0, 0)]], "ocr", 3, 4, 2, {(0, 0): OcrCellInfo(0.93, ("7", "1"))})
+    grid = Grid([[GridCell("7", 0, 0, 0, 0)]], "ocr", 3, 4, 2, ocr={(0, 0): OcrCellInfo(0.93, ("7", "1"))})
     assert Grid.from_dict(json.loads(json.dumps(grid.to_dict()))) == grid
     plain = Grid([[GridCell("7", 0, 0, 0, 0)]], "html")
     assert "ocr" not in plain.to_dict() and Grid.from_dict(plain.to_dict()) == plain

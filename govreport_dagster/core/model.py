@@ -119,11 +119,7 @@ class Grid:
             "page": self.page,
             "rows": [[[c.text, c.origin_row, c.origin_col, c.rowspan, c.colspan] for c in row] for row in self.rows],
             **({"text_layer": self.text_layer} if self.text_layer is not None else {}),
-            **(
-                {"ocr": [[r, c, i.confidence, list(i.candidates)] for (r, c), i in self.ocr.items()]}
-                if self.ocr
-                else {}
-            ),
+            **({"ocr": self._ocr_rows()} if self.ocr else {}),
         }
 
     def _ocr_rows(self) -> list[list[Any]]:
