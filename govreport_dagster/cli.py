@@ -216,14 +216,11 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    if args.scale:
-        from .scale_bench import main as scale_bench_main
+    if args.ocr:  # OCR is seconds a page: measured on its own files, never replicated
+        from .reporting.ocr_benchmark import main as ocr_main
 
-        return scale_bench_main(args.docs or 100_000, args.cluster or "local-cluster:2", keep=args.keep)
-    if args.pipeline:
-        from .pipeline_bench import main as pipeline_bench_main
-
-        return pipeline_bench_main(args.docs or 3_000, keep=args.keep)
+        ocr_main(args.ocr)
+        return 0
     from .reporting.benchmark import main as bench_main
 
     check_existing_paths("bench:", args.paths)
@@ -294,6 +291,7 @@ def _add_bench_parser(sub: Any) -> argparse.ArgumentParser:
         action="store_true",
         help="N documents (default 100,000) through govreport run --cluster: docs/s, driver and per-worker peak RSS",
     )
+    bench.add_argument("--ocr", nargs="+", metavar="FILE", help="OCR pages/s on these scans/images instead")
     bench.add_argument("--cluster", help="with --scale: the --cluster of the run (default local-cluster:2)")
     bench.add_argument(
         "--keep", help="with --pipeline/--scale: work in this folder and leave it (default: a temporary one)"

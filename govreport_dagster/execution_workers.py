@@ -13,12 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from .core.decode import detect_type
-from .core.ingest import DecodeOutcome, decode_content
+from .core.ingest import DecodeOutcome
 from .core.landing import sha256_hex
 from .core.model import MissingTable, ReportMetadata, SectionedReport, TableExtraction
 from .core.sectioning import section_report
 from .core.tables import extract_tables
 from .guard import guarded
+from .storage.decoding import decode_payload
 from .storage.frames import decoded_from_row, from_json
 
 GUARD_FAILED = "guard_failed"  # sectioning status of a report whose sectioning the guard stopped
@@ -26,7 +27,7 @@ GUARD_FAILED = "guard_failed"  # sectioning status of a report whose sectioning 
 
 def decode_one(data: bytes, uri: str) -> DecodeOutcome:
     """One decode under the guard, its time recorded on the outcome."""
-    outcome, reason, took = guarded(decode_content, data, uri)
+    outcome, reason, took = guarded(decode_payload, data, uri)
     if outcome is None:
         detected, _, _ = guarded(detect_type, data, uri, seconds=10.0)
         return DecodeOutcome(sha256_hex(data), detected or "unknown", None, f"decode stopped: {reason}", took)

@@ -176,9 +176,14 @@ def test_pdf_fake_bold_deduplicated() -> None:
     assert "二、主动公开政府信息情况" in doc.text.split("\n")
 
 
-def test_pdf_without_text_layer_needs_ocr() -> None:
+def test_pdf_without_text_layer_is_read_by_ocr() -> None:
+    # a blank page: OCR runs (tests/test_ocr.py reads real scanned tables) and finds nothing, so
+    # the document still needs a reader (ingest rejects it with pdf.py's reason)
     doc = decode_file(make_pdf(with_table=False, text=False), "scan.pdf")
-    assert doc.flags["needs_ocr"] is True and doc.text == "" and doc.tables == []
+    assert doc.flags["needs_ocr"] is True
+    assert any(s.startswith("ocr: ") and "without a text layer" in s for s in doc.flags["steps"])
+    assert "ocr: the engine read no text" in doc.flags["steps"]
+    assert doc.text == "" and doc.tables == []
 
 
 def test_docx_paragraphs_and_merged_tables() -> None:

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from . import identities
 from .identities import CellKey
-from .model import IdentityResult, ReportBundle, TableCell, TableExtraction
+from .model import VALUE_STATES, IdentityResult, ReportBundle, TableCell, TableExtraction
 
 Overrides = Mapping[CellKey, float]
 
@@ -69,7 +69,7 @@ def evaluate_with(
 def printed_text(cell: TableCell) -> str:
     """A cell's printed value in the canonical form corrections compare against: a number
     cell as its number (`11`, `1.25`), any other cell as its stripped raw text (blank: "")."""
-    if cell.cell_state == "number":
+    if cell.cell_state in VALUE_STATES:  # an OCR-read number compares as its number too
         value = identities.as_number(cell.value)
         if value is not None:
             return format_number(value)

@@ -32,7 +32,7 @@ from . import identities
 from .agencies import agency_of, agency_rows
 from .corrections import Correction
 from .legacy_identities import evaluate_legacy
-from .model import PARSER_VERSION, IdentityResult, RawFile, ReportBundle, TableCell
+from .model import PARSER_VERSION, VALUE_STATES, IdentityResult, RawFile, ReportBundle, TableCell
 from .schemas import CONTRACT, YEAR_PARTITIONED, pandas_dtype
 from .stewardship import YearCorrections, identity_row
 from .tables.crossyear import pick_neighbour, resolve_in_window
@@ -210,7 +210,7 @@ def _fact_row(report_id: str, cell: TableCell, layout: str) -> dict[str, Any]:
         row["unit"] = _t2_units(layout).get((cell.row_key, cell.col_key)) or _t2_column_units().get(cell.col_key)
     else:
         row["count"] = _count(cell)
-    return {**row, "raw_text": cell.raw_text, "cell_state": cell.cell_state}
+    return {**row, "raw_text": cell.raw_text, "cell_state": cell.cell_state, "ocr_confidence": cell.confidence}
 
 
 def _mapped_cells(cells: Iterable[TableCell]) -> list[TableCell]:
@@ -228,8 +228,8 @@ def _mapped_cells(cells: Iterable[TableCell]) -> list[TableCell]:
 
 
 def _float(cell: TableCell) -> float | None:
-    """The cell's number; None unless the state is `number` and the value is a real number."""
-    return identities.as_number(cell.value) if cell.cell_state == "number" else None
+    """The cell's number; None unless the state is `number` (or `ocr`) and the value is a real number."""
+    return identities.as_number(cell.value) if cell.cell_state in VALUE_STATES else None
 
 
 def _count(cell: TableCell) -> int | None:

@@ -12,7 +12,7 @@ module only knows how to evaluate the three kinds declared there:
   under).
 - `narrative`: a number stated in the prose must equal the table cell(s) it restates.
 
-A blank input (None, a missing cell, or a cell whose state is not "number") makes the
+A blank input (None, a missing cell, or a cell whose state is not "number" or "ocr") makes the
 identity `not_assessable`: neither passed nor failed. Blank is never read as 0 (the blank rule
 and the arithmetic are `arithmetic.holds`'s). Values are
 never changed here; a violation is reported with lhs, rhs and a readable Chinese detail.
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from .arithmetic import CellKey, Instance, Term, cross_year_instances, holds, side_sum, sum_instances
-from .model import IdentityResult, ReportBundle, SectionedReport, TableExtraction
+from .model import VALUE_STATES, IdentityResult, ReportBundle, SectionedReport, TableExtraction
 from .templates import AXES, TABLE_IDS, Identity, TableLayout, load_templates, match_key, strip_item_number
 
 Values = Mapping[CellKey, float | None]
@@ -250,7 +250,7 @@ def cell_values(tables: TableExtraction) -> dict[CellKey, float | None]:
         key = (cell.table_id, cell.row_key, cell.col_key)
         if key in values:
             continue
-        values[key] = as_number(cell.value) if cell.cell_state == "number" else None
+        values[key] = as_number(cell.value) if cell.cell_state in VALUE_STATES else None
     return values
 
 

@@ -25,13 +25,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .calendar import year_out_of_range
 from .landing import LandingEntry, sha256_hex
 from .model import DecodedDocument, RawFile, RejectedInput, make_report_id
+
+if TYPE_CHECKING:
+    from .decode.ocr.embedded import Resources
 
 # A hash entry starting with this is the reason the file could not be read.
 UNREADABLE = "unreadable:"
@@ -95,14 +98,15 @@ class DecodeOutcome:
     seconds: float | None = None  # the decode's wall time, measured by the guard that ran it
 
 
-def decode_content(data: bytes, name: str) -> DecodeOutcome:
+def decode_content(data: bytes, name: str, resources: Resources | None = None) -> DecodeOutcome:
     """Sniff the real type and decode. Never raises: an unusable file or a decoder bug becomes
-    a rejection with its reason, so one bad file cannot stop the run."""
+    a rejection with its reason, so one bad file cannot stop the run. `resources` reads the
+    files a page refers to (``<img>`` tables beside an HTML page, for OCR)."""
     from .decode import decode_file, detect_type
 
     detected = detect_type(data, name)
     try:
-        document = decode_file(data, name, detected)
+        document = decode_file(data, name, detected, resources=resources)
     except RejectedInput as exc:
         return DecodeOutcome(sha256_hex(data), detected, None, exc.reason)
     except Exception as exc:  # a decoder bug must not lose the file: reject it, say why

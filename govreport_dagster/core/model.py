@@ -13,8 +13,11 @@ from typing import Any
 
 PARSER_VERSION = "0.1.0"
 
-SOURCE_FORMATS = ("txt", "html", "pdf", "docx", "doc", "xls", "xlsx")
-CELL_STATES = ("number", "blank", "not_applicable", "text")
+SOURCE_FORMATS = ("txt", "html", "pdf", "docx", "doc", "xls", "xlsx", "image")
+CELL_STATES = ("number", "blank", "not_applicable", "text", "ocr")
+# States whose cell may carry a value: `ocr` is a number read by OCR (value null when the
+# reading was unsure or contradicted by an identity; the note lists the candidates).
+VALUE_STATES = ("number", "ocr")
 
 
 class RejectedInput(Exception):
@@ -73,18 +76,29 @@ class GridCell:
         return self.rowspan > 1 or self.colspan > 1
 
 
+@dataclass(frozen=True)
+class OcrCellInfo:
+    """How a grid cell's text was read by OCR: the engine's confidence (0..1) and every
+    distinct reading (the cell's text first). The tables stage decides from these whether
+    the value is published (`cell_state = ocr`) or null with the candidates."""
+
+    confidence: float
+    candidates: tuple[str, ...]
+
+
 @dataclass
 class Grid:
     """A table from the source (HTML/DOCX/PDF), rectangular after span expansion."""
 
     rows: list[list[GridCell]]
-    source: str  # html | docx | pdf
+    source: str  # html | docx | pdf | ocr
     char_start: int = 0  # where the table's text sits in DecodedDocument.text
     char_end: int = 0
     page: int | None = None
     # PDF only: the same table as the page's text layer reads it, line by line. The table
     # reader reads it too; where the two readings disagree the identities decide.
     text_layer: str | None = None
+    ocr: dict[tuple[int, int], OcrCellInfo] = field(default_factory=dict)  # (row, col) → reading
 
     @property
     def n_rows(self) -> int:
@@ -105,7 +119,11 @@ class Grid:
             "page": self.page,
             "rows": [[[c.text, c.origin_row, c.origin_col, c.rowspan, c.colspan] for c in row] for row in self.rows],
             **({"text_layer": self.text_layer} if self.text_layer is not None else {}),
+            **({"ocr": self._ocr_rows()} if self.ocr else {}),
         }
+
+    def _ocr_rows(self) -> list[list[Any]]:
+        return [[r, c, i.confidence, list(i.candidates)] for (r, c), i in self.ocr.items()]
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Grid:
@@ -120,6 +138,7 @@ class Grid:
             data.get("char_end", 0),
             data.get("page"),
             data.get("text_layer"),
+            {(r, c): OcrCellInfo(conf, tuple(cands)) for r, c, conf, cands in data.get("ocr", [])},
         )
 
 
@@ -208,13 +227,14 @@ class TableCell:
     table_id: str  # t2 | t3 | t4
     row_key: str  # t2 item, t3 outcome, t4 proceeding (or unmapped:<label>)
     col_key: str  # t2 metric, t3 applicant, t4 result
-    value: float | None  # None unless cell_state == "number"
-    cell_state: str  # number | blank | not_applicable | text
+    value: float | None  # None unless cell_state is number or ocr
+    cell_state: str  # number | blank | not_applicable | text | ocr
     raw_text: str
     source: str  # grid | text
     position: str  # "grid:<table>:r<row>c<col>" or "char:<offset>"
     inferred: bool = False  # value chosen by splitting run-together digits with identities
     note: str | None = None  # warning or labelled suggestion; never changes `value`
+    confidence: float | None = None  # OCR engine confidence (0..1) of an `ocr` cell
 
 
 @dataclass(frozen=True)

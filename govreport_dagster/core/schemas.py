@@ -82,6 +82,7 @@ CONTRACT: dict[str, pa.Schema] = {
             ("cell_state", STR),
             ("printed_value", F64),  # the value as printed (value differs only when cell_state = corrected)
             *_CORRECTION_COLUMNS,
+            ("ocr_confidence", F64),  # extension (issue 13): the OCR reading's confidence; null unless cell_state = ocr
         ]
     ),
     "fact_applications": pa.schema(
@@ -94,6 +95,7 @@ CONTRACT: dict[str, pa.Schema] = {
             ("cell_state", STR),
             ("printed_count", I64),
             *_CORRECTION_COLUMNS,
+            ("ocr_confidence", F64),  # extension (issue 13): the OCR reading's confidence; null unless cell_state = ocr
         ]
     ),
     "fact_review_litigation": pa.schema(
@@ -106,6 +108,7 @@ CONTRACT: dict[str, pa.Schema] = {
             ("cell_state", STR),
             ("printed_count", I64),
             *_CORRECTION_COLUMNS,
+            ("ocr_confidence", F64),  # extension (issue 13): the OCR reading's confidence; null unless cell_state = ocr
         ]
     ),
     "fact_narrative_metrics": pa.schema(

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..core.model import CELL_STATES
+from ..core.model import CELL_STATES, VALUE_STATES
 from ..core.schemas import CONTRACT, YEAR_PARTITIONED
 from .stewardship import render_expectations as render_stewardship_expectations
 from .suites import EXPECTATIONS_DIR
@@ -106,7 +106,7 @@ def render_tables_suite() -> dict[str, Any]:
           "A number cell has a value.", column="value", row_condition='cell_state == "number"'),
         e("expect_column_values_to_be_null", "blank_has_no_value", "error",
           "Blank, not-applicable and text cells have no value (blank is never 0).", column="value",
-          row_condition='cell_state != "number"'),
+          row_condition=f'cell_state not in {_py_list(VALUE_STATES)}'),
         e("expect_compound_columns_to_be_unique", "no_duplicate_cells", "error",
           "One cell per (report, table, row, column).", column_list=["report_id", "table_id", "row_key", "col_key"]),
         e("expect_column_values_to_be_in_set", "keys_in_layout", "error",
@@ -118,15 +118,15 @@ def render_tables_suite() -> dict[str, Any]:
           column="mapped", value_set=[True], example_columns=["report_id", "table_id", "row_key", "raw_text"]),
         e("expect_column_values_to_be_between", "counts_non_negative", "warn",
           "Counts are not negative (table 2's 本年增/减 may be).", column="value", min_value=0,
-          row_condition=f'cell_state == "number" and col_key not in {_py_list(signed)}',
+          row_condition=f'cell_state in {_py_list(VALUE_STATES)} and col_key not in {_py_list(signed)}',
           example_columns=["report_id", "table_id", "row_key", "col_key", "raw_text"]),
         e("expect_column_values_to_be_between", "counts_integer", "warn",
           "Counts are whole numbers (money columns excepted).", column="value_fraction", min_value=0, max_value=0,
-          row_condition=f'cell_state == "number" and col_key not in {not_count}',
+          row_condition=f'cell_state in {_py_list(VALUE_STATES)} and col_key not in {not_count}',
           example_columns=["report_id", "table_id", "row_key", "col_key", "raw_text"]),
         e("expect_column_values_to_be_between", "fees_non_negative", "warn", "Fee and procurement amounts are "
           "not negative.", column="value", min_value=0,
-          row_condition=f'cell_state == "number" and col_key in {_py_list(decimal)}',
+          row_condition=f'cell_state in {_py_list(VALUE_STATES)} and col_key in {_py_list(decimal)}',
           example_columns=["report_id", "row_key", "col_key", "raw_text"]),
     ]  # fmt: skip
     return {

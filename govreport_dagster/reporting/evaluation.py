@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from govreport_dagster.core.corrections import Correction
-from govreport_dagster.core.model import SectionedReport, TableExtraction
+from govreport_dagster.core.model import VALUE_STATES, SectionedReport, TableExtraction
 from govreport_dagster.core.templates import strip_item_number
 
 _GOLD_ROW_ALIASES = {"other_external_services": "other_services"}
@@ -183,7 +183,7 @@ def score_report(
                 col = _GOLD_COL_ALIASES.get(g_col, g_col)
                 gv = _gold_value(col, g_val)
                 cell = cells.get((table, row, col))
-                got = cell.value if cell is not None and cell.cell_state == "number" else None
+                got = cell.value if cell is not None and cell.cell_state in VALUE_STATES else None
                 if (table, row, col) in ambiguous or (table, row, None) in ambiguous:
                     score.ambiguous_excluded += 1
                     if gv is None and got is not None:
@@ -300,6 +300,7 @@ def run_eval(landing: Path, gold_dir: Path, corrections: Sequence[Correction] = 
     from govreport_dagster.core.decode import decode_file
     from govreport_dagster.core.sectioning import section_report
     from govreport_dagster.core.tables import extract_tables
+    from govreport_dagster.storage.landing import sibling_reader
 
     gold_dir, landing = Path(gold_dir), Path(landing)
     items: list[_Evaluated] = []
@@ -315,7 +316,7 @@ def run_eval(landing: Path, gold_dir: Path, corrections: Sequence[Correction] = 
         try:
             data = src.read_bytes()
             item.sha256 = hashlib.sha256(data).hexdigest()
-            doc = decode_file(data, str(src))
+            doc = decode_file(data, str(src), resources=sibling_reader(str(src)))
             item.sectioned = section_report(doc)
             item.head = doc.text[:4000]
             item.extraction = extract_tables(doc, item.sectioned)

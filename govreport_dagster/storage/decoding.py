@@ -15,7 +15,7 @@ from ..core.calendar import year_out_of_range
 from ..core.ingest import UNREADABLE, DecodeOutcome, decode_content, identify
 from ..core.landing import LandingEntry, sha256_hex
 from .cache import MISSING, ResultCache
-from .landing import content_sha, read_bytes, remember_sha
+from .landing import content_sha, read_bytes, remember_sha, sibling_reader
 
 DECODED = "decoded"  # the cache stage holding DecodeOutcome by sha256
 # (stage, [(cache key, payload)…]) → (cache key, result)…, in order: `execution.map_cached`
@@ -61,7 +61,7 @@ def decode_landing(
             continue
         to_decode.append((sha, payload))
     if fan_out is None:
-        decoded = ((sha, cache.get_or_compute(DECODED, sha, lambda p=p: decode_content(*p))) for sha, p in to_decode)
+        decoded = ((sha, cache.get_or_compute(DECODED, sha, lambda p=p: decode_payload(*p))) for sha, p in to_decode)
     else:
         decoded = fan_out(DECODED, to_decode)
     outcomes.update(decoded)
@@ -96,7 +96,16 @@ def year_of(entry: LandingEntry, cache: ResultCache) -> int | None:
             data = read_bytes(entry)
         except OSError:
             return None
-        outcome = cache.get_or_compute(DECODED, sha256_hex(data), lambda: decode_content(data, entry.source_uri))
+        outcome = cache.get_or_compute(DECODED, sha256_hex(data), lambda: _decode(data, entry))
         ident = identify(outcome)
         given = ident.document_year if ident.rejection is None else None
     return None if given is None or year_out_of_range(int(given)) else int(given)
+
+
+def _decode(data: bytes, entry: LandingEntry) -> DecodeOutcome:
+    return decode_payload(data, entry.source_uri)
+
+
+def decode_payload(data: bytes, uri: str) -> DecodeOutcome:
+    """Decode with the page's folder readable (an HTML page's <img> tables beside it, for OCR)."""
+    return decode_content(data, uri, sibling_reader(uri))

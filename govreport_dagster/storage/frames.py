@@ -345,6 +345,7 @@ CELL_COLUMNS = [
     "position",
     "inferred",
     "note",
+    "confidence",
 ]
 TABLE_REPORT_COLUMNS = [
     "report_id",

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from upath import UPath
@@ -179,6 +180,29 @@ def read_bytes(entry: LandingEntry, cap: int = DEFAULT_MAX_FILE_BYTES) -> bytes:
         return read_capped(location, max(cap, entry.size), local="://" not in location)
     except ValueError as exc:
         raise OSError(str(exc)) from None
+
+
+_SAFE_REF_RE = re.compile(r"^(?![a-zA-Z][a-zA-Z0-9+.-]*:)(?!/)(?!.*(?:^|/)\.\.(?:/|$))[^?#\\]+")
+
+
+def sibling_reader(source_uri: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Callable[[str], bytes | None]:
+    """A function reading files a document refers to relatively (``<img src="t3.png">``)
+    from the document's folder: no URL schemes, absolute paths or ``..`` (nothing outside
+    the landing zone, nothing from the internet); None when absent or over the size cap."""
+
+    def read(ref: str) -> bytes | None:
+        m = _SAFE_REF_RE.match(ref.strip())
+        if not m:
+            return None
+        path = UPath(source_uri).parent / m.group(0)
+        try:
+            if not path.is_file() or path.stat().st_size > max_bytes:
+                return None
+            return path.read_bytes()
+        except OSError:
+            return None
+
+    return read
 
 
 # A file whose mtime is this recent is not memoised: on a filesystem (or object store) with

@@ -17,6 +17,8 @@ from govreport_dagster.core.decode.normalize import (
     normalize_text,
     strip_markers,
 )
+from govreport_dagster.core.decode.ocr import needs_ocr_reason, ocr_image, ocr_pdf
+from govreport_dagster.core.decode.ocr.embedded import Resources, resolve_images
 from govreport_dagster.core.decode.sniff import detect_type
 from govreport_dagster.core.limits import MAX_DOCUMENT_BYTES, MAX_UNCOMPRESSED_BYTES
 from govreport_dagster.core.model import DecodedDocument, Grid, GridCell, RejectedInput
@@ -27,7 +29,6 @@ _UNSUPPORTED = {
     "ole": "unsupported format: OLE2 file that is neither a Word nor an Excel 97–2003 document (.ppt, .msg …)",
     "zip": "unsupported format: zip archive that is not a DOCX",
     "rtf": "unsupported format: RTF",
-    "image": "unsupported format: image (needs OCR)",
     "gzip": "unsupported format: gzip archive",
     "rar": "unsupported format: RAR archive",
     "7z": "unsupported format: 7z archive",
@@ -37,34 +38,56 @@ _TABLE_SPAN_RE = re.compile(f"{TABLE_START}([^{TABLE_END}]*){TABLE_END}")
 
 
 def decode_file(
-    data: bytes, source_uri: str, detected_type: str | None = None, *, max_bytes: int = MAX_DOCUMENT_BYTES
+    data: bytes,
+    source_uri: str,
+    detected_type: str | None = None,
+    *,
+    max_bytes: int = MAX_DOCUMENT_BYTES,
+    resources: Resources | None = None,
 ) -> DecodedDocument:
-    """Decode one raw file. Raises ``RejectedInput(reason)`` for anything unusable."""
+    """Decode one raw file. Raises ``RejectedInput(reason)`` for anything unusable.
+
+    `resources` reads a file the document refers to (an ``<img src>`` beside an HTML page in
+    the landing zone); without it only inline (``data:``) images are read."""
     if len(data) > max_bytes:
         raise RejectedInput(f"file too large: {len(data):,} bytes exceeds the limit of {max_bytes:,}")
     if not data:
         raise RejectedInput("empty file")
     kind = detected_type or detect_type(data, source_uri)
     if kind in ("txt", "html"):
-        return _decode_text(data, source_uri, kind)
+        return _decode_text(data, source_uri, kind, resources)
     if kind == "pdf":
         from govreport_dagster.core.decode.pdf import extract_pdf
 
         blocks, info = extract_pdf(data)
+        # every page without usable text (pdf.py decides: no text, unmapped glyphs): OCR them all
+        ocr_reason = info.get("ocr_reason") if info.get("needs_ocr") else needs_ocr_reason(blocks, {})
+        if ocr_reason:  # no usable text layer: read the page images instead
+            blocks = ocr_pdf(data)
         doc = _assemble(blocks, source_uri, "pdf", None, None)
-        doc.flags["needs_ocr"] = bool(info["needs_ocr"])
-        doc.flags["ocr_pages"] = info["ocr_pages"]  # for the OCR stage: pages without usable text
-        doc.flags["ocr_reason"] = info["ocr_reason"]
-        if doc.flags["needs_ocr"]:
-            doc.text = ""  # nothing but scans: a stray stamp glyph is not the report
-            doc.tables = []
+        # still needs OCR only when the engine read nothing either (ingest rejects it with the reason)
+        doc.flags["needs_ocr"] = bool(ocr_reason) and not doc.text.strip() and not doc.tables
+        doc.flags["ocr_pages"] = info["ocr_pages"]  # pages without usable text (all OCR'd when every page is)
+        # pdf.py's reason also names garbage pages among text pages, which are listed, not OCR'd
+        doc.flags["ocr_reason"] = ocr_reason or info.get("ocr_reason")
+        if ocr_reason:
+            doc.flags["steps"].append(f"ocr: {ocr_reason}")
+            if doc.flags["needs_ocr"]:
+                doc.flags["steps"].append("ocr: the engine read no text")
         doc.flags["pages"] = info["pages"]
+        return doc
+    if kind == "image":
+        doc = _assemble(ocr_image(data), source_uri, "image", None, None)
+        doc.flags["steps"].append("ocr: image file")
         return doc
     if kind == "docx":
         from govreport_dagster.core.decode.docx import extract_docx
 
-        blocks = extract_docx(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES)
-        return _assemble(blocks, source_uri, "docx", None, None)
+        ocr_steps: list[str] = []
+        blocks = resolve_images(extract_docx(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES), None, ocr_steps)
+        doc = _assemble(blocks, source_uri, "docx", None, None)
+        doc.flags["steps"].extend(ocr_steps)
+        return doc
     if kind in ("doc", "xls", "xlsx"):
         return _decode_office(data, source_uri, kind, max_bytes)
     raise RejectedInput(_UNSUPPORTED.get(kind, f"unsupported format: {kind}"))
@@ -81,13 +104,15 @@ def _decode_office(data: bytes, source_uri: str, kind: str, max_bytes: int) -> D
     return _assemble(blocks, source_uri, kind, None, None)
 
 
-def _decode_text(data: bytes, source_uri: str, kind: str) -> DecodedDocument:
+def _decode_text(data: bytes, source_uri: str, kind: str, resources: Resources | None = None) -> DecodedDocument:
     text, encoding = decode_bytes(data, is_html=(kind == "html"))
     text, mojibake, replacement = repair_mojibake(text)
     if kind == "html":
         from govreport_dagster.core.decode.html import extract_html
 
         blocks, title = extract_html(text)
+        ocr_steps: list[str] = []
+        blocks = resolve_images(blocks, resources, ocr_steps)
         if title:
             # The page title is the report title; main-content detection often leaves it in
             # a sibling header block. Prepend its first part when the body does not repeat it.
@@ -96,6 +121,7 @@ def _decode_text(data: bytes, source_uri: str, kind: str) -> DecodedDocument:
             if head and head not in first_text[: 4 * len(head) + 200]:
                 blocks.insert(0, head)
         doc = _assemble(blocks, source_uri, "html", encoding, text)
+        doc.flags["steps"].extend(ocr_steps)
     else:
         doc = _assemble([text], source_uri, "txt", encoding, text)
     doc.flags["mojibake"] = mojibake
@@ -119,6 +145,7 @@ def _normalise_grids(grids: list[RawGrid]) -> tuple[list[RawGrid], int]:
             g.source,
             g.page,
             normalize_text(g.text_layer)[0] if g.text_layer else None,
+            g.ocr,
         )
         for g in grids
     ]
@@ -176,7 +203,7 @@ def _locate_grids(text: str, grids: list[RawGrid]) -> tuple[str, list[Grid]]:
         removed += 2
         g = grids[index] if index < len(grids) else None
         if g is not None:
-            tables.append(Grid(g.rows, g.source, start, start + len(m.group(1)), g.page, g.text_layer))
+            tables.append(Grid(g.rows, g.source, start, start + len(m.group(1)), g.page, g.text_layer, g.ocr))
         pos = m.end()
     pieces.append(text[pos:])
     return strip_markers("".join(pieces)), tables

@@ -6,6 +6,7 @@ import io
 import zipfile
 
 from govreport_dagster.core.decode.grids import RawGrid, SpanCell, expand_spans
+from govreport_dagster.core.decode.ocr.embedded import EmbeddedImage
 from govreport_dagster.core.limits import MAX_UNCOMPRESSED_BYTES
 from govreport_dagster.core.model import RejectedInput
 
@@ -128,7 +129,21 @@ def _pad_to_columns(layout: list, span_rows: list[list[SpanCell]]) -> list[list[
     return padded
 
 
-def extract_docx(data: bytes, max_uncompressed: int = MAX_UNCOMPRESSED) -> list[str | RawGrid]:
+_BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
+_R_EMBED = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"
+
+
+def _pictures(document, paragraph) -> list[EmbeddedImage]:
+    """The images drawn in a paragraph, with their bytes from the package."""
+    out = []
+    for blip in paragraph.iter(_BLIP):
+        part = document.part.related_parts.get(blip.get(_R_EMBED) or "")
+        if part is not None:
+            out.append(EmbeddedImage(str(part.partname), part.blob))
+    return out
+
+
+def extract_docx(data: bytes, max_uncompressed: int = MAX_UNCOMPRESSED) -> list[str | RawGrid | EmbeddedImage]:
     _check_zip(data, max_uncompressed)
     import docx
     from docx.opc.exceptions import PackageNotFoundError
@@ -140,11 +155,17 @@ def extract_docx(data: bytes, max_uncompressed: int = MAX_UNCOMPRESSED) -> list[
     except Exception as exc:  # lxml XMLSyntaxError and friends on damaged parts
         raise RejectedInput(f"damaged DOCX: {type(exc).__name__}: {str(exc)[:120]}") from exc
     body = document.element.body
-    blocks: list[str | RawGrid] = []
+    blocks: list[str | RawGrid | EmbeddedImage] = []
     buf: list[str] = []
     for child in body.iterchildren():
         if child.tag == f"{_W}p":
             buf.append(_para_text(child))
+            pictures = _pictures(document, child)
+            if pictures:  # tables pasted as pictures: OCR decides (decode.ocr.embedded)
+                if buf:
+                    blocks.append("\n".join(buf))
+                    buf = []
+                blocks.extend(pictures)
         elif child.tag == f"{_W}tbl":
             grid = _table_grid(child)
             if grid is None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from govreport_dagster.core.model import GridCell
+from govreport_dagster.core.model import GridCell, OcrCellInfo
 
 MAX_COLSPAN = 1000  # the HTML spec's own cap
 MAX_GRID_CELLS = 200_000  # bounded memory for hostile rowspan/colspan values
@@ -27,6 +27,7 @@ class RawGrid:
     source: str
     page: int | None = None
     text_layer: str | None = None  # PDF: the table's area as the text layer reads it (lines)
+    ocr: dict[tuple[int, int], OcrCellInfo] = field(default_factory=dict)  # cells read by OCR
 
 
 def expand_spans(rows: list[list[SpanCell]]) -> list[list[GridCell]] | None:

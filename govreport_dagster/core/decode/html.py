@@ -8,6 +8,7 @@ import lxml.html
 from lxml import etree
 
 from govreport_dagster.core.decode.grids import RawGrid, SpanCell, expand_spans
+from govreport_dagster.core.decode.ocr.embedded import EmbeddedImage
 from govreport_dagster.core.model import RejectedInput
 
 _SKIP = frozenset(
@@ -208,6 +209,11 @@ def _walk(
             continue
         if tag == "br":
             out.append("\n")
+            if el.tail:
+                out.append(el.tail)
+            continue
+        if tables and tag == "img":  # a table published as a picture: OCR decides later
+            out.append(EmbeddedImage(el.get("src") or ""))
             if el.tail:
                 out.append(el.tail)
             continue

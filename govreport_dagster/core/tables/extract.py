@@ -40,6 +40,7 @@ from govreport_dagster.core.tables.cells import (
 )
 from govreport_dagster.core.tables.header import printed_order, section_end
 from govreport_dagster.core.tables.legacy import read_legacy
+from govreport_dagster.core.tables.ocr_check import apply_ocr_readings
 from govreport_dagster.core.tables.reconcile import reconcile_reads
 from govreport_dagster.core.tables.scan import Atom, Scan, find_all, find_label, scan, value_run
 from govreport_dagster.core.tables.solve import column_identities, row_identities, row_ok
@@ -88,6 +89,7 @@ def extract_tables(doc: DecodedDocument, sectioned: SectionedReport) -> TableExt
     result = TableExtraction(layout_version=version)
     try:
         _extract(doc, sectioned, version, result)
+        apply_ocr_readings(doc, result)  # OCR cells: state `ocr`, confidence, unsure ones null
     except Exception as exc:  # a content problem must not stop the partition
         result.warnings.append(f"table extraction failed: {type(exc).__name__}: {exc}")
         present = {c.table_id for c in result.cells}

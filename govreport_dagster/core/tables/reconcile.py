@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from govreport_dagster.core.identities import STATUS_FAILED, evaluate_sum_identities
-from govreport_dagster.core.model import TableCell
+from govreport_dagster.core.model import VALUE_STATES, TableCell
 from govreport_dagster.core.tables.cells import Read, warn
 
 Key = tuple[str, str]  # (row_key, col_key)
@@ -43,7 +43,7 @@ def _by_key(cells: list[TableCell]) -> dict[Key, TableCell]:
 
 
 def _number(cell: TableCell) -> float | None:
-    return cell.value if cell.cell_state == "number" else None
+    return cell.value if cell.cell_state in VALUE_STATES else None  # OCR cells are values too
 
 
 def _disagree(a: TableCell, b: TableCell) -> bool:
