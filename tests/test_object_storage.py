@@ -121,7 +121,7 @@ def test_pipeline_s3_to_s3_on_a_dask_local_cluster_equals_the_local_run(s3_env, 
     for table in [*CONTRACT, "ingest_ledger"]:
         expected = _table(str(tmp_path / "wh"), table)
         got = _table("warehouse/wh", table, filesystem=fs)
-        assert len(expected) > 0 or table.startswith("fact_"), table
+        assert len(expected) > 0 or table not in ("reports", "report_sections", "fact_applications"), table
         pd.testing.assert_frame_equal(got, expected, obj=table)
     assert fs.exists("warehouse/wh_data_docs/charts/quality_2021.png")
     assert fs.exists("warehouse/wh_data_docs/report_facts/report_year=2021/index.html")
