@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 import dagster as dg
 import pandas as pd
 
-from govreport_dagster.core.ingest import build_ledger, identify, ledger_frame
+from govreport_dagster.core.ingest import build_ledger, ledger_frame
+from govreport_dagster.guard import identify_guarded
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.metadata_md import markdown_table
 from govreport_dagster.partitions import report_year_partitions
@@ -36,7 +37,8 @@ def ingest_ledger(
 ) -> dg.Output[Frames]:
     entries, hashes = entries_from_frame(decoded_documents["files"])
     identifications = {
-        row["sha256"]: identify(outcome_from_row(row)) for row in decoded_documents["documents"].to_dict("records")
+        row["sha256"]: identify_guarded(outcome_from_row(row))
+        for row in decoded_documents["documents"].to_dict("records")
     }
     writer = warehouse.writer()
     previous = writer.read_table("ingest_ledger", columns=["source_uri", "status"])

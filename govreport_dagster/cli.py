@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from . import settings
 from .cli_errors import CliError, check_dagster_home, check_existing_paths, check_location, check_port_free, run_command
@@ -34,15 +35,19 @@ def prepare_dagster_home(path: str | os.PathLike[str] | None) -> Path:
     home = check_dagster_home(str(path or os.environ.get("DAGSTER_HOME") or settings.DEFAULT_DAGSTER_HOME))
     config = home / "dagster.yaml"
     if not config.exists():
-        shutil.copyfile(settings.PROJECT_ROOT / "dagster.yaml", config)
+        # staged then renamed: a second run starting at the same moment never reads half a file
+        staging = home / f".dagster.yaml.{os.getpid()}"
+        shutil.copyfile(settings.PROJECT_ROOT / "dagster.yaml", staging)
+        os.replace(staging, config)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from rich.console import Console
+    from rich.markup import escape
 
-    from .pipeline_runner import run_pipeline, summarize
+    from .run_lock import RunLocked, exclusive_run
 
     console = Console()
     landing = args.landing or settings.landing_root()
@@ -51,10 +56,31 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.cluster:
         os.environ["GOVREPORT_CLUSTER"] = args.cluster  # the stages' executor (execution.make_executor)
     home = prepare_dagster_home(args.dagster_home)
-    console.print(f"landing zone [bold]{landing}[/bold] → warehouse [bold]{warehouse}[/bold] (Dagster home {home})")
+    console.print(
+        f"landing zone [bold]{escape(str(landing))}[/bold] → warehouse [bold]{escape(str(warehouse))}[/bold] "
+        f"(Dagster home {escape(str(home))})"
+    )
+    try:
+        with exclusive_run(warehouse, home):
+            return _run_locked(landing, warehouse, args.years, console, args.corrections)
+    except RunLocked as exc:
+        console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+        return 3
+
+
+def _run_locked(landing: str, warehouse: str, years: str, console: Any, corrections: str | None) -> int:
+    """The run itself, under the warehouse and Dagster-home locks (see run_lock)."""
+    import dagster as dg
+
+    from .pipeline_runner import run_pipeline, summarize
+
+    # Created (and its run storage migrated) under the home lock: exactly once per home.
+    instance = dg.DagsterInstance.get()
     started = time.perf_counter()
     try:
-        outcome = run_pipeline(landing, warehouse, years=args.years, console=console, corrections=args.corrections)
+        outcome = run_pipeline(
+            landing, warehouse, years=years, console=console, instance=instance, corrections=corrections
+        )
         summarize(outcome, warehouse, console, seconds=time.perf_counter() - started)
     finally:
         _report_and_close_cluster(console)
@@ -248,6 +274,13 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--corrections", help="also score the values with this folder's corrections applied")
     ev.set_defaults(func=cmd_eval)
 
+    bench = _add_bench_parser(sub)
+    for command in (run, ui, ev, bench):  # `govreport run --debug` as well as `govreport --debug run`
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    return parser
+
+
+def _add_bench_parser(sub: Any) -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="decode throughput (or, with --pipeline, the whole pipeline) and peak memory")
     bench.add_argument("paths", nargs="*", help="files or folders (default: sample + corpus)")
     bench.add_argument("--docs", type=int, help="documents (default: 10,000 decode only, 3,000 with --pipeline)")
@@ -266,9 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--keep", help="with --pipeline/--scale: work in this folder and leave it (default: a temporary one)"
     )
     bench.set_defaults(func=cmd_bench)
-    for command in (run, ui, ev, bench):  # `govreport run --debug` as well as `govreport --debug run`
-        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    return parser
+    return bench
 
 
 def main(argv: list[str] | None = None) -> int:

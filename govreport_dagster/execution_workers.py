@@ -3,33 +3,70 @@ worker process can import them; the forkserver preloads this module, hence the c
 
 Each takes a list of picklable payloads and returns one result per payload, in order; the
 results are what the cache stores for the stage (a `DecodeOutcome`, a `SectionedReport`, a
-`TableExtraction`).
+`TableExtraction`). Every document runs under `guard.guarded` (time and memory budgets, any
+exception): a failure becomes that document's rejection or status with the reason, never
+the batch's or the run's.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from .core.decode import detect_type
 from .core.ingest import DecodeOutcome, decode_content
-from .core.model import SectionedReport, TableExtraction
+from .core.landing import sha256_hex
+from .core.model import MissingTable, ReportMetadata, SectionedReport, TableExtraction
 from .core.sectioning import section_report
 from .core.tables import extract_tables
+from .guard import guarded
 from .storage.frames import decoded_from_row, from_json
+
+GUARD_FAILED = "guard_failed"  # sectioning status of a report whose sectioning the guard stopped
+
+
+def decode_one(data: bytes, uri: str) -> DecodeOutcome:
+    """One decode under the guard, its time recorded on the outcome."""
+    outcome, reason, took = guarded(decode_content, data, uri)
+    if outcome is None:
+        detected, _, _ = guarded(detect_type, data, uri, seconds=10.0)
+        return DecodeOutcome(sha256_hex(data), detected or "unknown", None, f"decode stopped: {reason}", took)
+    return DecodeOutcome(outcome.sha256, outcome.detected_type, outcome.document, outcome.rejection, took)
 
 
 def decode_batch(payloads: list[tuple[bytes, str]]) -> list[DecodeOutcome]:
     """(bytes, source uri) → the decode outcome (a rejection is an outcome, not an error)."""
-    return [decode_content(data, uri) for data, uri in payloads]
+    return [decode_one(data, uri) for data, uri in payloads]
+
+
+def _section_one(row: dict[str, Any], year: int) -> SectionedReport:
+    def run() -> SectionedReport:
+        return section_report(decoded_from_row(row), year_hint=year, year_hint_source=row["year_source"])
+
+    result, reason, _took = guarded(run)
+    if result is None:
+        meta = ReportMetadata()
+        meta.report_year, meta.year_source = year, row["year_source"]
+        return SectionedReport(meta, [], "unknown", "unknown", [], GUARD_FAILED, [f"sectioning stopped: {reason}"])
+    return result
 
 
 def section_batch(payloads: list[tuple[dict[str, Any], int]]) -> list[SectionedReport]:
     """(a `decoded_reports` row, the partition year) → the sectioned report."""
-    return [
-        section_report(decoded_from_row(row), year_hint=year, year_hint_source=row["year_source"])
-        for row, year in payloads
-    ]
+    return [_section_one(row, year) for row, year in payloads]
+
+
+def _extract_one(row: dict[str, Any], payload: str) -> TableExtraction:
+    def run() -> TableExtraction:
+        return extract_tables(decoded_from_row(row), from_json(SectionedReport, payload))
+
+    result, reason, _took = guarded(run)
+    if result is None:
+        why = f"table extraction stopped: {reason}"
+        missing = [MissingTable(table_id, why) for table_id in ("t2", "t3", "t4")]
+        return TableExtraction("unknown", missing=missing, warnings=[why])
+    return result
 
 
 def extract_batch(payloads: list[tuple[dict[str, Any], str]]) -> list[TableExtraction]:
     """(a `decoded_reports` row, its sectioned JSON payload) → the three tables."""
-    return [extract_tables(decoded_from_row(row), from_json(SectionedReport, payload)) for row, payload in payloads]
+    return [_extract_one(row, payload) for row, payload in payloads]

@@ -151,6 +151,7 @@ def published_years(warehouse: str) -> set[int]:
 
 def summarize(outcome: PipelineOutcome, warehouse: str, console: Any, *, seconds: float) -> None:
     """Print the run summary: files by status, reports per year, quality status, where the Parquet is."""
+    from rich.markup import escape
     from rich.table import Table
 
     from .storage.warehouse import Warehouse
@@ -162,7 +163,7 @@ def summarize(outcome: PipelineOutcome, warehouse: str, console: Any, *, seconds
     status.add_column("status")
     status.add_column("files", justify="right")
     for name, count in ledger["status"].value_counts().sort_index().items():
-        status.add_row(str(name), str(count))
+        status.add_row(escape(str(name)), str(count))
     status.add_row("[bold]total[/bold]", f"[bold]{len(ledger)}[/bold]")
     console.print(status)
 
@@ -175,11 +176,13 @@ def summarize(outcome: PipelineOutcome, warehouse: str, console: Any, *, seconds
         for year in outcome.years:
             mine = reports[reports["report_year"] == year]
             counts = ", ".join(f"{k} {v}" for k, v in mine["quality_status"].value_counts().sort_index().items())
-            years.add_row(str(year), str(len(mine)), counts)
+            years.add_row(str(year), str(len(mine)), escape(counts))
     console.print(years)
     rejected = ledger[ledger["status"].isin(["rejected", "year_unknown"])]
     for row in rejected.itertuples():
-        console.print(f"[yellow]{row.status}[/yellow] {row.source_uri}: {row.reason}")
+        # Names and reasons come from the landing zone: never let rich read them as markup.
+        name, reason = escape(str(row.source_uri)), escape(str(row.reason))
+        console.print(f"[yellow]{escape(str(row.status))}[/yellow] {name}: {reason}")
     console.print(
         f"Parquet warehouse: [bold]{warehouse}[/bold] ({seconds:.1f} s; {len(outcome.skipped)} year passes "
         f"skipped, inputs unchanged; runs recorded in the Dagster "

@@ -23,20 +23,11 @@ import dagster as dg
 import pandas as pd
 from upath import UPath
 
+from .core.ingest import LEDGER_COLUMNS
 from .settings import PROJECT_ROOT
 
 # ledger columns that decide a year's outputs (run_id and seen_at change every run)
-_DECIDING_COLUMNS = (
-    "source_uri",
-    "source_sha256",
-    "bytes",
-    "report_year",
-    "status",
-    "reason",
-    "report_id",
-    "detected_type",
-    "year_source",
-)
+_DECIDING_COLUMNS = tuple(c for c in LEDGER_COLUMNS if c != "decode_seconds")  # timing never decides
 STATE_FILE = "_input_digests.json"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +33,9 @@ def corrections_override() -> str:
 
 
 def max_file_bytes() -> int:
-    return int(os.environ.get("GOVREPORT_MAX_FILE_BYTES") or 50 * 1024 * 1024)
+    from .core.limits import MAX_DOCUMENT_BYTES
+
+    return int(os.environ.get("GOVREPORT_MAX_FILE_BYTES") or MAX_DOCUMENT_BYTES)
 
 
 def quiet_third_parties() -> None:
@@ -40,3 +43,5 @@ def quiet_third_parties() -> None:
     os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("MPLBACKEND", "Agg")
+    # matplotlib would otherwise write its font cache to ~/.cache/matplotlib
+    os.environ.setdefault("MPLCONFIGDIR", os.path.join(tempfile.gettempdir(), "govreport-matplotlib"))

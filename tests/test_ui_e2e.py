@@ -168,7 +168,9 @@ def backfill(dagster_dev: dict) -> dict:
     result = _graphql(port, LAUNCH, {"params": params})["launchPartitionBackfill"]
     assert result["__typename"] == "LaunchBackfillSuccess", result
     backfill_id = result["backfillId"]
-    deadline = time.monotonic() + 900
+    # a hang guard, not a speed target (govreport bench measures speed): a loaded 2-core machine
+    # took over 900 s for this backfill
+    deadline = time.monotonic() + 2400
     status = None
     while time.monotonic() < deadline:
         status = _graphql(port, STATUS, {"id": backfill_id})["partitionBackfillOrError"]["status"]

@@ -46,6 +46,7 @@ LEDGER_COLUMNS = [
     "report_id",
     "detected_type",
     "year_source",
+    "decode_seconds",  # contract extension: the file's decode time (cached decodes keep theirs)
 ]
 
 
@@ -64,6 +65,7 @@ class IngestedFile:
     detected_type: str | None = None
     sidecar: dict[str, Any] = field(default_factory=dict)
     folder_year: int | None = None
+    decode_seconds: float | None = None
 
     def raw_file(self) -> RawFile:
         assert self.sha256 is not None and self.detected_type is not None
@@ -79,6 +81,7 @@ class Identification:
     report_id: str | None
     document_year: int | None
     document_year_source: str | None
+    decode_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ class DecodeOutcome:
     detected_type: str
     document: DecodedDocument | None
     rejection: str | None
+    seconds: float | None = None  # the decode's wall time, measured by the guard that ran it
 
 
 def decode_content(data: bytes, name: str) -> DecodeOutcome:
@@ -110,17 +114,17 @@ def identify(outcome: DecodeOutcome) -> Identification:
     """What a decoded content says about itself: its report id and the year in its text."""
     from .metadata import detect_report_year
 
-    detected, doc = outcome.detected_type, outcome.document
+    detected, doc, took = outcome.detected_type, outcome.document, outcome.seconds
     if doc is None:
-        return Identification(detected, outcome.rejection, None, None, None)
+        return Identification(detected, outcome.rejection, None, None, None, took)
     if doc.flags.get("needs_ocr"):
         reason = doc.flags.get("ocr_reason") or "scanned document without a text layer: needs OCR"
-        return Identification(detected, reason, None, None, None)
+        return Identification(detected, reason, None, None, None, took)
     if not doc.text.strip():
-        return Identification(detected, "no text after decoding", None, None, None)
+        return Identification(detected, "no text after decoding", None, None, None, took)
     found = detect_report_year(doc.text)
     year, source = found if found else (None, None)
-    return Identification(detected, None, make_report_id(doc.text), year, source)
+    return Identification(detected, None, make_report_id(doc.text), year, source, took)
 
 
 def build_ledger(
@@ -171,7 +175,7 @@ def _ledger_row(
         return IngestedFile(sha256=sha, status="duplicate", reason=f"same bytes as {seen_sha[sha]}", **base)
     seen_sha[sha] = entry.source_uri
     ident = identifications[sha]
-    common = dict(sha256=sha, detected_type=ident.detected_type, **base)
+    common = dict(sha256=sha, detected_type=ident.detected_type, decode_seconds=ident.decode_seconds, **base)
     if ident.rejection:
         return IngestedFile(status="rejected", reason=ident.rejection, **common)
 
@@ -233,6 +237,7 @@ def ledger_frame(rows: list[IngestedFile]) -> pd.DataFrame:
                 "report_id": r.report_id,
                 "detected_type": r.detected_type,
                 "year_source": r.year_source,
+                "decode_seconds": None if r.decode_seconds is None else round(r.decode_seconds, 3),
             }
             for r in rows
         ],
@@ -240,4 +245,5 @@ def ledger_frame(rows: list[IngestedFile]) -> pd.DataFrame:
     )
     frame["bytes"] = frame["bytes"].astype("Int64")
     frame["report_year"] = frame["report_year"].astype("Int64")
+    frame["decode_seconds"] = frame["decode_seconds"].astype("float64")
     return frame

@@ -25,6 +25,9 @@ class LandingEntry:
     problem: str | None = None  # a reason to reject before reading (symlink escape, size …)
     sidecar: dict[str, Any] = field(default_factory=dict)
     sidecar_problem: str | None = None
+    # Where to read it when that differs from source_uri (a name that is not UTF-8: the real
+    # name with surrogate escapes); not stored in frames, the scan that made it reads it.
+    location: str | None = None
 
 
 def folder_year(relative_parts: tuple[str, ...]) -> int | None:
@@ -36,18 +39,36 @@ def folder_year(relative_parts: tuple[str, ...]) -> int | None:
 
 
 def parse_sidecar(data: object, name: str) -> tuple[dict[str, Any], str | None]:
-    """The fields kept from a parsed sidecar JSON, and a problem to note (or None)."""
-    if not isinstance(data, dict):
-        return {}, f"sidecar {name} ignored: not a JSON object"
-    keep = {k: data[k] for k in ("source_url", "agency", "report_year", "title") if k in data}
-    if "report_year" in keep:
+    """The validated fields kept from a parsed sidecar JSON, and a problem to note (or None)."""
+    from .sidecar import sidecar_fields
+
+    return sidecar_fields(data, text_name(name))
+
+
+def text_name(name: str) -> str:
+    """A file name as text Parquet and consoles can hold: the bytes of a name that is not
+    UTF-8 (surrogate escapes from os.fsdecode) shown as %XX, everything else unchanged.
+    The real name is kept for reading (LandingEntry.location)."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        raw = name.encode("utf-8", "surrogateescape")
+        return "".join(chunk if isinstance(chunk, str) else f"%{chunk:02X}" for chunk in _utf8_chunks(raw))
+
+
+def _utf8_chunks(raw: bytes) -> list[str | int]:
+    """Valid UTF-8 runs as text, each undecodable byte as its int value."""
+    out: list[str | int] = []
+    while raw:
         try:
-            keep["report_year"] = int(keep["report_year"])
-        except (TypeError, ValueError):
-            return {k: v for k, v in keep.items() if k != "report_year"}, (
-                f"sidecar {name}: report_year {data['report_year']!r} is not a year"
-            )
-    return keep, None
+            out.append(raw.decode("utf-8"))
+            break
+        except UnicodeDecodeError as exc:
+            out.append(raw[: exc.start].decode("utf-8"))
+            out.append(raw[exc.start])
+            raw = raw[exc.start + 1 :]
+    return out
 
 
 def sha256_hex(data: bytes) -> str:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from govreport_dagster.core import metadata as md
+from govreport_dagster.core.limits import MAX_CELL_DIGITS
 from govreport_dagster.core.model import NarrativeMetric, Section
 from govreport_dagster.core.templates import load_templates, match_key
 
@@ -34,6 +35,7 @@ _HARD_END = "。!?;;!?"
 _HEADING_START_RE = re.compile(
     r"\s*(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|\d+[.、]|[-—]\s*\d+\s*[-—])"
 )
+_LONG_DIGITS_RE = re.compile(r"\d{" + str(MAX_CELL_DIGITS + 1) + ",}")
 _CLAUSE_SPLIT_RE = re.compile(r"[,,::]")
 _YEAR_RE = re.compile(r"((?:19|20)\d\d)年")
 _BRACKETED_RE = re.compile(r"《[^》]*》|〔[^〕]*〕|\[[^\]]*\]")
@@ -266,7 +268,9 @@ def extract_narrative(
     for start, end in split_sentences(text):
         if any(a <= start < b for a, b in skipped):
             continue
-        compact = re.sub(r"\s+", "", text[start:end])
+        # A digit run longer than any count is no statement, and the unanchored `\d+` of the
+        # patterns would backtrack over it quadratically: it becomes one placeholder.
+        compact = _LONG_DIGITS_RE.sub("#", re.sub(r"\s+", "", text[start:end]))
         if not _usable_sentence(compact, report_year) or _is_table_dump(compact):
             continue
         before = re.sub(r"\s+", "", text[max(0, start - 600) : start])

@@ -79,7 +79,7 @@ def _type_hints(cls: type) -> dict[str, Any]:
 ENTRY_COLUMNS = ["source_uri", "relative_path", "size", "mtime", "folder_year", "problem", "sidecar",
                  "sidecar_problem", "content"]  # fmt: skip
 DOCUMENT_COLUMNS = ["sha256", "detected_type", "rejection", "source_uri", "source_format", "detected_encoding",
-                    "original_script", "text", "original_text", "tables", "flags"]  # fmt: skip
+                    "original_script", "text", "original_text", "tables", "flags", "decode_seconds"]  # fmt: skip
 
 
 def entries_frame(entries: list[LandingEntry], hashes: dict[str, str]) -> pd.DataFrame:
@@ -129,7 +129,8 @@ def documents_frame(outcomes: list[DecodeOutcome]) -> pd.DataFrame:
     rows = []
     for o in outcomes:
         doc = o.document
-        row: dict[str, Any] = {"sha256": o.sha256, "detected_type": o.detected_type, "rejection": o.rejection}
+        row: dict[str, Any] = {"sha256": o.sha256, "detected_type": o.detected_type, "rejection": o.rejection,
+                               "decode_seconds": o.seconds}  # fmt: skip
         if doc is not None:
             row |= _document_columns(doc) | {"flags": json.dumps(doc.flags, ensure_ascii=False)}
         rows.append(row)
@@ -162,7 +163,8 @@ def outcome_from_row(row: dict[str, Any]) -> DecodeOutcome:
             tables=[model.Grid.from_dict(g) for g in json.loads(row["tables"])],
             flags=json.loads(row["flags"]),
         )
-    return DecodeOutcome(row["sha256"], row["detected_type"], document, _optional(row["rejection"], str))
+    took = _optional(row.get("decode_seconds"), float)
+    return DecodeOutcome(row["sha256"], row["detected_type"], document, _optional(row["rejection"], str), took)
 
 
 def _optional(value: Any, kind: type) -> Any:

@@ -10,18 +10,20 @@ ingest ledger, whatever happens to it.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
+import stat
 import time
 from collections.abc import Iterator
 from typing import Any
 
 from upath import UPath
 
-from ..core.landing import SIDECAR_SUFFIX, LandingEntry, folder_year, parse_sidecar, sha256_hex
+from ..core.landing import SIDECAR_SUFFIX, LandingEntry, folder_year, sha256_hex, text_name
+from ..core.limits import MAX_DOCUMENT_BYTES, MAX_SIDECAR_BYTES
+from ..core.sidecar import parse_sidecar_bytes
 from .cache import ResultCache
 
-DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
+DEFAULT_MAX_FILE_BYTES = MAX_DOCUMENT_BYTES
 
 
 class LandingZoneMissing(Exception):
@@ -45,15 +47,20 @@ def is_local(path: UPath) -> bool:
 def scan(root: str | os.PathLike[str], *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> list[LandingEntry]:
     """Every candidate report file below `root`, sorted by relative path (deterministic).
 
-    Problems found without reading the file (a symlink leaving the root, a file over the
-    size limit, an empty file, an unreadable entry) are recorded on the entry, never raised.
+    The landing root is a boundary: only regular files under it are read. Problems found
+    without reading the file (a symlink leaving the root or looping, a FIFO/device/socket,
+    a file over the size limit, an empty file, an unreadable entry) are recorded on the
+    entry, never raised; such a file is never opened.
     """
     base = open_root(root)
     local = is_local(base)
     real_root = os.path.realpath(str(base)) if local else None
     files: dict[str, UPath] = {}
     for path in _walk(base):
-        rel = path.relative_to(base).as_posix() if local else str(path)[len(str(base)) :].lstrip("/")
+        if local:
+            rel = os.path.relpath(str(path), str(base)).replace(os.sep, "/")
+        else:
+            rel = str(path)[len(str(base)) :].lstrip("/")
         files[rel] = path
 
     entries = []
@@ -61,47 +68,72 @@ def scan(root: str | os.PathLike[str], *, max_file_bytes: int = DEFAULT_MAX_FILE
         if rel.endswith(SIDECAR_SUFFIX) and rel[: -len(SIDECAR_SUFFIX)] in files:
             continue  # a sidecar: read with its report below
         path = files[rel]
-        parts = tuple(rel.split("/"))
-        problem = None
-        size = 0
-        mtime = None
-        try:
-            if local and os.path.islink(str(path)):
-                target = os.path.realpath(str(path))
-                if os.path.commonpath([target, real_root]) != real_root:
-                    problem = f"symlink leaves the landing root (points to {target})"
-            if problem is None:
-                info = path.stat()
-                size = int(info.st_size)
-                mtime = float(getattr(info, "st_mtime", 0.0) or 0.0) or None
-                if size == 0:
-                    problem = "empty file (0 bytes)"
-                elif size > max_file_bytes:
-                    problem = f"file too large: {size} bytes exceeds the limit of {max_file_bytes} bytes"
-        except OSError as exc:
-            problem = f"unreadable: {exc.strerror or exc}"
-        sidecar, sidecar_problem = _read_sidecar(files.get(rel + SIDECAR_SUFFIX))
+        problem, size, mtime = _inspect(path, real_root, max_file_bytes)
+        sidecar, sidecar_problem = _read_sidecar(files.get(rel + SIDECAR_SUFFIX), real_root)
+        shown = text_name(str(path))
         entries.append(
             LandingEntry(
-                source_uri=str(path),
-                relative_path=rel,
+                source_uri=shown,
+                relative_path=text_name(rel),
                 size=size,
                 mtime=mtime,
-                folder_year=folder_year(parts),
+                folder_year=folder_year(tuple(rel.split("/"))),
                 problem=problem,
                 sidecar=sidecar,
                 sidecar_problem=sidecar_problem,
+                location=None if shown == str(path) else str(path),
             )
         )
     return entries
 
 
+def _inspect(path: UPath, real_root: str | None, max_bytes: int) -> tuple[str | None, int, float | None]:
+    """(problem or None, size, mtime) of one candidate, without opening it."""
+    try:
+        if real_root is not None:
+            problem = local_problem(str(path), real_root)
+            if problem:
+                return problem, 0, None
+        info = path.stat()
+        size = int(info.st_size)
+        mtime = float(getattr(info, "st_mtime", 0.0) or 0.0) or None
+    except OSError as exc:
+        return f"unreadable: {exc.strerror or exc}", 0, None
+    if size == 0:
+        return "empty file (0 bytes)", size, mtime
+    if size > max_bytes:
+        return f"file too large: {size} bytes exceeds the limit of {max_bytes} bytes", size, mtime
+    return None, size, mtime
+
+
+_KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
+          stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a folder"}  # fmt: skip
+
+
+def local_problem(path: str, real_root: str) -> str | None:
+    """Why a local path must not be read (a symlink leaving the root or looping, not a
+    regular file), or None. Uses lstat/stat only: nothing is opened."""
+    if os.path.islink(path):
+        try:
+            target = os.path.realpath(path, strict=True)
+        except (OSError, RuntimeError):
+            return "symlink loop or dangling symlink: not followed"
+        if os.path.commonpath([target, real_root]) != real_root:
+            return "symlink leaves the landing root: not followed"
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        return f"not a regular file ({_KINDS.get(stat.S_IFMT(mode), 'special file')}): not read"
+    return None
+
+
 def _walk(base: UPath) -> Iterator[UPath]:
-    """All files below base. Symlinked directories are not followed (they could loop or
-    leave the root); symlinked files are yielded and judged by scan()."""
+    """All entries below base that are not folders. Symlinked directories are not followed
+    (they could loop or leave the root) but yielded, so scan() lists them as refused;
+    symlinked files, FIFOs, devices and sockets are yielded and judged by scan()."""
     if is_local(base):
-        for dirpath, _dirnames, filenames in os.walk(str(base), followlinks=False):
-            for name in filenames:
+        for dirpath, dirnames, filenames in os.walk(str(base), followlinks=False):
+            linked_dirs = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
+            for name in sorted(filenames + linked_dirs):
                 yield UPath(os.path.join(dirpath, name))
         return
     for path in base.rglob("*"):
@@ -109,18 +141,44 @@ def _walk(base: UPath) -> Iterator[UPath]:
             yield path
 
 
-def _read_sidecar(path: UPath | None) -> tuple[dict[str, Any], str | None]:
+def _read_sidecar(path: UPath | None, real_root: str | None) -> tuple[dict[str, Any], str | None]:
     if path is None:
         return {}, None
+    name = text_name(path.name)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        if real_root is not None and (problem := local_problem(str(path), real_root)):
+            return {}, f"sidecar {name} ignored: {problem}"
+        data = read_capped(str(path), MAX_SIDECAR_BYTES, local=real_root is not None)
     except (OSError, ValueError) as exc:
-        return {}, f"sidecar {path.name} ignored: {exc}"
-    return parse_sidecar(data, path.name)
+        return {}, f"sidecar {name} ignored: {exc}"
+    return parse_sidecar_bytes(data, name)
 
 
-def read_bytes(entry: LandingEntry) -> bytes:
-    return UPath(entry.source_uri).read_bytes()
+def read_capped(location: str, cap: int, *, local: bool) -> bytes:
+    """At most `cap` bytes of a file; ValueError beyond. A local file is opened without
+    blocking and checked to be a regular file on the open descriptor (a FIFO swapped in
+    after the scan never blocks the run)."""
+    if not local:
+        with UPath(location).open("rb") as handle:
+            data = handle.read(cap + 1)
+    else:
+        fd = os.open(location, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise ValueError("not a regular file: not read")
+            data = handle.read(cap + 1)
+    if len(data) > cap:
+        raise ValueError(f"larger than {cap} bytes")
+    return data
+
+
+def read_bytes(entry: LandingEntry, cap: int = DEFAULT_MAX_FILE_BYTES) -> bytes:
+    """The file's bytes (from its real location), never more than `cap` (OSError beyond)."""
+    location = entry.location or entry.source_uri
+    try:
+        return read_capped(location, max(cap, entry.size), local="://" not in location)
+    except ValueError as exc:
+        raise OSError(str(exc)) from None
 
 
 # A file whose mtime is this recent is not memoised: on a filesystem (or object store) with
@@ -132,8 +190,8 @@ _MEMO_SETTLE_SECONDS = 2.0
 def _memo_key(entry: LandingEntry) -> str | None:
     if entry.mtime is None:
         return None  # nothing to tell an unchanged file from a rewritten one: always read
-    stamp = f"{entry.source_uri}\n{entry.size}\n{entry.mtime!r}"
-    return hashlib.sha256(stamp.encode("utf-8")).hexdigest()
+    stamp = f"{entry.location or entry.source_uri}\n{entry.size}\n{entry.mtime!r}"
+    return hashlib.sha256(stamp.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def content_sha(entry: LandingEntry, cache: ResultCache) -> tuple[str, bytes | None]:

@@ -18,6 +18,7 @@ from govreport_dagster.core.decode.normalize import (
     strip_markers,
 )
 from govreport_dagster.core.decode.sniff import detect_type
+from govreport_dagster.core.limits import MAX_DOCUMENT_BYTES, MAX_UNCOMPRESSED_BYTES
 from govreport_dagster.core.model import DecodedDocument, Grid, GridCell, RejectedInput
 
 __all__ = ["decode_file", "detect_type", "normalize_text"]
@@ -36,7 +37,7 @@ _TABLE_SPAN_RE = re.compile(f"{TABLE_START}([^{TABLE_END}]*){TABLE_END}")
 
 
 def decode_file(
-    data: bytes, source_uri: str, detected_type: str | None = None, *, max_bytes: int = 50_000_000
+    data: bytes, source_uri: str, detected_type: str | None = None, *, max_bytes: int = MAX_DOCUMENT_BYTES
 ) -> DecodedDocument:
     """Decode one raw file. Raises ``RejectedInput(reason)`` for anything unusable."""
     if len(data) > max_bytes:
@@ -62,7 +63,7 @@ def decode_file(
     if kind == "docx":
         from govreport_dagster.core.decode.docx import extract_docx
 
-        blocks = extract_docx(data, max_uncompressed=max(4 * max_bytes, 1_000_000))
+        blocks = extract_docx(data, max_uncompressed=MAX_UNCOMPRESSED_BYTES)
         return _assemble(blocks, source_uri, "docx", None, None)
     if kind in ("doc", "xls", "xlsx"):
         return _decode_office(data, source_uri, kind, max_bytes)

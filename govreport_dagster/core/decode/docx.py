@@ -6,9 +6,10 @@ import io
 import zipfile
 
 from govreport_dagster.core.decode.grids import RawGrid, SpanCell, expand_spans
+from govreport_dagster.core.limits import MAX_UNCOMPRESSED_BYTES
 from govreport_dagster.core.model import RejectedInput
 
-MAX_UNCOMPRESSED = 200_000_000
+MAX_UNCOMPRESSED = MAX_UNCOMPRESSED_BYTES  # one limit for DOCX parts and PDF streams (core.limits)
 MAX_RATIO = 200  # deflate rarely beats ~20:1 on document XML; bombs reach thousands
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 

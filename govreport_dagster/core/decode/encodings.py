@@ -47,6 +47,14 @@ _ALIASES = {
 }
 
 
+# The encodings the decoder may report: the `encoding_known` expectation of the decoded
+# suite allows exactly these (tests/test_hostile_decode.py keeps the two in step). A charset
+# a page declares, or charset-normalizer guesses, outside this set (cp037, unicode_escape,
+# cp1256 for byte-flipped Chinese) is never used: the file is then detected like an
+# undeclared one, and rejected with a reason if nothing known reads it.
+KNOWN_ENCODINGS = ("utf-8", "utf-8-sig", "gb18030", "big5", "utf-16", "ascii")
+
+
 def canonical_encoding(label: str) -> tuple[str, str] | None:
     """Declared or detected label → (python codec, canonical lowercase name)."""
     key = label.strip().lower().replace("_", "-")
@@ -153,7 +161,7 @@ def decode_bytes(data: bytes, *, is_html: bool = False) -> tuple[str, str]:
     declared = _declared_charset(data, is_html)
     if declared:
         resolved = canonical_encoding(declared)
-        if resolved:
+        if resolved and resolved[1] in KNOWN_ENCODINGS:
             text = _decode_tolerant_tail(data, resolved[0])
             if text is not None:
                 return text, resolved[1]
@@ -181,7 +189,7 @@ def decode_bytes(data: bytes, *, is_html: bool = False) -> tuple[str, str]:
     guess = charset_normalizer.from_bytes(data[:200_000]).best()
     if guess is not None and guess.encoding:
         resolved = canonical_encoding(guess.encoding) or (guess.encoding, guess.encoding)
-        decoded = _decode_tolerant_tail(data, resolved[0])
+        decoded = _decode_tolerant_tail(data, resolved[0]) if resolved[1] in KNOWN_ENCODINGS else None
         if decoded is not None and readable_share(decoded) >= 0.6:
             return decoded, resolved[1]
     if best is not None and best[0] >= 0.6:

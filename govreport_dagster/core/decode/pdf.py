@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,11 +25,12 @@ from govreport_dagster.core.decode.pdf_grid import (
     merge_continued,
     table_to_grid,
 )
+from govreport_dagster.core.limits import MAX_PDF_PAGES, MAX_UNCOMPRESSED_BYTES
 from govreport_dagster.core.model import RejectedInput
 
 # An annual report runs to a few dozen pages; a 500-page file is a compilation or a
 # hostile input, and reading every page's tables would hold a worker for minutes.
-MAX_PAGES = 200
+MAX_PAGES = MAX_PDF_PAGES
 _MIN_TEXT_CHARS = 10  # usable characters below this on a page with an image: a scan
 _GARBAGE_SHARE = 0.3  # share of unmapped glyphs above which a page's text layer is garbage
 _MARGIN_SHARE = 0.08  # top/bottom share of the page where running headers and footers sit
@@ -74,6 +76,41 @@ def text_layer_status(page) -> str:
     return "ok"
 
 
+_STREAM_RE = re.compile(rb"stream\r?\n")
+_PAGE_COUNT_RE = re.compile(rb"/Count\s+(\d{1,12})")
+
+
+def check_page_count(data: bytes, limit: int = MAX_PDF_PAGES) -> None:
+    """Refuse a PDF whose page tree declares more pages than `limit` before pdfminer builds
+    an object per page (100,000 declared pages took a minute to refuse afterwards)."""
+    declared = max((int(m.group(1)) for m in _PAGE_COUNT_RE.finditer(data)), default=0)
+    if declared > limit:
+        raise RejectedInput(f"PDF declares {declared} pages, more than the limit of {limit}")
+
+
+def check_stream_sizes(data: bytes, limit: int = MAX_UNCOMPRESSED_BYTES) -> None:
+    """Refuse a PDF whose Flate streams together decompress to more than `limit` bytes
+    (a flate bomb: 3 MB expanding to 3 GB), measured chunk by chunk, never holding more
+    than a chunk: pdfminer would inflate each stream whole in memory."""
+    total = 0
+    for match in _STREAM_RE.finditer(data):
+        inflater = zlib.decompressobj()
+        start = match.end()
+        end = data.find(b"endstream", start)
+        chunk = data[start : end if end >= 0 else len(data)]
+        try:
+            while chunk and total <= limit and not inflater.eof:
+                produced = len(inflater.decompress(chunk, 1 << 20))
+                total += produced
+                if not produced and inflater.unconsumed_tail == chunk:
+                    break  # no progress: damaged stream, pdfminer decides
+                chunk = inflater.unconsumed_tail
+        except zlib.error:
+            continue  # not Flate (or damaged): pdfminer decides
+        if total > limit:
+            raise RejectedInput(f"PDF streams decompress to more than the limit of {limit:,} bytes (flate bomb)")
+
+
 def pages_without_text_layer(data: bytes) -> list[int]:
     """1-based numbers of the pages an OCR engine has to read (missing or garbage text)."""
     import pdfplumber
@@ -91,6 +128,8 @@ def extract_pdf(
     overlong files."""
     import pdfplumber
 
+    check_page_count(data, max_pages)
+    check_stream_sizes(data)
     info: dict = {"pages": 0, "ocr_pages": []}
     ocr_blocks: dict[int, list[str | RawGrid]] = {}
     pages: list[_Page] = []

@@ -37,6 +37,24 @@ def _zip_kind(data: bytes, filename: str) -> str:
     return "zip"
 
 
+def _clean_utf16(head: bytes) -> str | None:
+    """Mostly-Han UTF-16 without a BOM has too few NULs for the parity test: accept it when
+    one byte order decodes strictly to readable text."""
+    from .encodings import readable_share
+
+    even = head[: len(head) // 2 * 2]
+    for codec in ("utf-16-le", "utf-16-be"):
+        for cut in (0, 2):  # the head may end inside a surrogate pair
+            try:
+                text = even[: len(even) - cut].decode(codec)
+            except UnicodeDecodeError:
+                continue
+            if readable_share(text) >= 0.9:
+                return text
+            break
+    return None
+
+
 # OLE2 compound files: the stream that holds the content names the application.
 _OLE_STREAMS = {"worddocument": "doc", "workbook": "xls", "book": "xls"}
 _OLE_EXTENSIONS = {".doc": "doc", ".dot": "doc", ".xls": "xls", ".xlt": "xls"}
@@ -71,6 +89,8 @@ def _head_text(head: bytes) -> str | None:
         even, odd = head[0::2].count(0), head[1::2].count(0)
         if nul > len(head) // 50 and max(even, odd) >= 0.9 * nul:
             return head.decode("utf-16-le" if odd >= even else "utf-16-be", errors="ignore")
+        if (text := _clean_utf16(head)) is not None:
+            return text
         if nul > 2:
             return None
     controls = sum(1 for b in head if b < 0x09 or 0x0E <= b < 0x20)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from ..limits import MAX_CELL_DIGITS
+
 _UNIT_RE = re.compile(r"(万元|元|万|件|条|项|个)$")
 MAX_CANDIDATES = 20_000
 
@@ -22,15 +24,20 @@ def split_unit(token: str) -> tuple[str, str | None]:
     return token, None
 
 
+_NUMBER_RE = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)")
+MAX_CELL_VALUE = 10.0**MAX_CELL_DIGITS
+
+
 def parse_number(token: str, column_unit: str | None = None) -> tuple[float | None, str | None]:
     """Printed cell text → (value, note). '1,234' → 1234; '1.2万' → 12000 (counts) ;
     '5.2万元' in a 元 column → 52000; the note says what was converted."""
     body, unit = split_unit(token.strip())
     body = body.replace(",", "").replace("−", "-")
-    try:
-        value = float(body)
-    except ValueError:
+    if not _NUMBER_RE.fullmatch(body):  # float() would also take 'nan', 'inf', '1e400', '1_0'
         return None, f"not a number: {token!r}"
+    value = float(body)
+    if abs(value) >= MAX_CELL_VALUE:
+        return None, f"out of range: {len(body)} characters, a count has at most {MAX_CELL_DIGITS} digits"
     note = None
     if unit == "万" or (unit == "万元" and column_unit == "元"):
         value *= 10_000
@@ -63,12 +70,14 @@ def _group_splits(group: str, k: int) -> tuple[tuple[str, ...], ...]:
     def rec(rest: str, parts_left: int, acc: list[str]) -> None:
         if len(out) > MAX_CANDIDATES:
             return
+        if len(rest) > parts_left * MAX_CELL_DIGITS:
+            return  # no count has more digits: keeps a long run from being enumerated
         if parts_left == 1:
             if _valid_part(rest):
                 out.append((*acc, rest))
             return
         # leave at least one digit for each remaining part
-        for cut in range(1, len(rest) - parts_left + 2):
+        for cut in range(1, min(len(rest) - parts_left + 2, MAX_CELL_DIGITS + 1)):
             head = rest[:cut]
             if not _valid_part(head):
                 break  # a leading zero only allows the single "0"
