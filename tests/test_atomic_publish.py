@@ -48,7 +48,7 @@ def markers_by_reader(root: Path, year: int) -> dict[str, set[str]]:
 
 def leftovers(root: Path, year: int) -> list[str]:
     year_dir = root / YEARS_DIR / str(year)
-    return sorted(p.name for p in year_dir.iterdir() if not p.name.startswith("current"))
+    return sorted(p.name for p in year_dir.iterdir() if not p.name.startswith(("current", ".")))
 
 
 @pytest.mark.parametrize(("kill_at", "expected"), [("publish:staged", "old"), ("publish:committed", "new")])

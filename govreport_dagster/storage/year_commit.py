@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import fcntl
 import json
 import os
 import shutil
@@ -34,7 +35,7 @@ import signal
 import socket
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from upath import UPath
 
@@ -120,6 +121,27 @@ class YearCommit:
         new = year_dir / _version_name()
         new.mkdir(parents=True, exist_ok=True)
         tables = set(write(new))
+        with self._year_lock(year_dir):
+            return self._commit(year, new, tables)
+
+    @contextlib.contextmanager
+    def _year_lock(self, year_dir: UPath) -> Iterator[None]:
+        """Concurrent publishers of one year take turns from reading the current version to
+        removing it (a local flock, released by the kernel if the holder is killed). Object
+        stores have no lock: there, the last pointer written wins and the loser's version is
+        swept later."""
+        if not self.local:
+            yield
+            return
+        with open(os.path.join(year_dir.path, ".lock"), "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _commit(self, year: int | str, new: UPath, tables: set[str]) -> dict[str, UPath]:
+        year_dir = self.year_dir(year)
         previous = self.current(year)
         for table in sorted(set(previous["tables"] if previous else ()) - tables):
             self._carry(year_dir / previous["version"] / table, new / table)
@@ -228,7 +250,7 @@ class YearCommit:
     def _sweep_versions(self, year: str, keep: str | None) -> None:
         year_dir = self.year_dir(year)
         for entry in year_dir.iterdir():
-            if entry.name in (keep, POINTER, f"{POINTER}.json") or entry.name.startswith(POINTER):
+            if entry.name in (keep, POINTER, f"{POINTER}.json", ".lock") or entry.name.startswith(POINTER):
                 continue
             if _writer_gone(entry.name, _mtime(entry), self.stale_after):
                 self._remove(entry)
