@@ -7,14 +7,14 @@ from collections.abc import Iterator
 import dagster as dg
 
 from govreport_dagster.checks import suite_check_specs, validate
-from govreport_dagster.execution import run_stage
+from govreport_dagster.execution import describe_cluster, run_stage
 from govreport_dagster.execution_workers import decode_batch
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.partitions import report_year_partitions
 from govreport_dagster.quality.preparation import prepare_decoded
 from govreport_dagster.quality.runtime import run_suite
 from govreport_dagster.rerun import code_digest, versioned_output
-from govreport_dagster.resources import LandingZoneResource, WarehouseResource
+from govreport_dagster.resources import ClusterResource, LandingZoneResource, WarehouseResource
 from govreport_dagster.storage.decoding import decode_landing
 from govreport_dagster.storage.frames import (
     decoded_frame,
@@ -35,14 +35,19 @@ from govreport_dagster.storage.frames import (
     "cached by content hash, so a re-run decodes only new or changed files.",
 )
 def decoded_documents(
-    context: dg.AssetExecutionContext, landing: LandingZoneResource, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext,
+    landing: LandingZoneResource,
+    warehouse: WarehouseResource,
+    cluster: ClusterResource,
 ) -> dg.Output[Frames]:
     entries = landing.scan()
     cache = warehouse.cache()
     hashes, outcomes = decode_landing(
         entries,
         cache,
-        lambda stage, items: run_stage(stage, items, decode_batch, cache, label="decode", log=context.log.info),
+        lambda stage, items: run_stage(
+            stage, items, decode_batch, cache, label="decode", log=context.log.info, cluster=cluster.spec
+        ),
     )
     documents = documents_frame(outcomes)
     files = entries_frame(entries, hashes)
@@ -54,6 +59,7 @@ def decoded_documents(
             "distinct_contents": len(documents),
             "rejected_contents": int(documents["rejection"].notna().sum()),
             "cache": dg.MetadataValue.json(cache.summary()),
+            **describe_cluster(cluster.spec),
         },
     )
 

@@ -153,6 +153,7 @@ def published_warehouse(
     from govreport_dagster.core.facts import labels_frame
     from govreport_dagster.reporting.charts import quality_chart
     from govreport_dagster.storage.duckdb_views import build_duckdb
+    from govreport_dagster.storage.remote_files import local_folder_for, remote_path
 
     year = int(context.partition_key)
     writer = warehouse.writer()
@@ -160,12 +161,16 @@ def published_warehouse(
     writer.write_labels(labels_frame())
     duckdb_file = build_duckdb(writer.root)  # BI's one file: views over every table, rebuilt per publish
     reports = report_facts["reports"]
-    chart = quality_chart(
-        reports, report_facts["identity_checks"], year, warehouse.data_docs_root / "charts" / f"quality_{year}.png"
-    )
+    charts = warehouse.data_docs_root / "charts"
+    with local_folder_for(charts) as local_charts:  # uploaded when the warehouse is remote
+        local_chart = quality_chart(
+            reports, report_facts["identity_checks"], year, local_charts / f"quality_{year}.png"
+        )
+        chart_markdown = _embed_png(local_chart)
+        chart = remote_path(charts, local_charts, local_chart)
     return dg.MaterializeResult(
         metadata={
-            "quality_chart": dg.MetadataValue.md(_embed_png(chart)),
+            "quality_chart": dg.MetadataValue.md(chart_markdown),
             "quality_chart_path": dg.MetadataValue.path(str(chart)),
             "warehouse": dg.MetadataValue.path(str(writer.root)),
             "duckdb": dg.MetadataValue.path(str(duckdb_file)) if duckdb_file else "not built (not a local folder)",

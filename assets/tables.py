@@ -5,14 +5,14 @@ from collections.abc import Iterator
 import dagster as dg
 
 from govreport_dagster.checks import suite_check_specs, validate
-from govreport_dagster.execution import run_stage
+from govreport_dagster.execution import describe_cluster, run_stage
 from govreport_dagster.execution_workers import extract_batch
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.partitions import report_year_partitions
 from govreport_dagster.quality.preparation import prepare_tables
 from govreport_dagster.quality.runtime import run_suite
 from govreport_dagster.rerun import code_digest
-from govreport_dagster.resources import WarehouseResource
+from govreport_dagster.resources import ClusterResource, WarehouseResource
 from govreport_dagster.storage.frames import tables_frames
 
 
@@ -31,6 +31,7 @@ def extracted_tables(
     decoded_reports: Frames,
     sectioned_reports: Frames,
     warehouse: WarehouseResource,
+    cluster: ClusterResource,
 ) -> Iterator[dg.Output[Frames] | dg.AssetCheckResult]:
     year = int(context.partition_key)
     cache = warehouse.cache()
@@ -38,7 +39,7 @@ def extracted_tables(
     rows = decoded_reports["reports"].to_dict("records")
     work = [(f"{row['source_sha256']}-{year}-{row['year_source']}", (row, sectioned[row["report_id"]])) for row in rows]
     label = f"extracted_tables {year}"
-    extracted = run_stage("tables", work, extract_batch, cache, label=label, log=context.log.info)
+    extracted = run_stage("tables", work, extract_batch, cache, label=label, log=context.log.info, cluster=cluster.spec)
     items = [(row["report_id"], tables) for row, (_key, tables) in zip(rows, extracted, strict=True)]
     frames = tables_frames(items, year)
     cells, reports = frames["cells"], frames["reports"]
@@ -57,6 +58,7 @@ def extracted_tables(
             "reports_with_t4": int(reports["has_t4"].sum()),
             "inferred_cells": int(cells["inferred"].sum()) if len(cells) else 0,
             "cache": dg.MetadataValue.json(cache.summary()),
+            **describe_cluster(cluster.spec),
         },
     )
     yield from check_results

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import dagster as dg
+from upath import UPath
 
 from .partitions import report_year_partitions
 from .quality.outcomes import ExpectationOutcome
@@ -122,16 +123,19 @@ def check_results(
     return results
 
 
-def data_docs_for(runs: list[SuiteRun], site_root, asset: str, partition: str, log) -> Path | None:
+def data_docs_for(runs: list[SuiteRun], site_root, asset: str, partition: str, log) -> Path | UPath | None:
     """Build the Data Docs page of this partition's latest validation (never fails the run).
-    Every site under the root shares one copy of GX's static files (`<root>/static`)."""
+    Every site under the root shares one copy of GX's static files (`<root>/static`). A
+    remote root (object store) gets the site built locally and uploaded."""
     from .quality.data_docs import build_data_docs
+    from .storage.remote_files import local_folder_for, remote_path
 
-    root = Path(str(site_root))
     try:
-        return build_data_docs(
-            runs, root / asset / f"report_year={partition}", run_name=partition, static_dir=root / "static"
-        )
+        with local_folder_for(site_root, keep_existing=("static",)) as root:
+            index = build_data_docs(
+                runs, root / asset / f"report_year={partition}", run_name=partition, static_dir=root / "static"
+            )
+            return remote_path(site_root, root, index)
     except Exception as exc:  # documentation is a convenience: log and go on
         log.warning(f"GX Data Docs for {asset} {partition} not built: {exc}")
         return None

@@ -53,6 +53,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     landing = args.landing or settings.landing_root()
     warehouse = args.warehouse or settings.warehouse_root()
     _check_run_arguments(args, landing, warehouse)
+    if args.cluster:
+        os.environ["GOVREPORT_CLUSTER"] = args.cluster  # the stages' executor (execution.make_executor)
     home = prepare_dagster_home(args.dagster_home)
     console.print(
         f"landing zone [bold]{escape(str(landing))}[/bold] → warehouse [bold]{escape(str(warehouse))}[/bold] "
@@ -75,13 +77,31 @@ def _run_locked(landing: str, warehouse: str, years: str, console: Any, correcti
     # Created (and its run storage migrated) under the home lock: exactly once per home.
     instance = dg.DagsterInstance.get()
     started = time.perf_counter()
-    outcome = run_pipeline(landing, warehouse, years=years, console=console, instance=instance, corrections=corrections)
-    summarize(outcome, warehouse, console, seconds=time.perf_counter() - started)
+    try:
+        outcome = run_pipeline(
+            landing, warehouse, years=years, console=console, instance=instance, corrections=corrections
+        )
+        summarize(outcome, warehouse, console, seconds=time.perf_counter() - started)
+    finally:
+        _report_and_close_cluster(console)
     if outcome.failures:
         for year, reason in outcome.failures:
             print(f"govreport: pipeline failed for {year}: {reason}", file=sys.stderr)
         return 1
     return 0
+
+
+def _report_and_close_cluster(console) -> None:
+    """Say which engine ran the per-document stages, then stop a cluster this run started."""
+    from . import execution_dask  # noqa: F401  (registers local-cluster:N and scheduler addresses)
+    from .execution import close_executors, describe_cluster
+
+    described = describe_cluster()
+    console.print(
+        f"per-document engine: [bold]{described['engine']}[/bold], {described['workers']} worker(s) "
+        f"(cluster {described['cluster']})"
+    )
+    close_executors()
 
 
 def _check_run_arguments(args: argparse.Namespace, landing: str, warehouse: str) -> None:
@@ -196,6 +216,10 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    if args.scale:
+        from .scale_bench import main as scale_bench_main
+
+        return scale_bench_main(args.docs or 100_000, args.cluster or "local-cluster:2", keep=args.keep)
     if args.pipeline:
         from .pipeline_bench import main as pipeline_bench_main
 
@@ -203,7 +227,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from .reporting.benchmark import main as bench_main
 
     check_existing_paths("bench:", args.paths)
-    bench_main([f"--n={args.docs}", *args.paths])  # prints its figures
+    bench_main([f"--n={args.docs or 10_000}", *args.paths])  # prints its figures
     return 0
 
 
@@ -217,6 +241,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--warehouse", help=f"warehouse path or fsspec URL (default: {settings.warehouse_root()})")
     run.add_argument("--years", default="all", help="e.g. 2016-2024, 2019,2021 or all (default)")
     run.add_argument("--dagster-home", help="persistent Dagster instance folder (default: data/dagster_home)")
+    run.add_argument(
+        "--cluster",
+        help="where the per-document stages run: local (process pool, default), local:N, serial, "
+        "local-cluster:N (a Dask LocalCluster of N workers) or a Dask scheduler address tcp://host:8786 "
+        "(default: GOVREPORT_CLUSTER or local)",
+    )
+
     run.add_argument("--corrections", help="corrections folder (default: <landing>_corrections)")
     run.set_defaults(func=cmd_run)
 
@@ -243,6 +274,13 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--corrections", help="also score the values with this folder's corrections applied")
     ev.set_defaults(func=cmd_eval)
 
+    bench = _add_bench_parser(sub)
+    for command in (run, ui, ev, bench):  # `govreport run --debug` as well as `govreport --debug run`
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    return parser
+
+
+def _add_bench_parser(sub: Any) -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="decode throughput (or, with --pipeline, the whole pipeline) and peak memory")
     bench.add_argument("paths", nargs="*", help="files or folders (default: sample + corpus)")
     bench.add_argument("--docs", type=int, help="documents (default: 10,000 decode only, 3,000 with --pipeline)")
@@ -251,11 +289,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="whole pipeline cold, warm, 1%% changed, vs the decode floor; then make sample and one report",
     )
-    bench.add_argument("--keep", help="with --pipeline: work in this folder and leave it (default: a temporary one)")
+    bench.add_argument(
+        "--scale",
+        action="store_true",
+        help="N documents (default 100,000) through govreport run --cluster: docs/s, driver and per-worker peak RSS",
+    )
+    bench.add_argument("--cluster", help="with --scale: the --cluster of the run (default local-cluster:2)")
+    bench.add_argument(
+        "--keep", help="with --pipeline/--scale: work in this folder and leave it (default: a temporary one)"
+    )
     bench.set_defaults(func=cmd_bench)
-    for command in (run, ui, ev, bench):  # `govreport run --debug` as well as `govreport --debug run`
-        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    return parser
+    return bench
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,10 +10,11 @@ settings.quiet_third_parties()
 
 from assets import corrections, decoded, facts, raw, sectioned, tables  # noqa: E402
 
+from . import execution_dask  # noqa: E402, F401  (registers local-cluster:N and scheduler addresses)
 from .corrections_sensor import corrections_sensor  # noqa: E402
 from .io_manager import StageIOManager  # noqa: E402
 from .jobs import corrections_job, ingest_job, yearly_reports_job  # noqa: E402
-from .resources import LandingZoneResource, WarehouseResource  # noqa: E402
+from .resources import ClusterResource, LandingZoneResource, WarehouseResource  # noqa: E402
 from .schedules import catch_up_schedule, yearly_reports_schedule  # noqa: E402
 from .sensors import landing_sensor  # noqa: E402
 
@@ -30,7 +31,12 @@ def make_resources(
         landing_config["corrections"] = corrections_root
     landing = LandingZoneResource(**landing_config)
     warehouse = WarehouseResource(root=warehouse_root) if warehouse_root else WarehouseResource()
-    return {"landing": landing, "warehouse": warehouse, "io_manager": StageIOManager(warehouse=warehouse)}
+    return {
+        "landing": landing,
+        "warehouse": warehouse,
+        "cluster": ClusterResource(),
+        "io_manager": StageIOManager(warehouse=warehouse),
+    }
 
 
 defs = dg.Definitions(

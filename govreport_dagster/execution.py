@@ -128,7 +128,34 @@ def _build(spec: str) -> Executor:
     for prefix, factory in _BACKENDS.items():
         if spec.startswith(prefix):
             return factory(spec)
-    raise ValueError(f"cluster {spec!r}: expected local, local:N or serial")
+    known = ", ".join(["local", "local:N", "serial", *(f"{p}…" for p in _BACKENDS)])
+    raise ValueError(f"cluster {spec!r}: expected one of {known}")
+
+
+def close_executors() -> None:
+    """Stop every pool or cluster this process started (end of a CLI run)."""
+    while _EXECUTORS:
+        _EXECUTORS.popitem()[1].close()
+
+
+def describe_cluster(spec: str | None = None) -> dict[str, Any]:
+    """The configured cluster and, once started in this process, its engine and workers
+    (asset metadata: a stage whose documents were all cached, or fewer than
+    `MIN_DOCUMENTS_FOR_POOL`, ran in-process and started nothing)."""
+    spec = (spec or os.environ.get("GOVREPORT_CLUSTER") or DEFAULT_CLUSTER).strip()
+    if spec in _EXECUTORS:
+        return {"cluster": spec, **describe_executor(_EXECUTORS[spec])}
+    return {"cluster": spec, "engine": "in-process (nothing to fan out)", "workers": 1}
+
+
+def describe_executor(executor: Executor) -> dict[str, Any]:
+    """Which engine runs the per-document stages and on how many workers (run summary,
+    asset metadata)."""
+    engine = getattr(executor, "engine", None) or {
+        "SerialExecutor": "in-process",
+        "LocalProcessExecutor": "process pool",
+    }.get(type(executor).__name__, type(executor).__name__)
+    return {"engine": engine, "workers": executor.workers}
 
 
 def batched(items: Sequence[P], workers: int, *, max_size: int = 64) -> Iterator[list[P]]:
@@ -146,6 +173,7 @@ def map_cached(
     cache: ResultCache,
     *,
     executor: Executor | None = None,
+    cluster: str | None = None,
     on_done: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[str, Any]]:
     """`(key, result)` for every `(key, payload)` item, in input order, streamed: from the
@@ -153,7 +181,8 @@ def map_cached(
     `fn` over batches of the misses on the executor, stored in the cache as they arrive.
     `on_done(1)` is called per item yielded (progress)."""
     misses = [index for index, (key, _payload) in enumerate(items) if not cache.has(stage, key)]
-    runner: Executor = SerialExecutor() if len(misses) < MIN_DOCUMENTS_FOR_POOL else (executor or make_executor())
+    small = len(misses) < MIN_DOCUMENTS_FOR_POOL
+    runner: Executor = SerialExecutor() if small else (executor or make_executor(cluster))
     computed = _computed(runner, fn, [items[i][1] for i in misses], misses)
     pending = next(computed, None)  # submits the first batches: workers start while hits stream
     for index, (key, payload) in enumerate(items):
@@ -189,11 +218,12 @@ def run_stage(
     *,
     label: str,
     log: Callable[[str], None] | None = None,
+    cluster: str | None = None,
 ) -> Iterator[tuple[str, Any]]:
     """`map_cached` on the process's executor (`GOVREPORT_CLUSTER`), with progress lines
     (files done / total, rate, ETA) every few seconds on stderr and in `log`."""
     from .progress import DocumentProgress
 
     progress = DocumentProgress(label, len(items), log)
-    yield from map_cached(stage, items, fn, cache, on_done=progress.advance)
+    yield from map_cached(stage, items, fn, cache, cluster=cluster, on_done=progress.advance)
     progress.finish()

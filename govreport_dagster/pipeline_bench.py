@@ -33,7 +33,7 @@ from .reporting.benchmark import REPO_ROOT, source_files
 # index digits → characters that are neither numerals nor pinyin: the copy mark survives
 # normalisation and is never read as a number
 _MARK_DIGITS = "天地玄黄宇宙洪荒日月"
-_SAMPLE_SECONDS_POLL = 0.1
+_SAMPLE_SECONDS_POLL = 0.25
 
 
 def copy_mark(index: int, generation: int = 0) -> str:
@@ -43,16 +43,21 @@ def copy_mark(index: int, generation: int = 0) -> str:
 
 
 def marked(data: bytes, name: str, mark: str) -> bytes:
-    """The source bytes with the mark added where it stays in the text (before `</body>`
-    for HTML), in the source's own encoding."""
+    """The source bytes with the mark added where it stays in the text (in the article's
+    first paragraph for HTML), in the source's own encoding."""
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     encoding = best.encoding if best is not None else "utf-8"
     text = data.decode(encoding, errors="replace")
-    if name.lower().endswith((".htm", ".html", ".shtml")) and "</body>" in text.lower():
-        at = text.lower().rindex("</body>")
-        text = f"{text[:at]}<p>{mark.strip()}</p>{text[at:]}"
+    lower = text.lower()
+    body = lower.find("<body")
+    # the opening sentence of a report ("根据《中华人民共和国政府信息公开条例》…")
+    anchor = lower.find("根据《", body) if body >= 0 else -1
+    at = lower.find("</p>", anchor) if anchor >= 0 else -1
+    if name.lower().endswith((".htm", ".html", ".shtml")) and at >= 0:
+        # inside the article's first paragraph (site chrome around the article is stripped)
+        text = f"{text[:at]}{mark.strip()}{text[at:]}"
     else:
         text += mark
     return text.encode(encoding, errors="replace")
@@ -91,17 +96,23 @@ class Phase:
     docs: int
     seconds: float
     peak_rss_mb: float
+    peak_pss_mb: float
     returncode: int
 
 
-def _tree_rss_mb(process: object) -> float:
+def _tree_memory_mb(process: object) -> tuple[float, float]:
+    """(RSS, PSS) summed over the process and its descendants. Forked workers share pages
+    with their parent, which the RSS sum counts once per process; PSS splits each shared
+    page between its sharers, so its sum is what the tree really occupies."""
     import psutil
 
-    total = 0
+    rss = pss = 0
     for proc in [process, *process.children(recursive=True)]:  # type: ignore[attr-defined]
         with contextlib.suppress(psutil.Error):
-            total += proc.memory_info().rss
-    return total / 2**20
+            info = proc.memory_full_info()
+            rss += info.rss
+            pss += getattr(info, "pss", info.rss)
+    return rss / 2**20, pss / 2**20
 
 
 def run_phase(name: str, docs: int, landing: Path, warehouse: Path, home: Path, log: Path) -> Phase:
@@ -110,16 +121,17 @@ def run_phase(name: str, docs: int, landing: Path, warehouse: Path, home: Path, 
 
     command = [sys.executable, "-m", "govreport_dagster.cli", "run", "--landing", str(landing)]
     command += ["--warehouse", str(warehouse), "--dagster-home", str(home)]
-    peak = 0.0
+    peak_rss = peak_pss = 0.0
     started = time.perf_counter()
     with log.open("ab") as out:
         child = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
         watched = psutil.Process(child.pid)
         while child.poll() is None:
             with contextlib.suppress(psutil.Error):
-                peak = max(peak, _tree_rss_mb(watched))
+                rss, pss = _tree_memory_mb(watched)
+                peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
             time.sleep(_SAMPLE_SECONDS_POLL)
-    return Phase(name, docs, time.perf_counter() - started, peak, child.returncode)
+    return Phase(name, docs, time.perf_counter() - started, peak_rss, peak_pss, child.returncode)
 
 
 def decode_floor(files: list[Path]) -> tuple[float, int]:
@@ -136,7 +148,7 @@ def decode_floor(files: list[Path]) -> tuple[float, int]:
 def _line(phase: Phase, floor_per_doc: float, cold: Phase | None) -> str:
     rate = phase.docs / phase.seconds
     text = f"{phase.name:<13} {phase.docs:>6,} docs  {phase.seconds:7.1f} s  {rate:8.1f} docs/s  "
-    text += f"peak RSS {phase.peak_rss_mb:6.0f} MB  "
+    text += f"peak RSS {phase.peak_rss_mb:5.0f} MB (PSS {phase.peak_pss_mb:5.0f})  "
     text += f"{phase.seconds / phase.docs / floor_per_doc:6.1f}× decode floor per doc"
     if cold is not None:
         text += f"  {phase.seconds / cold.seconds:6.1%} of cold"
@@ -182,11 +194,20 @@ def _fixed_cost_lines(work: Path, log: Path, say) -> list[str]:
     shutil.copy(next(sample.glob("002_*.txt")), one / "report.txt")
     lines = []
     for name, landing, docs in (("make sample", sample, 5), ("one report", one.parent, 1)):
-        phase = run_phase(name, docs, landing, work / f"{name}_wh".replace(" ", "_"), work / f"{name}_home", log)
-        line = f"{name:<13} {docs:>6,} docs  {phase.seconds:7.1f} s  peak RSS {phase.peak_rss_mb:6.0f} MB (cold)"
+        slug = name.replace(" ", "_")
+        warehouse = work / f"{slug}_wh"
+        phase = run_phase(name, docs, landing, warehouse, work / f"{slug}_home", log)
+        line = f"{name:<13} {docs:>6,} docs  {phase.seconds:7.1f} s  peak RSS {phase.peak_rss_mb:5.0f} MB "
+        line += f"(PSS {phase.peak_pss_mb:5.0f}), cold"
+        docs_mb = _folder_mb(warehouse.with_name(f"{warehouse.name}_data_docs"))
+        line += f", Data Docs {docs_mb:.1f} MB"
         say(line + (f"  (exit {phase.returncode}: see the log)" if phase.returncode else ""))
         lines.append(line)
     return lines
+
+
+def _folder_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6 if folder.is_dir() else 0.0
 
 
 def main(n_docs: int, keep: str | None = None) -> int:

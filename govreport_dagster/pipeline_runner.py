@@ -13,7 +13,7 @@ from typing import Any
 import dagster as dg
 
 from .jobs import FACT_ASSETS, LEDGER_ASSETS, PER_DOCUMENT_ASSETS
-from .rerun import RunState, facts_digest, year_digests
+from .rerun import RunState, corrections_digests, facts_digest, year_digests
 from .year_spec import parse_years
 
 # The CLI shows its own progress and summary; Dagster's per-event console log would bury it
@@ -95,19 +95,23 @@ def run_pipeline(
         outcome.years = parse_years(years, available) if years != "all" else available
         progress.update(task, completed=1)
 
-        _run_years(outcome, materialize, progress, RunState(resources["warehouse"].stages_root))
+        state = RunState(resources["warehouse"].stages_root)
+        _run_years(outcome, materialize, progress, state, resources["landing"].corrections_root)
     return outcome
 
 
-def _run_years(outcome: PipelineOutcome, materialize: Any, progress: Any, state: RunState) -> None:
+def _run_years(
+    outcome: PipelineOutcome, materialize: Any, progress: Any, state: RunState, corrections_root: str
+) -> None:
     """Two passes: every year's per-document stages first, then every year's facts, because
     a year's facts read the neighbouring years' tables (cross-year identities). A pass of a
     year whose inputs did not change since its last success is skipped (`rerun.py`)."""
     span = range(min(outcome.years, default=0) - 1, max(outcome.years, default=0) + 2)
     digests = year_digests(outcome.ledger, list(span))
+    corrections = corrections_digests(corrections_root, list(span))
     passes = [
         ("stages", PER_DOCUMENT_ASSETS, digests.__getitem__),
-        ("facts", FACT_ASSETS, lambda y: facts_digest(digests, y)),
+        ("facts", FACT_ASSETS, lambda y: facts_digest(digests, y, corrections)),
     ]
     task = progress.add_task("years", total=len(outcome.years) * len(passes))
     for name, selection, digest_of in passes:

@@ -23,20 +23,11 @@ import dagster as dg
 import pandas as pd
 from upath import UPath
 
+from .core.ingest import LEDGER_COLUMNS
 from .settings import PROJECT_ROOT
 
 # ledger columns that decide a year's outputs (run_id and seen_at change every run)
-_DECIDING_COLUMNS = (
-    "source_uri",
-    "source_sha256",
-    "bytes",
-    "report_year",
-    "status",
-    "reason",
-    "report_id",
-    "detected_type",
-    "year_source",
-)
+_DECIDING_COLUMNS = tuple(c for c in LEDGER_COLUMNS if c != "decode_seconds")  # timing never decides
 STATE_FILE = "_input_digests.json"
 
 
@@ -93,10 +84,29 @@ class RunState:
         tmp.rename(self.path)
 
 
-def facts_digest(digests: dict[int, str], year: int) -> str:
-    """The facts of a year read the stages of the year and both neighbours."""
-    window = [digests.get(y, "absent") for y in (year - 1, year, year + 1)]
-    return hashlib.sha256("\n".join(window).encode()).hexdigest()[:16]
+def corrections_digests(root: str, years: list[int]) -> dict[int, str]:
+    """Each year's digest of the people's corrections (issue 16) that apply to it: the facts
+    of a year read the corrections of the year and of its neighbours."""
+    from .core.corrections import to_frame
+    from .storage.corrections import read_corrections
+
+    found, _problems = read_corrections(root)
+    frame = to_frame(found)
+    frame = frame.assign(report_year=pd.to_numeric(frame["report_year"], errors="coerce").astype("Int64"))
+    frame = frame.astype("string").fillna("<NA>")
+    digests = {}
+    for year in years:
+        mine = frame[frame["report_year"] == str(year)].sort_values(list(frame.columns))
+        payload = json.dumps(mine.to_numpy().tolist(), ensure_ascii=False)
+        digests[year] = hashlib.sha256(payload.encode()).hexdigest()[:16]
+    return digests
+
+
+def facts_digest(digests: dict[int, str], year: int, corrections: dict[int, str] | None = None) -> str:
+    """The facts of a year read the stages and corrections of the year and both neighbours."""
+    window = (year - 1, year, year + 1)
+    parts = [digests.get(y, "absent") for y in window] + [(corrections or {}).get(y, "none") for y in window]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
 def frame_version(frame: pd.DataFrame) -> str:

@@ -30,6 +30,15 @@ class LandingZoneResource(dg.ConfigurableResource):
         return scan(self.root, max_file_bytes=self.max_file_bytes)
 
 
+class ClusterResource(dg.ConfigurableResource):
+    """Where the per-document stages (decode, sectioning, tables) run — the `--cluster`
+    setting for the UI, schedules and sensor: `local` (process pool, the default), `local:N`,
+    `serial`, `local-cluster:N` (a Dask LocalCluster of N workers) or a Dask scheduler address
+    (`tcp://host:8786`). Default: `GOVREPORT_CLUSTER`, else `local`."""
+
+    spec: str = Field(default_factory=settings.cluster_spec, description="Cluster for the per-document stages")
+
+
 class WarehouseResource(dg.ConfigurableResource):
     """The Parquet warehouse BI reads, plus the pipeline's working folders beside it:
     `_stages/` (intermediate assets), `_cache/` (per-file results by content hash) and the

@@ -21,6 +21,12 @@ def warehouse_root() -> str:
     return os.environ.get("GOVREPORT_WAREHOUSE") or str(DEFAULT_WAREHOUSE)
 
 
+def cluster_spec() -> str:
+    """Where the per-document stages run: `local`, `local:N`, `serial`, `local-cluster:N`
+    (Dask) or a Dask scheduler address (docs/distributed.md)."""
+    return os.environ.get("GOVREPORT_CLUSTER") or "local"
+
+
 def corrections_override() -> str:
     """GOVREPORT_CORRECTIONS, else "" (the folder beside the landing zone, see storage.corrections)."""
     return os.environ.get("GOVREPORT_CORRECTIONS") or ""

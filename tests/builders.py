@@ -392,3 +392,23 @@ def cid_text_page(glyphs: int = 60) -> bytes:
         ids = "".join(f"{0x0100 + row + i:04X}" for i in range(min(20, glyphs - row)))
         lines.append(f"BT /F1 12 Tf 72 {760 - row} Td <{ids}> Tj ET")
     return "\n".join(lines).encode()
+
+
+def mutate_bytes(data: bytes, ops: list[tuple[int, int, int]]) -> bytes:
+    """Bytes after `ops` (kind, position, value): 0 overwrite, 1 delete a run, 2 insert a
+    run, 3 truncate; for the property tests that feed damaged files to the decoders."""
+    buf = bytearray(data)
+    for kind, pos, value in ops:
+        if not buf:
+            buf.append(value)
+            continue
+        i = pos % len(buf)
+        if kind == 0:
+            buf[i] = value
+        elif kind == 1:
+            del buf[i : i + value % 64 + 1]
+        elif kind == 2:
+            buf[i:i] = bytes([value]) * (value % 8 + 1)
+        else:
+            del buf[i:]
+    return bytes(buf)

@@ -16,7 +16,7 @@ from assets.decoded import decoded_documents
 from assets.raw import ingest_ledger, raw_reports
 from govreport_dagster.io_manager import StageIOManager
 from govreport_dagster.partitions import report_year_partitions
-from govreport_dagster.resources import LandingZoneResource, WarehouseResource
+from govreport_dagster.resources import ClusterResource, LandingZoneResource, WarehouseResource
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def landing(tmp_path: Path) -> Path:
 def test_decoded_documents_decodes_each_distinct_content_once(landing: Path, tmp_path: Path) -> None:
     warehouse = WarehouseResource(root=str(tmp_path / "wh"))
     output = decoded_documents(dg.build_asset_context(), landing=LandingZoneResource(root=str(landing)),
-                               warehouse=warehouse)  # fmt: skip
+                               warehouse=warehouse, cluster=ClusterResource(spec="serial"))  # fmt: skip
     files, documents = output.value["files"], output.value["documents"]
     assert len(files) == 4
     assert len(documents) == 3  # pingshan_copy.txt has pingshan.txt's bytes: decoded once
@@ -47,7 +47,7 @@ def test_decoded_documents_decodes_each_distinct_content_once(landing: Path, tmp
 def test_ingest_ledger_and_raw_reports_called_directly(landing: Path, tmp_path: Path) -> None:
     warehouse = WarehouseResource(root=str(tmp_path / "wh"))
     docs = decoded_documents(dg.build_asset_context(), landing=LandingZoneResource(root=str(landing)),
-                             warehouse=warehouse).value  # fmt: skip
+                             warehouse=warehouse, cluster=ClusterResource(spec="serial")).value  # fmt: skip
     ledger = ingest_ledger(dg.build_asset_context(), decoded_documents=docs, warehouse=warehouse).value
     status = dict(zip(ledger["ledger"]["source_uri"].map(lambda u: Path(u).name), ledger["ledger"]["status"],
                       strict=True))  # fmt: skip
@@ -65,6 +65,7 @@ def test_materialize_ledger_then_one_year_of_raw_reports(landing: Path, tmp_path
     resources = {
         "landing": LandingZoneResource(root=str(landing)),
         "warehouse": warehouse,
+        "cluster": ClusterResource(spec="serial"),
         "io_manager": StageIOManager(warehouse=warehouse),
     }
     assets = [decoded_documents, ingest_ledger, raw_reports]

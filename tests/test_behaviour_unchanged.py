@@ -13,7 +13,12 @@ Regenerated again for issue 15, whose changes to published values are deliberate
 checked row by row against main's output: blank `raw_text` is null instead of '' (fact_active_disclosure,
 fact_applications), and 淮安市洪泽区 2024 is now linked to 洪泽区 2023 by `agency_id`, so its
 nine cross-year identities are assessed (passed) instead of not_assessable (identity_checks).
-Every other table's digest is unchanged from 48a95bb."""
+Every other table's digest is unchanged from 48a95bb.
+
+Regenerated once more when issues 13–17 were merged together (each branch had regenerated it
+for its own changes only): against issue 15's digest exactly issue 14's four tables differ
+(fact_legacy_indicators, identity_checks +49 `lf_*`, labels, reports), as described above.
+Without a corrections folder every published value is as printed (issue 16)."""
 
 from __future__ import annotations
 

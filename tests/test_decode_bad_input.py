@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from builders import make_docx, make_pdf
+from builders import make_docx, make_pdf, mutate_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -127,24 +127,6 @@ def test_pathological_html_bounded(html: bytes) -> None:
         assert "HTML" in result.reason
 
 
-def _mutate(data: bytes, ops: list[tuple[int, int, int]]) -> bytes:
-    buf = bytearray(data)
-    for kind, pos, value in ops:
-        if not buf:
-            buf.append(value)
-            continue
-        i = pos % len(buf)
-        if kind == 0:
-            buf[i] = value
-        elif kind == 1:
-            del buf[i : i + value % 64 + 1]
-        elif kind == 2:
-            buf[i:i] = bytes([value]) * (value % 8 + 1)
-        else:
-            del buf[i:]
-    return bytes(buf)
-
-
 _BASES = [*SEED_BYTES, SMALL_HTML]
 _PROPERTY = settings(max_examples=150, deadline=5000, suppress_health_check=[HealthCheck.too_slow])
 
@@ -161,7 +143,7 @@ def test_random_bytes_never_crash(data: bytes, name: str) -> None:
     st.lists(st.tuples(st.integers(0, 3), st.integers(0, 1 << 20), st.integers(0, 255)), max_size=8),
 )
 def test_mutated_text_and_html_never_crash(base: int, ops: list[tuple[int, int, int]]) -> None:
-    decode_or_reject(_mutate(_BASES[base], ops), "m.html" if base == len(_BASES) - 1 else "m.txt")
+    decode_or_reject(mutate_bytes(_BASES[base], ops), "m.html" if base == len(_BASES) - 1 else "m.txt")
 
 
 _PDF = make_pdf()
@@ -175,4 +157,4 @@ _DOCX = make_docx()
 )
 def test_mutated_pdf_and_docx_never_crash(kind: str, ops: list[tuple[int, int, int]]) -> None:
     base = _PDF if kind == "pdf" else _DOCX
-    decode_or_reject(_mutate(base, ops), f"m.{kind}")
+    decode_or_reject(mutate_bytes(base, ops), f"m.{kind}")

@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from builders import mutate_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -166,31 +167,16 @@ def test_doc_without_libreoffice_rejected_with_reason(monkeypatch: pytest.Monkey
         decode_file((OFFICE / "007.doc").read_bytes(), "report.doc")
 
 
-def _mutated(data: bytes, ops: list[tuple[int, int, int]]) -> bytes:
-    buf = bytearray(data)
-    for kind, pos, value in ops:
-        if not buf:  # an earlier deletion took everything
-            break
-        i = pos % len(buf)
-        if kind == 0:
-            buf[i] = value
-        elif kind == 1:
-            del buf[i : i + value % 512 + 1]
-        else:
-            del buf[max(i, 1) :]
-    return bytes(buf)
-
-
 _SPREADSHEETS = {"xls": (OFFICE / "007.xls").read_bytes(), "xlsx": (OFFICE / "007.xlsx").read_bytes()}
 
 
 @settings(max_examples=40, deadline=20_000, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.sampled_from(["xls", "xlsx"]),
-    st.lists(st.tuples(st.integers(0, 2), st.integers(0, 1 << 20), st.integers(0, 255)), min_size=1, max_size=5),
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 1 << 20), st.integers(0, 255)), min_size=1, max_size=5),
 )
 def test_mutated_spreadsheets_decode_or_reject(kind: str, ops: list[tuple[int, int, int]]) -> None:
-    data = _mutated(_SPREADSHEETS[kind], ops)
+    data = mutate_bytes(_SPREADSHEETS[kind], ops)
     try:
         doc = decode_file(data, f"annex.{kind}")
     except RejectedInput as exc:

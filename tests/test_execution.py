@@ -74,8 +74,8 @@ def test_cluster_spec_is_checked():
     assert make_executor("local:3") is make_executor("local:3")  # one pool per spec and process
     with pytest.raises(ValueError, match="local:N"):
         make_executor("local:zero")
-    with pytest.raises(ValueError, match="expected local"):
-        make_executor("tcp://nowhere:8786")
+    with pytest.raises(ValueError, match="expected one of local"):
+        make_executor("yarn://nowhere:8786")  # tcp:// is a Dask scheduler address (execution_dask)
 
 
 def test_progress_lines_say_done_total_rate_and_eta():

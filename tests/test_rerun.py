@@ -49,3 +49,15 @@ def test_frame_version_follows_the_rows_not_the_object():
     assert frame_version(frame) == frame_version(frame.copy())
     assert frame_version(frame) != frame_version(frame.assign(report_year=[2020, 2022]))
     assert frame_version(frame) != frame_version(frame.rename(columns={"report_year": "year"}))
+
+
+def test_a_years_corrections_move_the_facts_of_it_and_its_neighbours(tmp_path: Path):
+    from govreport_dagster.rerun import corrections_digests
+
+    years = [2019, 2020, 2021, 2022, 2023]
+    ledger = year_digests(_ledger(), years)
+    none = corrections_digests(str(tmp_path / "no_corrections_here"), years)
+    assert len(set(none.values())) == 1  # no corrections: the same digest every year
+    changed = {**none, 2021: "a correction"}
+    moved = [y for y in years if facts_digest(ledger, y, none) != facts_digest(ledger, y, changed)]
+    assert moved == [2020, 2021, 2022]

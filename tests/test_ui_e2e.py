@@ -168,7 +168,9 @@ def backfill(dagster_dev: dict) -> dict:
     result = _graphql(port, LAUNCH, {"params": params})["launchPartitionBackfill"]
     assert result["__typename"] == "LaunchBackfillSuccess", result
     backfill_id = result["backfillId"]
-    deadline = time.monotonic() + 900
+    # a hang guard, not a speed target (govreport bench measures speed): a loaded 2-core machine
+    # took over 900 s for this backfill
+    deadline = time.monotonic() + 2400
     status = None
     while time.monotonic() < deadline:
         status = _graphql(port, STATUS, {"id": backfill_id})["partitionBackfillOrError"]["status"]
@@ -254,7 +256,7 @@ def test_ui_shows_assets_partitions_and_checks_in_a_real_browser(backfill: dict)
         assert name in graph, f"asset graph does not show {name}; screenshot in {OUTPUT}"
     checks = texts["report_facts_checks"]
     assert "identity_checks_warnings" in checks, f"checks page does not show identity_checks_warnings; see {OUTPUT}"
-    assert "Checks (12" in checks, "the facts suite's checks are listed"  # contract + 11 GX groups
+    assert "Checks (17" in checks, "the facts suite's checks are listed"  # contract + 16 GX groups
     assert "Passed" in checks or "Succeeded" in checks, checks[:2000]
     assert "unexpected_count" in checks, "the check's GX metadata is shown"
     assert "2024" in texts["report_facts_partitions"]

@@ -27,15 +27,14 @@ from functools import cache
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 
 from . import identities
 from .agencies import agency_of, agency_rows
 from .corrections import Correction
 from .legacy_identities import evaluate_legacy
 from .model import PARSER_VERSION, IdentityResult, RawFile, ReportBundle, TableCell
-from .schemas import CONTRACT, YEAR_PARTITIONED
-from .stewardship import YearCorrections
+from .schemas import CONTRACT, YEAR_PARTITIONED, pandas_dtype
+from .stewardship import YearCorrections, identity_row
 from .tables.crossyear import pick_neighbour, resolve_in_window
 from .templates import TABLE_IDS, TEMPLATE_VERSIONS, load_templates
 
@@ -46,18 +45,6 @@ REPORT_YEAR = "report_year"
 
 # --------------------------------------------------------------------------------------
 # Frames that conform to the contract
-
-
-def _pandas_dtype(arrow_type: pa.DataType) -> Any:
-    if pa.types.is_integer(arrow_type):
-        return "Int64"
-    if pa.types.is_floating(arrow_type):
-        return "float64"
-    if pa.types.is_boolean(arrow_type):
-        return "boolean"
-    if pa.types.is_string(arrow_type):
-        return "string"
-    return object  # date32: datetime.date objects
 
 
 # Columns that never hold null are plain numpy bool (what BI expects for flags).
@@ -71,7 +58,7 @@ def contract_frame(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
     columns = [*schema.names, REPORT_YEAR] if table in YEAR_PARTITIONED else list(schema.names)
     frame = pd.DataFrame(rows, columns=columns)
     for name in schema.names:
-        dtype = "bool" if (table, name) in _NOT_NULL_BOOL else _pandas_dtype(schema.field(name).type)
+        dtype = "bool" if (table, name) in _NOT_NULL_BOOL else (pandas_dtype(schema.field(name).type) or object)
         if dtype is object:
             frame[name] = frame[name].astype(object)
             frame[name] = frame[name].where(frame[name].notna(), None)
@@ -204,7 +191,7 @@ def _report_facts(bundle: ReportBundle, prior: ReportBundle | None, duplicate: b
             }
             for r in bundle.tables.legacy
         ],
-        "identity_checks": [_identity_row(rid, r) for r in results],
+        "identity_checks": [identity_row(rid, r, "printed") for r in results],
         **{load_templates().fact_table(t): [] for t in TABLE_IDS},
     }
     layout = _layout_version(bundle)
@@ -276,20 +263,6 @@ def _layout_version(bundle: ReportBundle) -> str:
         if version in TEMPLATE_VERSIONS:
             return version
     return _template_version(bundle)
-
-
-def _identity_row(report_id: str, result: IdentityResult) -> dict[str, Any]:
-    return {
-        "report_id": report_id,
-        "identity_id": result.identity_id,
-        "scope": result.scope,
-        "lhs": result.lhs,
-        "rhs": result.rhs,
-        "passed": result.passed,
-        "detail": result.detail,
-        "status": result.status,
-        "severity": result.severity,
-    }
 
 
 # --------------------------------------------------------------------------------------

@@ -19,6 +19,16 @@ BOOL = pa.bool_()
 
 # Year-partitioned tables: report_year lives in the directory name (report_year=YYYY) and is
 # added back by readers (DuckDB hive_partitioning, pandas/pyarrow datasets).
+# Extension (issue 16, core/stewardship.py): corrections recorded by people, on every fact
+# table; `printed_value`/`printed_count` beside them keep the value as printed (it differs
+# from value/count only when cell_state = corrected).
+_CORRECTION_COLUMNS = (
+    ("correction_id", STR),
+    ("corrected_by", STR),
+    ("corrected_at", STR),
+    ("correction_reason", STR),
+)
+
 CONTRACT: dict[str, pa.Schema] = {
     "reports": pa.schema(
         [
@@ -71,11 +81,7 @@ CONTRACT: dict[str, pa.Schema] = {
             ("raw_text", STR),
             ("cell_state", STR),
             ("printed_value", F64),  # the value as printed (value differs only when cell_state = corrected)
-            # extensions: corrections recorded by people (issue 16; core/stewardship.py)
-            ("correction_id", STR),
-            ("corrected_by", STR),
-            ("corrected_at", STR),
-            ("correction_reason", STR),
+            *_CORRECTION_COLUMNS,
         ]
     ),
     "fact_applications": pa.schema(
@@ -86,12 +92,8 @@ CONTRACT: dict[str, pa.Schema] = {
             ("count", I64),
             ("raw_text", STR),
             ("cell_state", STR),
-            ("printed_count", I64),  # the count as printed (count differs only when cell_state = corrected)
-            # extensions: corrections recorded by people (issue 16; core/stewardship.py)
-            ("correction_id", STR),
-            ("corrected_by", STR),
-            ("corrected_at", STR),
-            ("correction_reason", STR),
+            ("printed_count", I64),
+            *_CORRECTION_COLUMNS,
         ]
     ),
     "fact_review_litigation": pa.schema(
@@ -102,12 +104,8 @@ CONTRACT: dict[str, pa.Schema] = {
             ("count", I64),
             ("raw_text", STR),
             ("cell_state", STR),
-            ("printed_count", I64),  # the count as printed (count differs only when cell_state = corrected)
-            # extensions: corrections recorded by people (issue 16; core/stewardship.py)
-            ("correction_id", STR),
-            ("corrected_by", STR),
-            ("corrected_at", STR),
-            ("correction_reason", STR),
+            ("printed_count", I64),
+            *_CORRECTION_COLUMNS,
         ]
     ),
     "fact_narrative_metrics": pa.schema(
@@ -253,3 +251,17 @@ REPORT_QUALITY_STATUSES = (
 # Fact tables' cell states: the extraction's, and `corrected` (a person's correction applied).
 FACT_CELL_STATES = (*CELL_STATES, "corrected")
 AGENCY_LEVELS = ("province", "city", "county", "township", "department", "unknown")
+
+
+def pandas_dtype(arrow_type: pa.DataType) -> str | None:
+    """The pandas dtype BI readers get for a contract column (nullable Int64 counts, boolean
+    flags, string text); None for dates and timestamps, which keep pyarrow's own conversion."""
+    if pa.types.is_integer(arrow_type):
+        return "Int64"
+    if pa.types.is_boolean(arrow_type):
+        return "boolean"
+    if pa.types.is_floating(arrow_type):
+        return "float64"
+    if pa.types.is_string(arrow_type):
+        return "string"
+    return None

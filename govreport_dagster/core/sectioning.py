@@ -25,7 +25,14 @@ from govreport_dagster.core.layout import decide_layout, layout_evidence, pre201
 from govreport_dagster.core.model import DecodedDocument, Section, SectionedReport
 from govreport_dagster.core.narrative import extract_narrative
 from govreport_dagster.core.sections_freeform import complete_sections
-from govreport_dagster.core.templates import TABLE_IDS, fold_char, load_templates, match_key, strip_item_number
+from govreport_dagster.core.templates import (
+    TABLE_IDS,
+    fold_char,
+    load_templates,
+    match_key,
+    numeral_value,
+    strip_item_number,
+)
 
 __all__ = ["find_sections", "layout_evidence", "section_report"]
 
@@ -39,21 +46,6 @@ _WINDOW = 80  # chars after the ordinal searched for a phrase
 _MAX_HEADING = 40  # a line longer than this is a paragraph, not a heading line
 _FUZZY_MIN = 0.8  # similarity for an unlisted wording of a known heading
 _EXTENT_END_RE = re.compile(r"[。:;,\s(]")
-
-
-def _numeral_value(numeral: str) -> int | None:
-    """一 → 1 … 十 → 10, 十一 → 11, 二十 → 20."""
-    digits = {c: i + 1 for i, c in enumerate(_NUMERALS[:9])}
-    if numeral == "十":
-        return 10
-    if len(numeral) == 1:
-        return digits.get(numeral)
-    if numeral.startswith("十"):
-        return 10 + digits.get(numeral[1], 0)
-    tens = digits.get(numeral[0])
-    if tens is None or numeral[1] != "十":
-        return None
-    return tens * 10 + (digits.get(numeral[2], 0) if len(numeral) == 3 else 0)
 
 
 # --------------------------------------------------------------------------------------
@@ -161,7 +153,7 @@ def _candidates(text: str) -> list[_Candidate]:
     phrases = _phrase_index()
     table_labels = _table_labels()
     for match in _ORDINAL_RE.finditer(text):
-        value = _numeral_value(match.group(1))
+        value = numeral_value(match.group(1))
         if value is None:
             continue
         start = match.start()

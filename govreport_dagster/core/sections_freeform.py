@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from govreport_dagster.core.model import Section
-from govreport_dagster.core.templates import load_templates, match_key, strip_item_number
+from govreport_dagster.core.templates import load_templates, match_key, numeral_value, strip_item_number
 
 _CN = "一二三四五六七八九十"
 # A heading starts a line or follows the end of a sentence (flattened pages).
@@ -32,17 +32,6 @@ class _Heading:
     start: int
     body: int  # where the heading's words start
     value: int | None  # None for an annex
-
-
-def _cn_value(numeral: str) -> int | None:
-    digits = {c: i + 1 for i, c in enumerate(_CN[:9])}
-    if numeral == "十":
-        return 10
-    if len(numeral) == 1:
-        return digits.get(numeral)
-    if numeral.startswith("十"):
-        return 10 + digits.get(numeral[1], 0)
-    return None
 
 
 @cache
@@ -82,7 +71,7 @@ def _sequence(matches: list[tuple[int, int, int]]) -> list[_Heading]:
 
 
 def _numbered(text: str) -> list[_Heading]:
-    chinese = [(m.start(1), m.end(), v) for m in _CN_RE.finditer(text) if (v := _cn_value(m.group(1)))]
+    chinese = [(m.start(1), m.end(), v) for m in _CN_RE.finditer(text) if (v := numeral_value(m.group(1)))]
     arabic = [(m.start(1), m.end(), int(m.group(1))) for m in _ARABIC_RE.finditer(text)]
     chinese = [m for m in chinese if not _is_table_row(text, m[1])]
     runs = [_sequence(chinese), _sequence(arabic)]

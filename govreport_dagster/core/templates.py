@@ -420,3 +420,18 @@ def load_templates() -> Templates:
     """Load the declaration once per process."""
     text = resources.files(__package__).joinpath("templates.yaml").read_text(encoding="utf-8")
     return Templates(yaml.safe_load(text))
+
+
+def numeral_value(numeral: str) -> int | None:
+    """一 → 1 … 十 → 10, 十一 → 11, 二十 → 20."""
+    digits = {c: i + 1 for i, c in enumerate("一二三四五六七八九")}
+    if numeral == "十":
+        return 10
+    if len(numeral) == 1:
+        return digits.get(numeral)
+    if numeral.startswith("十"):
+        return 10 + digits.get(numeral[1], 0)
+    tens = digits.get(numeral[0])
+    if tens is None or numeral[1] != "十":
+        return None
+    return tens * 10 + (digits.get(numeral[2], 0) if len(numeral) == 3 else 0)

@@ -13,23 +13,13 @@ import posixpath
 import pandas as pd
 import pyarrow as pa
 
-
-def _pandas_dtype(arrow_type: pa.DataType) -> str | None:
-    if pa.types.is_integer(arrow_type):
-        return "Int64"
-    if pa.types.is_boolean(arrow_type):
-        return "boolean"
-    if pa.types.is_floating(arrow_type):
-        return "float64"
-    if pa.types.is_string(arrow_type):
-        return "string"
-    return None  # dates and timestamps: pyarrow's own conversion
+from ..core.schemas import pandas_dtype
 
 
 def pandas_metadata(schema: pa.Schema) -> dict[bytes, bytes]:
     """The `pandas` schema metadata pyarrow writes for a frame of these columns in nullable
     dtypes; readers' `to_pandas` restores the dtypes from it."""
-    empty = pd.DataFrame({field.name: pd.Series([], dtype=_pandas_dtype(field.type) or object) for field in schema})
+    empty = pd.DataFrame({field.name: pd.Series([], dtype=pandas_dtype(field.type) or object) for field in schema})
     inferred = pa.Schema.from_pandas(empty, preserve_index=False).metadata or {}
     return {b"pandas": inferred[b"pandas"]} if b"pandas" in inferred else {}
 

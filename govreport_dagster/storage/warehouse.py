@@ -1,8 +1,9 @@
 """The Parquet warehouse writer shared by every table (plain pyarrow + fsspec).
 
 Layout (docs/warehouse_contract.md): `<root>/<table>/report_year=<YYYY>/part-0.parquet`.
-Replacing a partition is atomic for readers: the new partition is written in full under
-`<root>/_tmp/`, then swapped in by renames, and no other year is touched. `_`-prefixed
+A year is published for all tables as one commit (storage/year_commit.py, docs/atomic_publish.md):
+readers see the whole old or the whole new year, and no other year is touched. Other folders
+are replaced atomically: written in full under `<root>/_tmp/`, then swapped in by renames. `_`-prefixed
 folders are invisible to pyarrow/pandas dataset readers and to the `<table>/*/*.parquet`
 glob BI tools use.
 
@@ -14,7 +15,6 @@ the whole table is swapped at once.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import os
 import shutil
@@ -30,6 +30,7 @@ from upath import UPath
 
 from ..core.schemas import CONTRACT, LEDGER_SCHEMA
 from .landing import is_local
+from .year_commit import YearCommit, exchange_paths
 
 PART_NAME = "part-0.parquet"
 
@@ -67,24 +68,28 @@ class Warehouse:
         return self.write_year_tables(year, {table: frame})[table]
 
     def write_year_tables(self, year: int | str, frames: dict[str, pd.DataFrame]) -> dict[str, UPath]:
-        """Replace one year of several tables: every table is written in full first (a schema
-        violation or a full disk stops the publish before anything is replaced), then each
-        partition is swapped in atomically."""
+        """Replace one year of several tables as one commit (storage/year_commit.py): every
+        table is written in full first (a schema violation or a full disk stops the publish
+        before anything is replaced), then the year's pointer switches all tables at once."""
+        arrows = {
+            table: to_arrow(frame.drop(columns=["report_year"], errors="ignore"), CONTRACT[table])
+            for table, frame in frames.items()
+        }  # a schema violation stops here, before anything is written
+
+        def write(version: UPath) -> list[str]:
+            for table, arrow in arrows.items():
+                _write_parquet(arrow, self._mk(version / table) / PART_NAME)
+            return list(arrows)
+
         self.sweep_staging()
-        staged = {}
-        for table, frame in frames.items():
-            arrow = to_arrow(frame.drop(columns=["report_year"], errors="ignore"), CONTRACT[table])
-            staging = self._staging()
-            _write_parquet(arrow, self._mk(staging) / PART_NAME)
-            staged[table] = staging
-        finals = {}
-        for table, staging in staged.items():
-            finals[table] = self.partition_path(table, year)
-            self._swap(staging, finals[table])
-        return finals
+        published = YearCommit(self.root).publish(year, write)
+        return {table: published[table] for table in frames}
 
     def sweep_staging(self, older_than_seconds: float = 3600) -> None:
-        """Remove staging folders a crashed writer left behind (never a live writer's)."""
+        """Finish or undo what a crashed writer left behind: an unfinished year commit is
+        rolled forward, versions and staging folders of dead writers are removed (never a
+        live writer's)."""
+        YearCommit(self.root).recover()
         tmp = self.root / "_tmp"
         if not is_local(tmp) or not tmp.exists():
             return
@@ -143,20 +148,30 @@ class Warehouse:
         Locally the two folders are exchanged in one step (Linux renameat2 RENAME_EXCHANGE),
         then the old one is deleted. Where that is not available the old folder is renamed
         away first (a reader may then briefly find no folder), retrying when another writer
-        swapped the same folder in between. Object stores have no atomic folder rename: there
-        the old folder is moved away and the new one moved in.
+        swapped the same folder in between. Object stores have no folder rename: there each
+        object is replaced whole (`_swap_remote`); the year tables use the commit protocol.
         """
         final.parent.mkdir(parents=True, exist_ok=True)
         if is_local(final):
             self._swap_local(staging.path, final.path)
             return
+        self._swap_remote(staging, final)
+
+    @staticmethod
+    def _swap_remote(staging: UPath, final: UPath) -> None:
+        """Object stores: copy every staged object over its final name (each object is
+        replaced whole, server-side), then delete final objects the new folder does not have.
+        Folders are only key prefixes there, so they are never copied themselves."""
         fs = final.fs
-        retired = self.root / "_tmp" / f"retired-{uuid.uuid4().hex}"
-        if final.exists():
-            fs.mv(final.path, retired.path, recursive=True)
-        fs.mv(staging.path, final.path, recursive=True)
-        if retired.exists():
-            fs.rm(retired.path, recursive=True)
+        source_root = staging.path.rstrip("/")
+        target_root = final.path.rstrip("/")
+        new_files = {f[len(source_root) :] for f in fs.find(source_root)}
+        for rel in sorted(new_files):
+            fs.copy(source_root + rel, target_root + rel)
+        for existing in fs.find(target_root):
+            if existing[len(target_root) :] not in new_files:
+                fs.rm(existing)
+        fs.rm(source_root, recursive=True)
 
     def _swap_local(self, staging: str, final: str) -> None:
         for _attempt in range(50):
@@ -166,7 +181,7 @@ class Warehouse:
             except OSError as exc:
                 if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
                     raise
-            if _exchange(staging, final):
+            if exchange_paths(staging, final):
                 shutil.rmtree(staging, ignore_errors=True)  # now holds the old version
                 return
             retired = (self.root / "_tmp" / f"retired-{uuid.uuid4().hex}").path
@@ -174,24 +189,6 @@ class Warehouse:
                 os.rename(final, retired)
                 shutil.rmtree(retired, ignore_errors=True)
         raise RuntimeError(f"could not swap {final} into place")
-
-
-_AT_FDCWD = -100
-_RENAME_EXCHANGE = 2
-
-
-def _exchange(a: str, b: str) -> bool:
-    """Atomically exchange two paths (Linux ≥ 3.15); False where the system cannot."""
-    try:
-        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except AttributeError:
-        return False
-    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
-        return True
-    code = ctypes.get_errno()
-    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EXDEV, errno.ENOENT):
-        return False
-    raise OSError(code, os.strerror(code), b)
 
 
 def _write_parquet(table: pa.Table, path: UPath) -> None:

@@ -40,8 +40,8 @@ from govreport_dagster.core.tables.cells import (
 )
 from govreport_dagster.core.tables.header import printed_order, section_end
 from govreport_dagster.core.tables.legacy import read_legacy
-from govreport_dagster.core.tables.reconcile import reconcile
-from govreport_dagster.core.tables.scan import Atom, Scan, find_all, find_label, scan
+from govreport_dagster.core.tables.reconcile import reconcile_reads
+from govreport_dagster.core.tables.scan import Atom, Scan, find_all, find_label, scan, value_run
 from govreport_dagster.core.tables.solve import column_identities, row_identities, row_ok
 from govreport_dagster.core.tables.source import Source, grid_sources, text_layer_source, text_source
 from govreport_dagster.core.tables.text_grid import RawRow, row_tokens
@@ -141,23 +141,11 @@ def _read_sources(doc: DecodedDocument, region: Span, layout: TableLayout) -> Re
 
 
 def _checked_by_text_layer(doc: DecodedDocument, region: Span, layout: TableLayout, read: Read) -> Read:
-    """A PDF table is read from the page's text layer too; `reconcile` decides the cells
-    where the two readings differ (issue 13)."""
+    """A PDF table is read from the page's text layer too (issue 13): `reconcile_reads`."""
     source = text_layer_source(doc, region)
     if source is None:
         return read
-    try:
-        alt = _read_table(layout, source)
-        result = reconcile(layout.table_id, layout.version, list(read.cells), list(alt.cells))
-    except Exception as exc:  # the check must never cost the grid's reading
-        return read + warn(f"{layout.table_id}: text-layer check failed ({type(exc).__name__}); grid reading kept")
-    return Read(
-        tuple(result.cells),
-        (*read.warnings, *result.warnings),
-        {**read.ambiguous, **result.ambiguous},
-        {**read.splits, **result.splits},
-        read.missing,
-    )
+    return reconcile_reads(layout.table_id, layout.version, read, lambda: _read_table(layout, source))
 
 
 def _missing_reason(sectioned: SectionedReport, layout: TableLayout) -> str:
@@ -424,7 +412,7 @@ def _read_t4(sc: Scan, layout: TableLayout, source: Source) -> Read:
     if not hits:
         return Read()
     start_off = sc.stream_pos[min(s for s, _ in hits)]
-    run = _value_run(sc, start_off)
+    run = value_run(sc, start_off)
     if not run:
         return Read(missing="table 4 header without values")
     block = layout.blocks[0]
@@ -443,20 +431,6 @@ def _read_t4(sc: Scan, layout: TableLayout, source: Source) -> Read:
         {"t4": read.ambiguous["t4._"]} if "t4._" in read.ambiguous else {},
         {"t4": read.splits["t4._"]} if "t4._" in read.splits else {},
     )
-
-
-def _value_run(sc: Scan, start_off: int) -> list[Atom]:
-    """The values (and pipes between them) from the first value after `start_off` to the
-    first text after them."""
-    run: list[Atom] = []
-    for a in sc.atoms:
-        if a.start < start_off:
-            continue
-        if a.kind in ("num", "na") or (a.kind == "pipe" and run):
-            run.append(a)
-        elif a.kind == "text" and run:
-            break
-    return run
 
 
 def _unflatten(cell: TableCell) -> TableCell:

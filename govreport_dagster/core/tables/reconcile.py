@@ -16,10 +16,12 @@ with both readings as candidates, in the same form as undecided digit runs (`amb
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from govreport_dagster.core.identities import STATUS_FAILED, evaluate_sum_identities
 from govreport_dagster.core.model import TableCell
+from govreport_dagster.core.tables.cells import Read, warn
 
 Key = tuple[str, str]  # (row_key, col_key)
 
@@ -131,3 +133,20 @@ def _undecided(
 def _split_key(tid: str, key: Key) -> str:
     """Candidate splits are keyed by column; table 4's (one run over all rows) by row.column."""
     return f"{key[0]}.{key[1]}" if tid == "t4" else key[1]
+
+
+def reconcile_reads(tid: str, version: str, read: Read, read_text_layer: Callable[[], Read]) -> Read:
+    """The grid's reading checked against the text layer's (`reconcile`); a failure of the
+    check never costs the grid's reading."""
+    try:
+        alt = read_text_layer()
+        result = reconcile(tid, version, list(read.cells), list(alt.cells))
+    except Exception as exc:
+        return read + warn(f"{tid}: text-layer check failed ({type(exc).__name__}); grid reading kept")
+    return Read(
+        tuple(result.cells),
+        (*read.warnings, *result.warnings),
+        {**read.ambiguous, **result.ambiguous},
+        {**read.splits, **result.splits},
+        read.missing,
+    )

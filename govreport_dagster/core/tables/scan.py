@@ -187,3 +187,17 @@ def find_all(stream: str, key: str, lo: int, hi: int, claimed: list[tuple[int, i
             out.append((pos, pos + len(key)))
         pos = stream.find(key, pos + len(key), hi)
     return out
+
+
+def value_run(sc: Scan, start_off: int) -> list[Atom]:
+    """The values (and pipes between them) from the first value after `start_off` to the
+    first text after them."""
+    run: list[Atom] = []
+    for a in sc.atoms:
+        if a.start < start_off:
+            continue
+        if a.kind in ("num", "na") or (a.kind == "pipe" and run):
+            run.append(a)
+        elif a.kind == "text" and run:
+            break
+    return run
