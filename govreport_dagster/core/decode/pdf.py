@@ -85,7 +85,7 @@ def check_page_count(data: bytes, limit: int = MAX_PDF_PAGES) -> None:
     an object per page (100,000 declared pages took a minute to refuse afterwards)."""
     declared = max((int(m.group(1)) for m in _PAGE_COUNT_RE.finditer(data)), default=0)
     if declared > limit:
-        raise RejectedInput(f"PDF declares {declared} pages, more than the limit of {limit}")
+        raise RejectedInput(f"PDF has {declared} pages, more than the limit of {limit} for one report")
 
 
 def check_stream_sizes(data: bytes, limit: int = MAX_UNCOMPRESSED_BYTES) -> None:
