@@ -193,7 +193,7 @@ def test_ocr_seam_reads_pages_without_text_layer() -> None:
 
 def test_overlong_pdf_rejected_with_reason() -> None:
     data = make_raw_pdf([b"BT ET"] * 500)
-    with pytest.raises(RejectedInput, match=r"PDF declares 500 pages, more than the limit of 200"):
+    with pytest.raises(RejectedInput, match=r"PDF has 500 pages, more than the limit of 200"):
         decode_file(data, "compilation.pdf")
     _blocks, info = extract_pdf(data, max_pages=1000)  # the cap is the only reason
     assert info["pages"] == 500

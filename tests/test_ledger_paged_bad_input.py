@@ -33,7 +33,7 @@ def test_each_bad_paged_file_has_its_reason_and_the_rest_parse(tmp_path: Path) -
     assert by_name["annex.xls"]["report_year"] == 2021
     expected = {
         "locked.pdf": "encrypted PDF",
-        "compilation.pdf": "PDF declares 500 pages, more than the limit of 200",
+        "compilation.pdf": "PDF has 500 pages, more than the limit of 200",
         "cid.pdf": "text layer is garbage on 1 of 1 pages",
         "broken.doc": "unreadable .doc (damaged)",
         "broken.xls": "unreadable .xls (damaged)",
