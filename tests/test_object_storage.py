@@ -67,8 +67,8 @@ def test_kill_9_before_the_commit_on_object_storage_leaves_the_old_year(s3_env):
     assert _manifest_markers(root, 2020) == {t: {"old"} for t in YEARLY_TABLES}
 
 
-# the ledger says which run saw a file, and when; reports say which landing root they came from
-RUN_SPECIFIC = ("run_id", "seen_at", "landing_root")
+# the ledger says which run saw a file, when, and how long its decode took; reports name the landing root
+RUN_SPECIFIC = ("run_id", "seen_at", "landing_root", "decode_seconds")  # decode_seconds: a timing
 
 
 def _table(root: str, table: str, filesystem=None) -> pd.DataFrame:
