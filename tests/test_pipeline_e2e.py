@@ -44,7 +44,8 @@ def _snapshot(warehouse: Path) -> dict[str, pd.DataFrame]:
         frame = pd.read_parquet(warehouse / table)
         frame = frame.astype({c: str for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)})
         tables[table] = frame.sort_values(list(frame.columns[:3])).reset_index(drop=True)
-    ledger = pd.read_parquet(warehouse / "ingest_ledger").drop(columns=["run_id", "seen_at"])
+    # run_id/seen_at name the run; decode_seconds is a measured time: none is a published value
+    ledger = pd.read_parquet(warehouse / "ingest_ledger").drop(columns=["run_id", "seen_at", "decode_seconds"])
     tables["ingest_ledger"] = ledger.astype({"status": str}).sort_values("source_uri").reset_index(drop=True)
     return tables
 
