@@ -5,8 +5,6 @@ bounded time and memory, and reads nothing outside the landing root."""
 from __future__ import annotations
 
 import os
-import resource
-import subprocess
 import sys
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import pytest
 
 from govreport_dagster.core.schemas import LEDGER_STATUSES
 from tests.hostile.generate import generate
+from tests.process_memory import run_measured
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -38,10 +37,13 @@ def test_hostile_landing_zone(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DAGSTER_HOME": str(tmp_path / "home"), "COLUMNS": "200"}
     command = [sys.executable, "-m", "govreport_dagster.cli", "run", "--landing",
                str(tmp_path / "hostile" / "landing"), "--warehouse", str(warehouse)]  # fmt: skip
-    run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=3000)
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    run = run_measured(command, env, tmp_path, timeout=3000)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    assert peak_kib <= 1024 * 1024, f"peak RSS {peak_kib / 1024:.0f} MiB"
+    # The stated bound (issue 17) is 1 GiB for the run: no single process above it, and the
+    # tree as a whole (PSS, so forked workers' shared pages count once) not above it either.
+    assert run.peak_process_mib <= 1024, f"peak process RSS {run.peak_process_mib:.0f} MiB"
+    assert run.peak_tree_pss_mib <= 1024, f"peak tree PSS {run.peak_tree_pss_mib:.0f} MiB"
+    print(f"hostile run: peak process RSS {run.peak_process_mib:.0f} MiB, tree PSS {run.peak_tree_pss_mib:.0f} MiB")
     assert "markup[/x]" in run.stdout  # printed as text, not read as markup
 
     ledger = pd.read_parquet(warehouse / "ingest_ledger")
