@@ -55,6 +55,14 @@ class _Sensor:
         return result
 
 
+def _landing_with_seed(tmp_path: Path, year: str, seed: str, name: str) -> tuple[Path, _Sensor]:
+    """A landing zone holding one seed report under its year folder, and a sensor over it."""
+    target = tmp_path / "landing" / year / name
+    target.parent.mkdir(parents=True)
+    shutil.copy(seed_path(seed), target)
+    return target, _Sensor(tmp_path / "landing", tmp_path / "wh")
+
+
 def _years(result: dg.SensorResult) -> list[str | None]:
     return [r.partition_key for r in (result.run_requests or [])]
 
@@ -90,21 +98,15 @@ def test_a_half_copied_file_waits_until_its_size_is_stable(tmp_path: Path) -> No
 
 
 def test_a_removed_file_triggers_a_run_of_its_year(tmp_path: Path) -> None:
-    landing = tmp_path / "landing"
-    (landing / "2023").mkdir(parents=True)
-    shutil.copy(seed_path("004"), landing / "2023" / "qipanjing.txt")
-    sensor = _Sensor(landing, tmp_path / "wh")
+    target, sensor = _landing_with_seed(tmp_path, "2023", "004", "qipanjing.txt")
     sensor.tick()
     assert _years(sensor.tick()) == ["2023"]
-    (landing / "2023" / "qipanjing.txt").unlink()
+    target.unlink()
     assert _years(sensor.tick()) == ["2023"]
 
 
 def test_same_tick_twice_gives_the_same_run_keys(tmp_path: Path) -> None:
-    landing = tmp_path / "landing"
-    (landing / "2016").mkdir(parents=True)
-    shutil.copy(seed_path("000"), landing / "2016" / "chengguan.txt")
-    sensor = _Sensor(landing, tmp_path / "wh")
+    _, sensor = _landing_with_seed(tmp_path, "2016", "000", "chengguan.txt")
     sensor.tick()
     cursor = sensor.cursor
     keys = [r.run_key for r in sensor.tick().run_requests]
@@ -123,12 +125,8 @@ def test_catch_up_on_new_years_day_asks_only_for_completed_years() -> None:
 
 
 def test_a_file_removed_and_copied_back_runs_again(tmp_path: Path) -> None:
-    landing = tmp_path / "landing"
-    (landing / "2021").mkdir(parents=True)
-    target = landing / "2021" / "pingshan.txt"
-    shutil.copy(seed_path("002"), target)
+    target, sensor = _landing_with_seed(tmp_path, "2021", "002", "pingshan.txt")
     os.utime(target, (1_700_000_000, 1_700_000_000))
-    sensor = _Sensor(landing, tmp_path / "wh")
     sensor.tick()
     first = sensor.tick().run_requests[0].run_key
     target.unlink()

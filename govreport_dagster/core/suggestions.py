@@ -23,7 +23,7 @@ when no other kept candidate fixes the identity that implied it, else `one_of_se
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -151,39 +151,41 @@ def identity_members(
     return members
 
 
+def _sides(result: IdentityResult, side: str) -> tuple[float, float]:
+    """(the value of `side`, the value of the other side) of an evaluated identity."""
+    assert result.lhs is not None and result.rhs is not None
+    return (result.lhs, result.rhs) if side == "lhs" else (result.rhs, result.lhs)
+
+
 def _lone_term(
     result: IdentityResult, terms: dict[CellKey, tuple[str, float]], values: dict[CellKey, float]
-) -> list[_Candidate]:
+) -> Iterator[_Candidate]:
     """The cell alone on its side gets the other side's value."""
-    assert result.lhs is not None and result.rhs is not None
-    out = []
     for side in ("lhs", "rhs"):
         on_side = [(k, coef) for k, (s, coef) in terms.items() if s == side]
         if len(on_side) != 1:
             continue
         key, coef = on_side[0]
-        side_value, other = (result.lhs, result.rhs) if side == "lhs" else (result.rhs, result.lhs)
+        side_value, other = _sides(result, side)
         if abs(side_value - coef * values[key]) > _TOLERANCE:
             continue  # other terms (another year's, the text's) share the side: not a lone total
         suggested = values[key] + (other - side_value) / coef
         if _plausible(key, values[key], suggested):
-            rule = _RULE_FOR_KIND.get(_identity_kind(result.identity_id), "sum_of_parts")
-            out.append(_Candidate(key, suggested, rule, result))
-    return out
+            yield _Candidate(
+                key, suggested, _RULE_FOR_KIND.get(_identity_kind(result.identity_id), "sum_of_parts"), result
+            )
 
 
 def _transposed(
     result: IdentityResult, terms: dict[CellKey, tuple[str, float]], values: dict[CellKey, float]
-) -> list[_Candidate]:
+) -> Iterator[_Candidate]:
     """Cells whose two adjacent digits, swapped, close exactly the identity's gap."""
-    assert result.lhs is not None and result.rhs is not None
-    out = []
     for key, (side, coef) in terms.items():
-        gap = (result.rhs - result.lhs) if side == "lhs" else (result.lhs - result.rhs)
+        side_value, other = _sides(result, side)
         for swapped in transpositions(values[key]):
-            if abs(coef * (swapped - values[key]) - gap) <= _TOLERANCE and _plausible(key, values[key], swapped):
-                out.append(_Candidate(key, swapped, "digits_transposed", result))
-    return out
+            closes_gap = abs(coef * (swapped - values[key]) - (other - side_value)) <= _TOLERANCE
+            if closes_gap and _plausible(key, values[key], swapped):
+                yield _Candidate(key, swapped, "digits_transposed", result)
 
 
 def transpositions(value: float) -> list[float]:

@@ -9,13 +9,15 @@ inside labels, 1. / 1、 / 1． item numbering).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from functools import cache, cached_property
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
+
+SpecT = TypeVar("SpecT")
 
 TEMPLATE_VERSIONS = ("pre2019", "2019", "2021")
 # The versions with official table layouts, in order of precedence: where the layouts
@@ -402,17 +404,19 @@ class Templates:
         return [(kt, k, v) for (kt, k), v in rows.items()]
 
 
+def from_spec(cls: type[SpecT], spec: Mapping[str, Any], **converted: Any) -> SpecT:
+    """One entry of the declaration → its frozen dataclass. YAML lists become tuples (frozen
+    and hashable), absent keys take the field's default, keys the dataclass does not declare
+    are left for other readers; `converted` gives fields that need more than that."""
+    values = dict(converted)
+    for name in (f.name for f in fields(cls) if f.name not in converted and f.name in spec):
+        value = spec[name]
+        values[name] = tuple(value) if isinstance(value, list) else value
+    return cls(**values)
+
+
 def _label(spec: dict[str, Any]) -> Label:
-    return Label(
-        key=spec["key"],
-        label=spec["label"],
-        variants=tuple(spec.get("variants", ())),
-        group=spec.get("group"),
-        unit=spec.get("unit"),
-        decimal=bool(spec.get("decimal", False)),
-        signed=bool(spec.get("signed", False)),
-        section=spec.get("section"),
-    )
+    return from_spec(Label, spec)
 
 
 @cache

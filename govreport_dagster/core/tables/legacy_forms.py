@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import cache, cached_property
 
-from govreport_dagster.core.templates import Label, load_templates, match_key, strip_item_number
+from govreport_dagster.core.templates import Label, from_spec, load_templates, match_key, strip_item_number
 
 # A printed item marker (其中： / 1. / 1、 / （一） / 一、) before a label, unfolded.
 _ITEM_MARKER_RE = re.compile(
@@ -47,8 +47,8 @@ class LegacyForm:
     id: str
     title: str
     columns: tuple[str, ...]
-    header_anchors: tuple[str, ...]
     rows: tuple[FormRow, ...]
+    header_anchors: tuple[str, ...] = ()
 
     def children(self, parent: str) -> tuple[FormRow, ...]:
         return tuple(r for r in self.rows if r.parent == parent)
@@ -58,54 +58,22 @@ class LegacyForm:
 class FormIdentity:
     id: str
     kind: str  # sum | bound | period_bound
-    parent: str | None
     forms: tuple[str, ...]
     severity: str  # error: used to split run-together rows; warn: checked only
     label_zh: str
-
-
-def _row(spec: dict) -> FormRow:
-    return FormRow(
-        key=spec["key"],
-        label=spec["label"],
-        variants=tuple(spec.get("variants", ())),
-        unit=spec.get("unit"),
-        parent=spec.get("parent"),
-        code=spec.get("code"),
-        note=spec.get("note"),
-        heading=bool(spec.get("heading", False)),
-    )
+    parent: str | None = None
 
 
 @cache
 def legacy_forms() -> tuple[LegacyForm, ...]:
     raw = load_templates().raw["legacy_forms"]["forms"]
-    return tuple(
-        LegacyForm(
-            id=f["id"],
-            title=f["title"],
-            columns=tuple(f["columns"]),
-            header_anchors=tuple(f.get("header_anchors", ())),
-            rows=tuple(_row(r) for r in f["rows"]),
-        )
-        for f in raw
-    )
+    return tuple(from_spec(LegacyForm, f, rows=tuple(from_spec(FormRow, r) for r in f["rows"])) for f in raw)
 
 
 @cache
 def form_identities() -> tuple[FormIdentity, ...]:
     raw = load_templates().raw["legacy_forms"]["identities"]
-    return tuple(
-        FormIdentity(
-            id=i["id"],
-            kind=i["kind"],
-            parent=i.get("parent"),
-            forms=tuple(i["forms"]),
-            severity=i["severity"],
-            label_zh=i["label_zh"],
-        )
-        for i in raw
-    )
+    return tuple(from_spec(FormIdentity, i) for i in raw)
 
 
 def identities_of(form_id: str) -> tuple[FormIdentity, ...]:
