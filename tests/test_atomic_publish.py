@@ -51,6 +51,7 @@ def leftovers(root: Path, year: int) -> list[str]:
     return sorted(p.name for p in year_dir.iterdir() if not p.name.startswith(("current", ".")))
 
 
+@pytest.mark.slow  # kills real child processes that import the whole stack
 @pytest.mark.parametrize(("kill_at", "expected"), [("publish:staged", "old"), ("publish:committed", "new")])
 def test_kill_9_during_a_publish_leaves_every_table_wholly_old_or_wholly_new(tmp_path: Path, kill_at, expected):
     root = tmp_path / "wh"
@@ -69,6 +70,7 @@ def test_kill_9_during_a_publish_leaves_every_table_wholly_old_or_wholly_new(tmp
     assert markers_by_reader(root, 2020) == {table: {"newer"} for table in YEARLY_TABLES}
 
 
+@pytest.mark.slow  # kills real child processes that import the whole stack
 def test_kill_9_during_a_years_first_publish_leaves_the_year_absent_everywhere(tmp_path: Path):
     root = tmp_path / "wh"
     assert publish(str(root), 2019, "other") == 0

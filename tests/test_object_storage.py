@@ -43,6 +43,7 @@ def _manifest_markers(root: str, year: int) -> dict[str, set[str]]:
     }
 
 
+@pytest.mark.slow  # kills real child processes that import the whole stack
 def test_kill_9_between_two_tables_on_object_storage_is_rolled_forward(s3_env):  # noqa: F811
     make_buckets("wh-test")
     root = "s3://wh-test/warehouse"
@@ -58,6 +59,7 @@ def test_kill_9_between_two_tables_on_object_storage_is_rolled_forward(s3_env): 
     assert len([p for p in fs.ls("wh-test/warehouse/_years/2020") if not p.endswith("current.json")]) == 1
 
 
+@pytest.mark.slow  # kills real child processes that import the whole stack
 def test_kill_9_before_the_commit_on_object_storage_leaves_the_old_year(s3_env):  # noqa: F811
     make_buckets("wh-test")
     root = "s3://wh-test/warehouse"
