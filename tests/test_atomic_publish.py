@@ -4,30 +4,16 @@ contract's readers (DuckDB glob, pandas), and the next run cleans what it left."
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
-from publish_child import MARKER_COLUMN, YEARLY_TABLES
+from publish_child import MARKER_COLUMN, YEARLY_TABLES, publish
 
 from govreport_dagster.storage.warehouse import Warehouse
-from govreport_dagster.storage.year_commit import KILL_ENV, YEARS_DIR
-
-CHILD = Path(__file__).with_name("publish_child.py")
-
-
-def publish(root: str, year: int, marker: str, kill_at: str | None = None, env: dict | None = None) -> int:
-    child_env = {**os.environ, **(env or {})}
-    child_env.pop(KILL_ENV, None)
-    if kill_at:
-        child_env[KILL_ENV] = kill_at
-    done = subprocess.run([sys.executable, str(CHILD), root, str(year), marker], env=child_env, timeout=120)
-    return done.returncode
+from govreport_dagster.storage.year_commit import YEARS_DIR
 
 
 def markers_by_reader(root: Path, year: int) -> dict[str, set[str]]:

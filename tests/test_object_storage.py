@@ -12,9 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from builders import ROOT
-from publish_child import MARKER_COLUMN, YEARLY_TABLES
+from publish_child import MARKER_COLUMN, YEARLY_TABLES, publish
 from s3_server import FAKE_SECRET, child_env, make_buckets, s3_env, s3fs_client  # noqa: F401
-from test_atomic_publish import publish
 
 from govreport_dagster.core.schemas import CONTRACT
 from govreport_dagster.storage.warehouse import Warehouse
