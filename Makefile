@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
 
-.PHONY: sample test lint ui eval bench clean
+.PHONY: sample test fast lint ui eval bench clean
 
 $(RUNTIME): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ sample: $(RUNTIME)  ## set up (runtime only), then run every stage on the bundle
 
 test: $(DEV)  ## set up (runtime + dev extras), then run the whole test suite
 	$(BIN)/python -m pytest
+
+fast: $(DEV)  ## the daily loop: every test but the slow (pipeline, browser, kill -9) ones, on every core
+	$(BIN)/python -m pytest -m "not slow" -n auto --dist loadfile -q
 
 lint: $(DEV)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

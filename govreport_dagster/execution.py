@@ -145,6 +145,15 @@ def close_executors() -> None:
         _EXECUTORS.popitem()[1].close()
 
 
+def release_idle_workers() -> None:
+    """Stop the local pools' worker processes but keep the executors: a pool starts again on
+    its next use, and the run summary still names the engine that ran. Called when a run's
+    per-document stages are over, so idle workers do not hold memory beside the facts'."""
+    for executor in _EXECUTORS.values():
+        if isinstance(executor, LocalProcessExecutor):
+            executor.close()
+
+
 def describe_cluster(spec: str | None = None) -> dict[str, Any]:
     """The configured cluster and, once started in this process, its engine and workers
     (asset metadata: a stage whose documents were all cached, or fewer than

@@ -15,7 +15,7 @@ from typing import Any
 
 import dagster as dg
 
-from .execution import close_executors
+from .execution import release_idle_workers
 from .jobs import FACT_ASSETS, LEDGER_ASSETS, PER_DOCUMENT_ASSETS
 from .rerun import RunState, corrections_digests, facts_digest, year_digests
 from .year_spec import parse_years
@@ -122,7 +122,7 @@ def _run_years(
         if name == "facts":
             # The facts pass fans nothing out: stop the per-document workers so their memory
             # is not held beside the facts' (the run's memory bound is for the whole tree).
-            close_executors()
+            release_idle_workers()
         for year in outcome.years:
             progress.advance(task)
             if any(failed_year == str(year) for failed_year, _ in outcome.failures):

@@ -86,3 +86,22 @@ def test_progress_lines_say_done_total_rate_and_eta():
     progress.advance(2)
     lines = out.getvalue().splitlines()
     assert len(lines) == 2 and lines[-1].startswith("decode: 3/3 files")
+
+
+def test_idle_workers_are_released_and_the_pool_restarts_on_next_use(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("GOVREPORT_CLUSTER", "local:2")
+    monkeypatch.setattr(execution, "_EXECUTORS", {})
+    items = _payloads(execution.MIN_DOCUMENTS_FOR_POOL + 4)
+    try:
+        first = list(map_cached("decoded", items, decode_batch, ResultCache(tmp_path / "a")))
+        pool = execution.make_executor()
+        assert pool._pool is not None
+        execution.release_idle_workers()
+        assert pool._pool is None  # its workers are gone
+        # the summary still names the engine that ran, not "in-process"
+        assert execution.describe_cluster()["engine"] == "process pool"
+        again = list(map_cached("decoded", items, decode_batch, ResultCache(tmp_path / "b")))
+        assert pool._pool is not None  # started again by its next use
+    finally:
+        execution.close_executors()
+    assert [k for k, _ in again] == [k for k, _ in first]
