@@ -2,9 +2,9 @@
 
 Bad input is a `RejectedInput` with the reason: encrypted, damaged, more pages than an
 annual report has. Pages whose text layer is missing (scans) or garbage (`(cid:0)` glyphs
-from a font without a Unicode map) contribute no text: they are listed in
-``info["ocr_pages"]`` (→ ``DecodedDocument.flags["ocr_pages"]``) for the OCR stage, which
-can also pass ``ocr_page`` to read them in place (the seam between text layer and OCR).
+from a font without a Unicode map, private-use or mojibake text) contribute no text: they
+are listed in ``info["ocr_pages"]`` (→ ``DecodedDocument.flags["ocr_pages"]``), and
+``ocr_page`` puts their blocks in place (`pdf_ocr` reads them by OCR there).
 """
 
 from __future__ import annotations
@@ -42,8 +42,9 @@ _CID_RE = re.compile(r"\(cid:\d+\)")
 _BROWSER_STAMP_RE = re.compile(r"^\s*\d{1,2}/\d{1,2}/\d{2,4},?\s*\d{1,2}:\d{2}(\s*[AP]M)?", re.IGNORECASE)
 _URL_LINE_RE = re.compile(r"^\s*(file|https?)://\S+(\s+\d+\s*/\s*\d+)?\s*$", re.IGNORECASE)
 
-# An OCR reader for one page: (pdfplumber page, 1-based page number) → blocks for that page.
-PageReader = Callable[[object, int], list[str | RawGrid]]
+# An OCR reader for one page: (pdfplumber page, 1-based page number) → blocks for that page
+# (or placeholders the caller replaces: `pdf_ocr.OcrPage`).
+PageReader = Callable[[object, int], list]
 
 # pdfminer logs every malformed object at WARNING; the outcome is reported via RejectedInput.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -68,12 +69,21 @@ def text_layer_status(page) -> str:
     """ok | missing | garbage — whether a page's text layer can be read (else: OCR it)."""
     chars = page.chars
     glyphs = [c["text"] for c in chars if not c["text"].isspace()]
-    unmapped = sum(1 for g in glyphs if _CID_RE.fullmatch(g) or g == "\ufffd" or "\ue000" <= g <= "\uf8ff")
+    unmapped = sum(1 for g in glyphs if _is_unmapped(g))
     if glyphs and unmapped / len(glyphs) >= _GARBAGE_SHARE:
         return "garbage"
     if len(glyphs) - unmapped < _MIN_TEXT_CHARS and page.images:
         return "missing"
     return "ok"
+
+
+def _is_unmapped(glyph: str) -> bool:
+    """A glyph no Chinese report prints: pdfminer's `(cid:N)` for a font without a Unicode
+    map, U+FFFD, private-use code points, or Latin-1/Latin Extended letters, which is what GBK
+    text read through a single-byte encoding (mojibake: `Õþ¸®`) looks like."""
+    if _CID_RE.fullmatch(glyph) or glyph == "\ufffd" or "\ue000" <= glyph <= "\uf8ff":
+        return True
+    return len(glyph) == 1 and "\u00c0" <= glyph <= "\u024f"
 
 
 _STREAM_RE = re.compile(rb"stream\r?\n")
@@ -161,8 +171,8 @@ def extract_pdf(
         info["ocr_pages"] = list(range(1, len(pages) + 1))
     info["text_layer"] = {p.number: p.text_layer for p in pages if p.text_layer != "ok"}
     # the document as a whole has no text to read (a scanned page among text pages is listed
-    # in ocr_pages, but the document is read from its text layer)
-    info["needs_ocr"] = bool(pages) and len(info["ocr_pages"]) == len(pages) and ocr_page is None
+    # in ocr_pages and read in place through `ocr_page`)
+    info["needs_ocr"] = bool(pages) and len(info["ocr_pages"]) == len(pages)
     info["ocr_reason"] = (
         _ocr_reason(info["text_layer"], len(info["ocr_pages"]), len(pages)) if info["ocr_pages"] else None
     )
