@@ -81,7 +81,8 @@ def cid_garbage_pdf(src: Path, pages: list[int]) -> bytes:
 def write_gold(corpus: Path, out: Path, name: str, fixture: str, note: str) -> None:
     gold = json.loads((corpus / f"{name}.gold.json").read_text(encoding="utf-8"))
     gold["file"] = fixture
-    gold["transcription_notes"] = f"Gold of corpus/pdf/{name}.pdf unchanged; {note} (scripts/make_mixed_pdf_fixtures.py)."
+    script = "scripts/make_mixed_pdf_fixtures.py"
+    gold["transcription_notes"] = f"Gold of corpus/pdf/{name}.pdf unchanged; {note} ({script})."
     text = json.dumps(gold, ensure_ascii=False, indent=1)
     (out / fixture.replace(".pdf", ".gold.json")).write_text(text + "\n", encoding="utf-8")
 
@@ -97,9 +98,7 @@ def main() -> None:
     write_gold(args.corpus, args.out, name, f"{name}_mixed.pdf", f"page {page} replaced by its {PDF_DPI} dpi scan")
     name, pages = CID
     (args.out / f"{name}_cid.pdf").write_bytes(cid_garbage_pdf(args.corpus / f"{name}.pdf", pages))
-    write_gold(
-        args.corpus, args.out, name, f"{name}_cid.pdf", f"pages {pages} as images under a (cid:N) text layer"
-    )
+    write_gold(args.corpus, args.out, name, f"{name}_cid.pdf", f"pages {pages} as images under a (cid:N) text layer")
 
 
 if __name__ == "__main__":

@@ -9,8 +9,8 @@ from pathlib import Path
 from PIL import Image
 
 from govreport_dagster.core.landing import sha256_hex
-from govreport_dagster.storage.cache import ResultCache
 from govreport_dagster.storage import decoding
+from govreport_dagster.storage.cache import ResultCache
 from govreport_dagster.storage.decoding import DECODED, decode_landing
 from govreport_dagster.storage.landing import scan
 

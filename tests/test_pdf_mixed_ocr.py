@@ -46,7 +46,8 @@ def test_engine_missing_keeps_the_text_pages_of_a_mixed_pdf(monkeypatch: pytest.
     monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)  # import now fails: not installed
     try:
         doc = decode_file((MIXED / "p02_mixed.pdf").read_bytes(), "p02_mixed.pdf")
-        assert any(s.startswith("ocr: pages 3 not read: needs OCR, but OCR engine not installed") for s in doc.flags["steps"])
+        unread = "ocr: pages 3 not read: needs OCR, but OCR engine not installed"
+        assert any(s.startswith(unread) for s in doc.flags["steps"])
         assert doc.tables and all(t.source == "pdf" for t in doc.tables) and "洪泽区" in doc.text
         with pytest.raises(RejectedInput, match="needs OCR, but OCR engine not installed"):
             decode_file((MIXED / "p01_cid.pdf").read_bytes(), "p01_cid.pdf")
