@@ -25,6 +25,7 @@ from govreport_dagster.core.decode.pdf_grid import (
     merge_continued,
     table_to_grid,
 )
+from govreport_dagster.core.decode.pdf_words import word_tables
 from govreport_dagster.core.limits import MAX_PDF_PAGES, MAX_UNCOMPRESSED_BYTES
 from govreport_dagster.core.model import RejectedInput
 
@@ -199,7 +200,8 @@ def _open_error(exc: Exception) -> str:
 
 
 def _read_page(page, number: int, status: str) -> _Page:
-    """Text lines outside the tables and the tables, ordered by their top."""
+    """Text lines outside the tables and the tables (ruled, then unruled from word
+    positions: `pdf_words`), ordered by their top."""
     tables = [t for t in (table_to_grid(page, table, number) for table in find_tables(page)) if t is not None]
     outside = page
     for table in tables:
@@ -215,6 +217,11 @@ def _read_page(page, number: int, status: str) -> _Page:
                 )
             )
         )
+    unruled = word_tables(outside, number, margin=float(page.height) * _MARGIN_SHARE)
+    if unruled:
+        placed = {_char_key(c) for _, chars in unruled for c in chars}
+        outside = outside.filter(lambda obj: obj.get("object_type") != "char" or _char_key(obj) not in placed)
+        tables.extend(table for table, _ in unruled)
     lines = outside.extract_text_lines(return_chars=False)
     items: list[tuple[float, _Line | PdfTable]] = [
         (line["top"], _Line(line["text"], line["top"], line["bottom"])) for line in lines
@@ -226,6 +233,10 @@ def _read_page(page, number: int, status: str) -> _Page:
             items.extend((t.top, _Line(row[0].text, t.top, t.bottom)) for row in t.grid.rows if row[0].text)
     items.sort(key=lambda item: item[0])
     return _Page(number, float(page.height), items, status)
+
+
+def _char_key(char: dict) -> tuple:
+    return (char["text"], round(char["x0"], 2), round(char["top"], 2))
 
 
 def _is_margin(line: _Line, height: float) -> bool:
