@@ -177,10 +177,12 @@ def _regions(lines: list[_Line], margin: float) -> list[_Region]:
                     current.others.append(line)
             continue
         if current is None or not _fits(current, line):
-            current = _Region([])
+            previous, current = current, _Region([])
             regions.append(current)
             _add_row(current, line)
             lead = _lead_lines(current, since_row)
+            if previous is not None:  # lines leading into this table are not the last one's
+                previous.others = [ln for ln in previous.others if ln not in lead]
             current.head = [ln for ln in lead if _in_value_area(current, ln) and ln.top >= margin]
             current.others.extend(ln for ln in lead if not _in_value_area(current, ln))
         else:
