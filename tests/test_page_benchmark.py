@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from builders import make_report_pdf
 
 from govreport_dagster.reporting.benchmark import run_page_benchmark
@@ -23,3 +24,13 @@ def test_page_benchmark_reports_pages_per_second(tmp_path: Path, capsys) -> None
     assert result["xls"]["docs"] == 1 and result["xls"]["pages"] == 0 and result["xls"]["grids"] >= 3
     out = capsys.readouterr().out
     assert "pages/s" in out and "xls" in out
+
+
+@pytest.mark.slow
+def test_page_benchmark_reports_ocr_pages_per_second(capsys) -> None:
+    mixed = Path(__file__).resolve().parent / "fixtures" / "ocr_mixed" / "p02_mixed.pdf"
+    result = run_page_benchmark([mixed])
+    pdf = result["pdf"]
+    assert pdf["pages"] == 5 and pdf["ocr_pages"] == 1 and pdf["ocr_pages_per_s"] > 0
+    assert pdf["pages_per_s"] is None  # every file read OCR: no OCR-free grid figure to give
+    assert "OCR 1 pages" in capsys.readouterr().out

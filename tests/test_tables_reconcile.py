@@ -44,8 +44,30 @@ def test_undecidable_uncertain_grid_cell_is_null_with_both_candidates() -> None:
     assert result.ambiguous["t3.new_received"][0].startswith("grid: 5 / 0")
 
 
-def test_undecidable_clean_drawn_cells_stand() -> None:
-    # a row shifted by the text layer keeps every sum: the drawn cell's value stands
+def test_undecidable_value_disagreement_is_null_with_both_candidates_even_for_clean_cells() -> None:
+    # a clean drawn cell against a different text-layer value, both adding up (5 = 5, 4 + 1 = 5):
+    # no identity decides, so neither reading is published (issue 13)
     grid, text = _row([5, 0, 0, 0, 0, 0, 5]), _row([4, 1, 0, 0, 0, 0, 5], "text")
     result = reconcile("t3", "2021", grid, text)
-    assert result.cells == grid and "the drawn cells stand" in result.warnings[0]
+    got = {c.col_key: c for c in result.cells}
+    assert got["natural_person"].value is None and got["commercial"].value is None
+    assert got["natural_person"].raw_text == "5 / 4" and "cannot decide" in got["natural_person"].note
+    assert got["total"].value == 5  # agreed: kept
+    assert result.ambiguous["t3.new_received"] == [
+        "grid: 5 / 0 / 0 / 0 / 0 / 0 / 5",
+        "text layer: 4 / 1 / 0 / 0 / 0 / 0 / 5",
+    ]
+
+
+def _blank_row(row: str = "new_received") -> list[TableCell]:
+    return [TableCell("t3", row, col, None, "blank", "", "text", f"text:{i}") for i, col in enumerate(COLS)]
+
+
+def test_text_layer_row_without_values_abstains_and_the_clean_grid_stands() -> None:
+    # the text layer found the row's label but its values on another line: no value to weigh
+    grid = _row([5, 0, 0, 0, 0, 0, 5])
+    result = reconcile("t3", "2021", grid, _blank_row())
+    assert result.cells == grid and "read no value on those rows: the grid stands" in result.warnings[0]
+    # an uncertain grid cell against an abstaining row is still null
+    noted = _row([5, 0, 0, 0, 0, 0, 5], note="row prints 8 values for 7 columns")
+    assert all(c.value is None for c in reconcile("t3", "2021", noted, _blank_row()).cells[:1])

@@ -123,15 +123,14 @@ def _print(result: dict) -> None:
 # Paged formats (issue 13): pages/s of the PDF text layer alone and of the whole decode with
 # grids; documents/s of the legacy Office formats (LibreOffice's start dominates .doc).
 
-_PAGED_SUFFIXES = (".pdf", ".doc", ".xls", ".xlsx")
+_PAGED_SUFFIXES = (".pdf", ".doc", ".xls", ".xlsx", ".png", ".jpg", ".jpeg")
 
 
 def run_page_benchmark(sources: list[Path], rounds: int = 1) -> dict:
-    """Decode every PDF/Office file ``rounds`` times; print and return per-format figures."""
-    import io
-
-    import pdfplumber
-
+    """Decode every PDF/Office/image file ``rounds`` times; print and return per-format
+    figures: docs/s, and for PDFs pages/s of the text layer alone (pdfplumber's lines), of
+    the whole decode with grids (files read without OCR), and of OCR (files in which pages
+    were read by OCR: their whole decode time over the pages OCR read; images: one page)."""
     files = [
         p
         for src in sources
@@ -144,37 +143,68 @@ def run_page_benchmark(sources: list[Path], rounds: int = 1) -> dict:
         kind = detect_type(data, path.name)
         t0 = time.perf_counter()
         doc = decode_file(data, str(path), kind)
-        decode_s = time.perf_counter() - t0
+        decode_us = int((time.perf_counter() - t0) * 1e6)
         f = figures[kind]
         f["docs"] += 1
         f["grids"] += len(doc.tables)
-        f["decode_us"] += int(decode_s * 1e6)
+        f["decode_us"] += decode_us
+        ocr_pages = _ocr_pages(doc, kind)
+        if ocr_pages:
+            f["ocr_pages"] += ocr_pages
+            f["ocr_us"] += decode_us
         if kind == "pdf":
-            t0 = time.perf_counter()
-            with pdfplumber.open(io.BytesIO(data)) as pdf:
-                for page in pdf.pages:
-                    page.extract_text_lines(return_chars=False)
-            f["text_us"] += int((time.perf_counter() - t0) * 1e6)
+            f["text_us"] += _text_layer_us(data)
             f["pages"] += int(doc.flags.get("pages", 0))
+            if not ocr_pages:
+                f["grid_pages"] += int(doc.flags.get("pages", 0))
+                f["grid_us"] += decode_us
     result = {kind: _paged_figures(c) for kind, c in sorted(figures.items())}
     for kind, r in result.items():
-        pages = f"  {r['pages']:,} pages  text layer {r['text_pages_per_s']} pages/s  grid {r['pages_per_s']} pages/s"
-        print(
-            f"  {kind:5s} {r['docs']:>7,} docs  {r['docs_per_s']} docs/s  {r['grids']:,} grids"
-            + (pages * bool(r["pages"]))
-        )
+        line = f"  {kind:5s} {r['docs']:>7,} docs  {r['docs_per_s']} docs/s  {r['grids']:,} grids"
+        if r["pages"]:
+            line += f"  {r['pages']:,} pages  text layer {r['text_pages_per_s']} pages/s"
+            line += f"  grid {r['pages_per_s']} pages/s"
+        if r["ocr_pages"]:
+            line += f"  OCR {r['ocr_pages']:,} pages {r['ocr_pages_per_s']} pages/s"
+        print(line)
     return result
 
 
+def _ocr_pages(doc, kind: str) -> int:
+    """Pages the decode read by OCR (0 when none, or when OCR could not run)."""
+    if kind == "image":
+        return 1
+    steps = doc.flags.get("steps", [])
+    ran = any(s.startswith("ocr: ") and " not read: " not in s for s in steps)
+    return len(doc.flags.get("ocr_pages") or []) if kind == "pdf" and ran else 0
+
+
+def _text_layer_us(data: bytes) -> int:
+    import io
+
+    import pdfplumber
+
+    t0 = time.perf_counter()
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages:
+            page.extract_text_lines(return_chars=False)
+    return int((time.perf_counter() - t0) * 1e6)
+
+
+def _rate(count: int, micros: int, digits: int = 1) -> float | None:
+    return round(count / (micros / 1e6), digits) if micros and count else None
+
+
 def _paged_figures(c: Counter) -> dict:
-    decode_s, text_s = c["decode_us"] / 1e6, c["text_us"] / 1e6
     return {
         "docs": c["docs"],
         "grids": c["grids"],
         "pages": c["pages"],
-        "docs_per_s": round(c["docs"] / decode_s, 2) if decode_s else None,
-        "pages_per_s": round(c["pages"] / decode_s, 1) if decode_s and c["pages"] else None,
-        "text_pages_per_s": round(c["pages"] / text_s, 1) if text_s and c["pages"] else None,
+        "ocr_pages": c["ocr_pages"],
+        "docs_per_s": _rate(c["docs"], c["decode_us"], 2),
+        "pages_per_s": _rate(c["grid_pages"], c["grid_us"]),
+        "text_pages_per_s": _rate(c["pages"], c["text_us"]),
+        "ocr_pages_per_s": _rate(c["ocr_pages"], c["ocr_us"], 3),
     }
 
 
@@ -186,7 +216,12 @@ def main(argv: list[str] | None = None) -> dict:
     fixtures = REPO_ROOT / "tests" / "fixtures"
     paths = [Path(a) for a in args] or [REPO_ROOT / "data" / "sample", fixtures / "corpus"]
     result = run_decode_benchmark(paths, n_docs=n_docs)
-    paged = [Path(a) for a in args] or [fixtures / "corpus_pdf", fixtures / "corpus_office"]
+    # one scanned table page among text pages: the OCR figure, at ~10 CPU s a page
+    paged = [Path(a) for a in args] or [
+        fixtures / "corpus_pdf",
+        fixtures / "corpus_office",
+        fixtures / "ocr_mixed" / "p02_mixed.pdf",
+    ]
     print("paged formats (each file once):")
     result["paged"] = run_page_benchmark(paged)
     return result

@@ -4,6 +4,12 @@ The decode itself is the core's pure `decode_content(bytes, name)`; this module 
 bytes and keeps each outcome in the ResultCache under its sha256, so a re-run (every yearly
 run rescans the landing zone) decodes only new or changed contents, and the landing sensor's
 `year_of` and the next run share one decode.
+
+An HTML page whose decode read files beside it (``<img src>`` tables, read by OCR) is keyed by
+its own hash *and* those files' hashes: the decode records which sibling files it read
+(`flags["sibling_files"]`, name → sha256), the refs are remembered per page hash, and the
+next run looks the decode up under the page hash plus the siblings' current hashes, so a
+changed image is read again although the page is unchanged.
 """
 
 from __future__ import annotations
@@ -17,7 +23,8 @@ from ..core.landing import LandingEntry, sha256_hex
 from .cache import MISSING, ResultCache
 from .landing import content_sha, read_bytes, remember_sha, sibling_reader
 
-DECODED = "decoded"  # the cache stage holding DecodeOutcome by sha256
+DECODED = "decoded"  # the cache stage holding DecodeOutcome by sha256 (+ sibling files' hashes)
+SIBLINGS = "decoded_siblings"  # page sha256 → {ref: sha256 | None} of the files its decode read
 # (stage, [(cache key, payload)…]) → (cache key, result)…, in order: `execution.map_cached`
 FanOut = Callable[[str, list[tuple[str, Any]]], Iterator[tuple[str, Any]]]
 
@@ -31,13 +38,14 @@ def decode_landing(
     content, in path order of its first file.
 
     Hashing (or the memo lookup) happens here; the decodes of contents not in the cache are
-    handed to `fan_out(stage, [(sha, (bytes, uri))…])`, which yields `(sha, outcome)` in
+    handed to `fan_out(stage, [(key, (bytes, uri))…])` (key: `decode_key`), which yields `(key, outcome)` in
     order and keeps them in the cache (`execution.map_cached` on all cores); without it they
     are decoded here, one by one, through the cache."""
     hashes: dict[str, str] = {}
     first_seen: dict[str, int] = {}  # sha → position of its first file
     to_decode: list[tuple[str, tuple[bytes, str]]] = []
     outcomes: dict[str, DecodeOutcome] = {}
+    sha_of: dict[str, str] = {}  # decode key → content sha256
     for entry in entries:
         if entry.problem:
             continue
@@ -50,7 +58,8 @@ def decode_landing(
         if sha in first_seen:
             continue
         first_seen[sha] = len(first_seen)
-        cached = cache.get(DECODED, sha) if data is None else MISSING
+        key = decode_key(sha, entry.source_uri, cache)
+        cached = cache.get(DECODED, key) if data is None else MISSING
         if cached is not MISSING:
             outcomes[sha] = cached
             continue
@@ -59,19 +68,22 @@ def decode_landing(
         except OSError as exc:
             hashes[entry.source_uri] = f"{UNREADABLE} {exc}"
             continue
-        to_decode.append((sha, payload))
+        to_decode.append((key, payload))
+        sha_of[key] = sha
     if fan_out is None:
-        decoded = ((sha, cache.get_or_compute(DECODED, sha, lambda p=p: decode_payload(*p))) for sha, p in to_decode)
+        decoded = ((key, cache.get_or_compute(DECODED, key, lambda p=p: decode_payload(*p))) for key, p in to_decode)
     else:
         decoded = fan_out(DECODED, to_decode)
-    outcomes.update(decoded)
+    for key, outcome in decoded:
+        remember_siblings(outcome, cache)
+        outcomes[sha_of[key]] = outcome
     return hashes, [outcomes[sha] for sha in sorted(outcomes, key=first_seen.__getitem__)]
 
 
 def _hash(entry: LandingEntry, cache: ResultCache) -> tuple[str, bytes | None]:
     """The entry's sha256, and its bytes unless its decode is already cached."""
     sha, data = content_sha(entry, cache)
-    if data is None and not cache.has(DECODED, sha):
+    if data is None and not cache.has(DECODED, decode_key(sha, entry.source_uri, cache)):
         # Hash from the memo but the decode is not cached: the bytes are needed anyway, and
         # they are checked against the memo on the way (a rewritten file is then judged by
         # what it holds now).
@@ -107,5 +119,43 @@ def _decode(data: bytes, entry: LandingEntry) -> DecodeOutcome:
 
 
 def decode_payload(data: bytes, uri: str) -> DecodeOutcome:
-    """Decode with the page's folder readable (an HTML page's <img> tables beside it, for OCR)."""
-    return decode_content(data, uri, sibling_reader(uri))
+    """Decode with the page's folder readable (an HTML page's <img> tables beside it, for OCR);
+    the files read are recorded in the document's `flags["sibling_files"]` (name → sha256,
+    None when absent) for `decode_key`."""
+    read = sibling_reader(uri)
+    seen: dict[str, str | None] = {}
+
+    def recording(ref: str) -> bytes | None:
+        found = read(ref)
+        seen[ref] = sha256_hex(found) if found is not None else None
+        return found
+
+    outcome = decode_content(data, uri, recording)
+    if seen and outcome.document is not None:
+        outcome.document.flags["sibling_files"] = dict(sorted(seen.items()))
+    return outcome
+
+
+def _siblings_digest(siblings: dict[str, str | None]) -> str:
+    return sha256_hex("\n".join(f"{ref}\t{sha or '-'}" for ref, sha in sorted(siblings.items())).encode())
+
+
+def decode_key(sha: str, uri: str, cache: ResultCache) -> str:
+    """The decode cache key of a content at `uri`: its sha256, and for a page whose decode
+    read sibling files, the digest of those files as they are now (read and hashed: the
+    images of one page, a few hundred KB)."""
+    refs = cache.get(SIBLINGS, sha)
+    if refs is MISSING or not refs:
+        return sha
+    read = sibling_reader(uri)
+    current = {ref: (sha256_hex(b) if (b := read(ref)) is not None else None) for ref in refs}
+    return f"{sha}+{_siblings_digest(current)[:32]}"
+
+
+def remember_siblings(outcome: DecodeOutcome, cache: ResultCache) -> None:
+    """After a decode: which sibling files it read, and the outcome under the key those files
+    give (so the next run with the same files finds it)."""
+    siblings = outcome.document.flags.get("sibling_files") if outcome.document is not None else None
+    if siblings:
+        cache.put(SIBLINGS, outcome.sha256, siblings)
+        cache.put(DECODED, f"{outcome.sha256}+{_siblings_digest(siblings)[:32]}", outcome)

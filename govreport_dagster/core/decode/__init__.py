@@ -17,7 +17,7 @@ from govreport_dagster.core.decode.normalize import (
     normalize_text,
     strip_markers,
 )
-from govreport_dagster.core.decode.ocr import needs_ocr_reason, ocr_image, ocr_pdf
+from govreport_dagster.core.decode.ocr import ocr_image
 from govreport_dagster.core.decode.ocr.embedded import Resources, resolve_images
 from govreport_dagster.core.decode.sniff import detect_type
 from govreport_dagster.core.limits import MAX_DOCUMENT_BYTES, MAX_UNCOMPRESSED_BYTES
@@ -57,24 +57,18 @@ def decode_file(
     if kind in ("txt", "html"):
         return _decode_text(data, source_uri, kind, resources)
     if kind == "pdf":
-        from govreport_dagster.core.decode.pdf import extract_pdf
+        from govreport_dagster.core.decode.pdf_ocr import decode_pdf_blocks
 
-        blocks, info = extract_pdf(data)
-        # every page without usable text (pdf.py decides: no text, unmapped glyphs): OCR them all
-        ocr_reason = info.get("ocr_reason") if info.get("needs_ocr") else needs_ocr_reason(blocks, {})
-        if ocr_reason:  # no usable text layer: read the page images instead
-            blocks = ocr_pdf(data)
+        blocks, flags = decode_pdf_blocks(data)
         doc = _assemble(blocks, source_uri, "pdf", None, None)
         # still needs OCR only when the engine read nothing either (ingest rejects it with the reason)
-        doc.flags["needs_ocr"] = bool(ocr_reason) and not doc.text.strip() and not doc.tables
-        doc.flags["ocr_pages"] = info["ocr_pages"]  # pages without usable text (all OCR'd when every page is)
-        # pdf.py's reason also names garbage pages among text pages, which are listed, not OCR'd
-        doc.flags["ocr_reason"] = ocr_reason or info.get("ocr_reason")
-        if ocr_reason:
-            doc.flags["steps"].append(f"ocr: {ocr_reason}")
-            if doc.flags["needs_ocr"]:
-                doc.flags["steps"].append("ocr: the engine read no text")
-        doc.flags["pages"] = info["pages"]
+        doc.flags["needs_ocr"] = bool(flags["whole_ocr_reason"]) and not doc.text.strip() and not doc.tables
+        doc.flags["ocr_pages"] = flags["ocr_pages"]  # pages without a usable text layer (read by OCR)
+        doc.flags["ocr_reason"] = flags["ocr_reason"]
+        doc.flags["steps"].extend(flags["steps"])
+        if doc.flags["needs_ocr"]:
+            doc.flags["steps"].append("ocr: the engine read no text")
+        doc.flags["pages"] = flags["pages"]
         return doc
     if kind == "image":
         doc = _assemble(ocr_image(data), source_uri, "image", None, None)

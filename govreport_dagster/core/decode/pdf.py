@@ -2,9 +2,9 @@
 
 Bad input is a `RejectedInput` with the reason: encrypted, damaged, more pages than an
 annual report has. Pages whose text layer is missing (scans) or garbage (`(cid:0)` glyphs
-from a font without a Unicode map) contribute no text: they are listed in
-``info["ocr_pages"]`` (→ ``DecodedDocument.flags["ocr_pages"]``) for the OCR stage, which
-can also pass ``ocr_page`` to read them in place (the seam between text layer and OCR).
+from a font without a Unicode map, private-use or mojibake text) contribute no text: they
+are listed in ``info["ocr_pages"]`` (→ ``DecodedDocument.flags["ocr_pages"]``), and
+``ocr_page`` puts their blocks in place (`pdf_ocr` reads them by OCR there).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from govreport_dagster.core.decode.pdf_grid import (
     merge_continued,
     table_to_grid,
 )
+from govreport_dagster.core.decode.pdf_words import word_tables
 from govreport_dagster.core.limits import MAX_PDF_PAGES, MAX_UNCOMPRESSED_BYTES
 from govreport_dagster.core.model import RejectedInput
 
@@ -42,8 +43,9 @@ _CID_RE = re.compile(r"\(cid:\d+\)")
 _BROWSER_STAMP_RE = re.compile(r"^\s*\d{1,2}/\d{1,2}/\d{2,4},?\s*\d{1,2}:\d{2}(\s*[AP]M)?", re.IGNORECASE)
 _URL_LINE_RE = re.compile(r"^\s*(file|https?)://\S+(\s+\d+\s*/\s*\d+)?\s*$", re.IGNORECASE)
 
-# An OCR reader for one page: (pdfplumber page, 1-based page number) → blocks for that page.
-PageReader = Callable[[object, int], list[str | RawGrid]]
+# An OCR reader for one page: (pdfplumber page, 1-based page number) → blocks for that page
+# (or placeholders the caller replaces: `pdf_ocr.OcrPage`).
+PageReader = Callable[[object, int], list]
 
 # pdfminer logs every malformed object at WARNING; the outcome is reported via RejectedInput.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -68,12 +70,21 @@ def text_layer_status(page) -> str:
     """ok | missing | garbage — whether a page's text layer can be read (else: OCR it)."""
     chars = page.chars
     glyphs = [c["text"] for c in chars if not c["text"].isspace()]
-    unmapped = sum(1 for g in glyphs if _CID_RE.fullmatch(g) or g == "\ufffd" or "\ue000" <= g <= "\uf8ff")
+    unmapped = sum(1 for g in glyphs if _is_unmapped(g))
     if glyphs and unmapped / len(glyphs) >= _GARBAGE_SHARE:
         return "garbage"
     if len(glyphs) - unmapped < _MIN_TEXT_CHARS and page.images:
         return "missing"
     return "ok"
+
+
+def _is_unmapped(glyph: str) -> bool:
+    """A glyph no Chinese report prints: pdfminer's `(cid:N)` for a font without a Unicode
+    map, U+FFFD, private-use code points, or Latin-1/Latin Extended letters, which is what GBK
+    text read through a single-byte encoding (mojibake: `Õþ¸®`) looks like."""
+    if _CID_RE.fullmatch(glyph) or glyph == "\ufffd" or "\ue000" <= glyph <= "\uf8ff":
+        return True
+    return len(glyph) == 1 and "\u00c0" <= glyph <= "\u024f"
 
 
 _STREAM_RE = re.compile(rb"stream\r?\n")
@@ -161,8 +172,8 @@ def extract_pdf(
         info["ocr_pages"] = list(range(1, len(pages) + 1))
     info["text_layer"] = {p.number: p.text_layer for p in pages if p.text_layer != "ok"}
     # the document as a whole has no text to read (a scanned page among text pages is listed
-    # in ocr_pages, but the document is read from its text layer)
-    info["needs_ocr"] = bool(pages) and len(info["ocr_pages"]) == len(pages) and ocr_page is None
+    # in ocr_pages and read in place through `ocr_page`)
+    info["needs_ocr"] = bool(pages) and len(info["ocr_pages"]) == len(pages)
     info["ocr_reason"] = (
         _ocr_reason(info["text_layer"], len(info["ocr_pages"]), len(pages)) if info["ocr_pages"] else None
     )
@@ -189,7 +200,8 @@ def _open_error(exc: Exception) -> str:
 
 
 def _read_page(page, number: int, status: str) -> _Page:
-    """Text lines outside the tables and the tables, ordered by their top."""
+    """Text lines outside the tables and the tables (ruled, then unruled from word
+    positions: `pdf_words`), ordered by their top."""
     tables = [t for t in (table_to_grid(page, table, number) for table in find_tables(page)) if t is not None]
     outside = page
     for table in tables:
@@ -205,6 +217,11 @@ def _read_page(page, number: int, status: str) -> _Page:
                 )
             )
         )
+    unruled = word_tables(outside, number, margin=float(page.height) * _MARGIN_SHARE)
+    if unruled:
+        placed = {_char_key(c) for _, chars in unruled for c in chars}
+        outside = outside.filter(lambda obj: obj.get("object_type") != "char" or _char_key(obj) not in placed)
+        tables.extend(table for table, _ in unruled)
     lines = outside.extract_text_lines(return_chars=False)
     items: list[tuple[float, _Line | PdfTable]] = [
         (line["top"], _Line(line["text"], line["top"], line["bottom"])) for line in lines
@@ -216,6 +233,10 @@ def _read_page(page, number: int, status: str) -> _Page:
             items.extend((t.top, _Line(row[0].text, t.top, t.bottom)) for row in t.grid.rows if row[0].text)
     items.sort(key=lambda item: item[0])
     return _Page(number, float(page.height), items, status)
+
+
+def _char_key(char: dict) -> tuple:
+    return (char["text"], round(char["x0"], 2), round(char["top"], 2))
 
 
 def _is_margin(line: _Line, height: float) -> bool:

@@ -1,17 +1,20 @@
-"""One PDF table read twice — from its ruled grid and from the page's text layer — made one.
+"""One PDF table read twice — from its grid and from the page's text layer — made one.
 
 The grid is the primary reading (cells come with their column). The text layer is the same
 table as a line-based reader sees it; on a real PDF it puts values on the line above or below
 their label, so it can shift a row. Where the two readings disagree on a cell, the table's
 identities (templates.yaml) decide: the reading that breaks fewer of them wins.
 
-Where they break as many, the sum identities cannot tell the readings apart — a row shifted
-within its group leaves every sum unchanged, which is exactly how the text layer errs. Then a
-grid cell that holds one clean value (a drawn cell, one number, nothing split or noted) stands:
-its value sits inside the border drawn around it, its label on the same drawn row. A grid cell
-that is itself uncertain (split from a run, a row with surplus values, not a number) is null
-with both readings as candidates, in the same form as undecided digit runs (`ambiguous`,
-`ambiguous_splits`), so that later stages and the evaluation treat them alike. Never a guess.
+Where they break as many, the identities cannot decide, and the issue's rule holds: a cell the
+two readings give *different values* for is null with both readings as candidates, in the same
+form as undecided digit runs (`ambiguous`, `ambiguous_splits`), so that later stages and the
+evaluation treat them alike. Never a guess. One case is no disagreement of values: the text
+layer found a row's label but *no value of the row at all* on its line (its values printed on
+the line above or below — how p02/p03 print the last rows of table 3). That reading abstains;
+a grid cell holding one clean value (a drawn or word-aligned cell, one number, nothing split or
+noted) then stands, as it would if the text layer had not been consulted. A grid cell that is
+itself uncertain (split from a run, a row with surplus values, not a number) is null with both
+readings either way.
 """
 
 from __future__ import annotations
@@ -76,17 +79,29 @@ def reconcile(tid: str, version: str, grid_cells: list[TableCell], text_cells: l
         chosen = {k: text[k] for k in disputed}
         cells = [chosen.get((c.row_key, c.col_key), c) for c in grid_cells]
         return Reconciled(cells, [f"{summary}; the identities side with the text layer"])
-    uncertain = [k for k in disputed if not _clean(grid[k])]
+    abstaining = _rows_without_values(text)
+    uncertain = [k for k in disputed if not (_clean(grid[k]) and k[0] in abstaining)]
     if not uncertain:
-        return Reconciled(list(grid_cells), [f"{summary}; the identities cannot decide: the drawn cells stand"])
+        return Reconciled(
+            list(grid_cells),
+            [f"{summary}; the identities cannot decide, the text layer read no value on those rows: the grid stands"],
+        )
     return _undecided(
         tid, grid_cells, grid, text, uncertain, f"{summary}; the identities cannot decide: {len(uncertain)} null"
     )
 
 
 def _clean(cell: TableCell) -> bool:
-    """One printed value in one drawn cell, read as it stands."""
+    """One printed value in one grid cell, read as it stands."""
     return cell.source == "grid" and cell.cell_state in ("number", "blank") and not cell.inferred and not cell.note
+
+
+def _rows_without_values(text: dict[Key, TableCell]) -> set[str]:
+    """Rows whose label the text layer found with no value of the row on its line."""
+    rows: dict[str, bool] = {}
+    for (row, _), cell in text.items():
+        rows[row] = rows.get(row, False) or _number(cell) is not None
+    return {row for row, has_value in rows.items() if not has_value}
 
 
 def _undecided(

@@ -25,6 +25,7 @@ __all__ = [
     "ocr_gray",
     "ocr_image",
     "ocr_pdf",
+    "ocr_pdf_by_page",
     "ocr_pdf_pages",
 ]
 
@@ -70,6 +71,12 @@ def ocr_gray(gray: np.ndarray) -> list[str | RawGrid]:
 
 def ocr_pdf(data: bytes, pages: list[int] | None = None) -> list[str | RawGrid]:
     """Blocks of a PDF's pages (1-based numbers; all pages by default) rendered as images."""
+    return [block for blocks in ocr_pdf_by_page(data, pages).values() for block in blocks]
+
+
+def ocr_pdf_by_page(data: bytes, pages: list[int] | None = None) -> dict[int, list[str | RawGrid]]:
+    """Each page's blocks (1-based numbers, in order; all pages by default), read as images:
+    what the text-layer reader splices in for scanned or garbage pages of a text PDF."""
     import pypdfium2
 
     try:
@@ -81,7 +88,7 @@ def ocr_pdf(data: bytes, pages: list[int] | None = None) -> list[str | RawGrid]:
         if len(numbers) > MAX_OCR_PAGES:
             raise RejectedInput(f"scanned PDF: {len(numbers)} pages to OCR exceed the cap of {MAX_OCR_PAGES}")
         engine = _engine()
-        blocks: list[str | RawGrid] = []
+        out: dict[int, list[str | RawGrid]] = {}
         for number in numbers:
             page = pdf[number - 1]
             width, height = page.get_size()
@@ -91,8 +98,8 @@ def ocr_pdf(data: bytes, pages: list[int] | None = None) -> list[str | RawGrid]:
             gray = page.render(scale=scale, grayscale=True).to_numpy()
             if gray.ndim == 3:
                 gray = gray[:, :, 0]
-            blocks.extend(page_blocks(engine, gray, number))
-        return blocks
+            out[number] = page_blocks(engine, gray, number)
+        return out
     finally:
         pdf.close()
 
