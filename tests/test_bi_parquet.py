@@ -16,7 +16,7 @@ import pytest
 from warehouse_builder import write_warehouse
 
 from govreport_dagster.core.schemas import CONTRACT, YEAR_PARTITIONED
-from govreport_dagster.storage.bi_columns import with_landing_root
+from govreport_dagster.storage.bi_columns import absolute_source_uris, with_landing_root
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -92,6 +92,20 @@ def test_with_landing_root_leaves_foreign_uris_and_handles_urls() -> None:
     assert out["source_uri"].tolist()[:2] == ["2020/a.txt", "/elsewhere/b.txt"]
     assert out["source_uri"].isna().tolist()[2]
     assert set(out["landing_root"]) == {"s3://b/land"}
+
+
+@pytest.mark.parametrize("root", ["/data/landing", "s3://bucket/landing", "relative/landing"])
+def test_absolute_source_uris_undo_with_landing_root(root: str) -> None:
+    full = [f"{root}/2020/a.txt", f"{root}/b.doc", "/elsewhere/c.txt", None]
+    published = with_landing_root(pd.DataFrame({"source_uri": full}), root + "/")
+    assert published["source_uri"].tolist()[:2] == ["2020/a.txt", "b.doc"]
+    back = absolute_source_uris(published)
+    assert back.tolist()[:3] == full[:3] and back.isna().tolist()[3]
+
+
+def test_absolute_source_uris_keep_a_ledger_written_before_landing_root() -> None:
+    old = pd.DataFrame({"source_uri": ["/data/landing/a.txt"]})
+    assert absolute_source_uris(old).tolist() == ["/data/landing/a.txt"]
 
 
 @pytest.mark.parametrize("table", [*YEAR_PARTITIONED, "labels"])
