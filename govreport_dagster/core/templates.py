@@ -85,10 +85,9 @@ def strip_item_number(label: str) -> str:
 
 
 def strip_printed_item_number(label: str) -> str:
-    """The label as printed (not folded) without the leading item marker `strip_item_number`
-    finds: `（一）予以公开` → `予以公开`, `3.其他` → `其他`, full-width punctuation kept. For
-    display (the BI `labels` table); the marker is measured on the folded text and cut from
-    the printed characters that fold into it, so both use the one pattern."""
+    """The printed label without the item marker `strip_item_number` finds (`（一）予以公开` →
+    `予以公开`), punctuation as printed: for display. One pattern: the marker is measured on
+    the folded text and cut from the printed characters that fold into it."""
     marker = len(match_key(label)) - len(strip_item_number(label))
     folded = 0
     for end, ch in enumerate(label):
