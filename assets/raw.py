@@ -17,7 +17,8 @@ from govreport_dagster.io_manager import Frames
 from govreport_dagster.metadata_md import markdown_table
 from govreport_dagster.partitions import report_year_partitions
 from govreport_dagster.rerun import code_digest, versioned_output
-from govreport_dagster.resources import WarehouseResource
+from govreport_dagster.resources import LandingZoneResource, WarehouseResource
+from govreport_dagster.storage.bi_columns import absolute_source_uris, with_landing_root
 from govreport_dagster.storage.frames import entries_from_frame, outcome_from_row
 
 RAW_COLUMNS = ["report_id", "source_uri", "source_sha256", "bytes", "detected_type", "year_source", "sidecar",
@@ -33,7 +34,10 @@ RAW_COLUMNS = ["report_id", "source_uri", "source_sha256", "bytes", "detected_ty
     "year_unknown | removed) and a readable reason. Also written to the warehouse as `ingest_ledger`.",
 )
 def ingest_ledger(
-    context: dg.AssetExecutionContext, decoded_documents: Frames, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext,
+    decoded_documents: Frames,
+    warehouse: WarehouseResource,
+    landing: LandingZoneResource,
 ) -> dg.Output[Frames]:
     entries, hashes = entries_from_frame(decoded_documents["files"])
     identifications = {
@@ -41,12 +45,12 @@ def ingest_ledger(
         for row in decoded_documents["documents"].to_dict("records")
     }
     writer = warehouse.writer()
-    previous = writer.read_table("ingest_ledger", columns=["source_uri", "status"])
-    previous_uris = [] if previous is None else previous.loc[previous["status"] != "removed", "source_uri"].tolist()
+    previous = writer.read_table("ingest_ledger")
+    previous_uris = [] if previous is None else absolute_source_uris(previous)[previous["status"] != "removed"].tolist()
     rows = build_ledger(entries, hashes, identifications, previous_uris=previous_uris)
     ledger = ledger_frame(rows)
     published = ledger.assign(run_id=context.run_id, seen_at=datetime.now(UTC))
-    path = writer.write_ledger(published)
+    path = writer.write_ledger(with_landing_root(published, landing.root))  # BI: paths relative to the root
 
     details = pd.DataFrame(
         [

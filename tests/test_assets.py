@@ -48,7 +48,8 @@ def test_ingest_ledger_and_raw_reports_called_directly(landing: Path, tmp_path: 
     warehouse = WarehouseResource(root=str(tmp_path / "wh"))
     docs = decoded_documents(dg.build_asset_context(), landing=LandingZoneResource(root=str(landing)),
                              warehouse=warehouse, cluster=ClusterResource(spec="serial")).value  # fmt: skip
-    ledger = ingest_ledger(dg.build_asset_context(), decoded_documents=docs, warehouse=warehouse).value
+    ledger = ingest_ledger(dg.build_asset_context(), decoded_documents=docs, warehouse=warehouse,
+                           landing=LandingZoneResource(root=str(landing))).value  # fmt: skip
     status = dict(zip(ledger["ledger"]["source_uri"].map(lambda u: Path(u).name), ledger["ledger"]["status"],
                       strict=True))  # fmt: skip
     assert status == {"pingshan_copy.txt": "duplicate", "noise.bin": "rejected", "other.txt": "parsed",
@@ -58,6 +59,29 @@ def test_ingest_ledger_and_raw_reports_called_directly(landing: Path, tmp_path: 
     assert raw["source_uri"].map(lambda u: Path(u).name).tolist() == ["pingshan.txt"]
     empty = raw_reports(dg.build_asset_context(partition_key="2020"), ingest_ledger=ledger).value["files"]
     assert len(empty) == 0
+
+
+def test_published_ledger_names_files_relative_to_the_landing_root_across_runs(landing: Path, tmp_path: Path) -> None:
+    """BI's ledger has `source_uri` relative to `landing_root`; the next run reads it back as
+    full URIs, so unchanged files stay parsed and only a file gone from the landing zone is
+    `removed`."""
+    warehouse, zone = WarehouseResource(root=str(tmp_path / "wh")), LandingZoneResource(root=str(landing))
+
+    def run() -> pd.DataFrame:
+        docs = decoded_documents(dg.build_asset_context(), landing=zone, warehouse=warehouse,
+                                 cluster=ClusterResource(spec="serial")).value  # fmt: skip
+        stage = ingest_ledger(dg.build_asset_context(), decoded_documents=docs, warehouse=warehouse, landing=zone)
+        assert stage.value["ledger"]["source_uri"].str.startswith(str(landing) + "/").all()  # stages keep full URIs
+        return pd.read_parquet(tmp_path / "wh" / "ingest_ledger")
+
+    first = run()
+    assert set(first["source_uri"]) == {"pingshan.txt", "pingshan_copy.txt", "noise.bin", "other.txt"}
+    assert set(first["landing_root"]) == {str(landing)}
+    (landing / "other.txt").unlink()
+    second = run()
+    status = dict(zip(second["source_uri"], second["status"].astype(str), strict=True))
+    assert status == {"pingshan.txt": "parsed", "pingshan_copy.txt": "duplicate", "noise.bin": "rejected",
+                      "other.txt": "removed"}  # fmt: skip
 
 
 def test_materialize_ledger_then_one_year_of_raw_reports(landing: Path, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from govreport_dagster.core.templates import (
     load_templates,
     match_key,
     strip_item_number,
+    strip_printed_item_number,
 )
 
 
@@ -76,6 +77,25 @@ def test_every_table_declares_header_anchors(table_id: str) -> None:
 )
 def test_strip_item_number(label: str, expected: str) -> None:
     assert strip_item_number(label) == match_key(expected)
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("（一）予以公开", "予以公开"),
+        ("3.其他", "其他"),
+        (" （五） 不予处理", "不予处理"),
+        ("12．当面申请数", "当面申请数"),
+        ("其中：1、网站公开", "网站公开"),
+        ("本年收费金额（单位：万元）", "本年收费金额（单位：万元）"),  # printed punctuation kept
+        ("“信息不存在”数", "“信息不存在”数"),
+        ("1.2.其他", "2.其他"),
+        ("1.", ""),
+    ],
+)
+def test_strip_printed_item_number_cuts_the_same_marker_from_the_printed_label(label: str, expected: str) -> None:
+    assert strip_printed_item_number(label) == expected
+    assert match_key(strip_printed_item_number(label)) == strip_item_number(label)  # one pattern, two views
 
 
 def test_strip_item_number_is_stable_on_folded_text() -> None:

@@ -9,19 +9,12 @@ wants; `label_full` chains the label under its printed parents (`三、本年度
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from .tables.legacy_forms import label_rows as legacy_label_rows
-from .templates import load_templates
+from .templates import load_templates, strip_printed_item_number
 
-# 一、 （一） 1. 1、 (1) at the start of a printed label
-_ITEM_NUMBER = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．])\s*")
 SEPARATOR = " › "
-
-
-def unnumbered(label: str) -> str:
-    return _ITEM_NUMBER.sub("", label or "", count=1)
 
 
 def _parents() -> dict[tuple[str, str], str]:
@@ -51,7 +44,7 @@ def label_rows() -> list[dict[str, Any]]:
             "key_type": key_type,
             "key": key,
             "label_zh": label,
-            "label": unnumbered(label),
+            "label": strip_printed_item_number(label or ""),
             "label_full": chains.get((key_type, key), label),
         }
         for key_type, key, label in [*load_templates().label_rows(), *legacy_label_rows()]

@@ -239,6 +239,7 @@ LEDGER_SCHEMA = pa.schema(
         ("decode_seconds", F64),
         ("run_id", STR),
         ("seen_at", pa.timestamp("us", tz="UTC")),
+        ("landing_root", STR),  # the landing zone `source_uri` is relative to (as in `reports`)
     ]
 )
 LEDGER_STATUSES = ("parsed", "duplicate", "rejected", "year_unknown", "removed")

@@ -86,6 +86,19 @@ def strip_item_number(label: str) -> str:
     return _ITEM_NUMBER_RE.sub("", match_key(label), count=1)
 
 
+def strip_printed_item_number(label: str) -> str:
+    """The printed label without the item marker `strip_item_number` finds (`（一）予以公开` →
+    `予以公开`), punctuation as printed: for display. One pattern: the marker is measured on
+    the folded text and cut from the printed characters that fold into it."""
+    marker = len(match_key(label)) - len(strip_item_number(label))
+    folded = 0
+    for end, ch in enumerate(label):
+        if folded >= marker:
+            return label[end:].strip()
+        folded += len(fold_char(ch))
+    return "" if marker else label.strip()
+
+
 def expand_keys(keys: Iterable[str], universe: Sequence[str]) -> list[str]:
     """Resolve an identity's key list against a layout's keys: `withheld_*` stands for every
     key with that prefix; keys the layout does not have are dropped. Order kept, no repeats."""
