@@ -258,15 +258,15 @@ class Templates:
                     "t2",
                     b["block"],
                     b.get("anchor"),
-                    tuple(_label(r) for r in b["rows"]),
-                    tuple(_label(c) for c in b["columns"]),
+                    tuple(from_spec(Label, r) for r in b["rows"]),
+                    tuple(from_spec(Label, c) for c in b["columns"]),
                 )
                 for b in spec["layouts"][version]
             )
         else:
             excluded = set(spec.get("layouts", {}).get(version, {}).get("exclude_rows", ()))
-            rows = tuple(_label(r) for r in spec["rows"] if r["key"] not in excluded)
-            blocks = (TableBlock(table_id, table_id, None, rows, tuple(_label(c) for c in spec["columns"])),)
+            rows = tuple(from_spec(Label, r) for r in spec["rows"] if r["key"] not in excluded)
+            blocks = (TableBlock(table_id, table_id, None, rows, tuple(from_spec(Label, c) for c in spec["columns"])),)
         return TableLayout(table_id, version, spec["title"], spec["section"], spec["fact_table"], blocks)
 
     def has_layout(self, version: str | None) -> bool:
@@ -290,7 +290,7 @@ class Templates:
                     seen.setdefault(label.key, label)
         # t3: a row no layout prints still has a label (every row is declared once)
         for spec in self.raw["tables"][table_id].get(axis, ()):
-            seen.setdefault(spec["key"], _label(spec))
+            seen.setdefault(spec["key"], from_spec(Label, spec))
         keys = self.row_keys(table_id) if axis == "rows" else self.column_keys(table_id)
         return tuple(seen[k] for k in keys)
 
@@ -392,7 +392,7 @@ class Templates:
     # -- narrative & legacy -------------------------------------------------------------
     @cached_property
     def narrative_metrics(self) -> tuple[Label, ...]:
-        return tuple(_label(m) for m in self.raw["narrative_metrics"])
+        return tuple(from_spec(Label, m) for m in self.raw["narrative_metrics"])
 
     @cached_property
     def legacy_indicators(self) -> tuple[LegacyIndicator, ...]:
@@ -426,10 +426,6 @@ def from_spec(cls: type[SpecT], spec: Mapping[str, Any], **converted: Any) -> Sp
         value = spec[name]
         values[name] = tuple(value) if isinstance(value, list) else value
     return cls(**values)
-
-
-def _label(spec: dict[str, Any]) -> Label:
-    return from_spec(Label, spec)
 
 
 @cache
