@@ -23,7 +23,7 @@ from govreport_dagster.storage.frames import (
     ingested_from_row,
     outcome_from_row,  # fmt: skip
 )
-from govreport_dagster.yearly import per_year, yearly_check_events, yearly_output
+from govreport_dagster.yearly import per_year, yearly_asset, yearly_check_events, yearly_output
 
 
 @dg.asset(
@@ -65,7 +65,7 @@ def decoded_documents(
     )
 
 
-@dg.asset(
+@yearly_asset(
     group_name="annual_reports",
     tags={"stage": "decoded"},
     kinds={"python", "parquet"},
@@ -74,7 +74,6 @@ def decoded_documents(
     description="One row per report: normalised text (simplified, pinyin and site chrome removed), the original "
     "text, the source's tables as grids, and what was done to get there.",
     check_specs=suite_check_specs("decoded", "decoded_reports"),
-    backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def decoded_reports(
     context: dg.AssetExecutionContext,

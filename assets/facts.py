@@ -27,6 +27,7 @@ from govreport_dagster.storage.warehouse import to_arrow
 from govreport_dagster.yearly import (
     partition_years,
     per_year,
+    yearly_asset,
     yearly_check_events,
     yearly_materialize_result,
     yearly_output,
@@ -37,7 +38,7 @@ from .stewardship import stewardship_metadata
 _MULTI_YEAR = dg.AssetIn(partition_mapping=neighbouring_years, metadata={"multi_year": True})
 
 
-@dg.asset(
+@yearly_asset(
     group_name="annual_reports",
     tags={"stage": "facts"},
     kinds={"python", "parquet"},
@@ -52,7 +53,6 @@ _MULTI_YEAR = dg.AssetIn(partition_mapping=neighbouring_years, metadata={"multi_
     },
     description="The warehouse contract's tables for the year, computed and validated (identities evaluated per "
     "report, cross-year against the previous year's reports of the same agency).",
-    backfill_policy=dg.BackfillPolicy.single_run(),
     check_specs=[
         year_check_spec(
             "contract_schema",
@@ -153,7 +153,7 @@ def _contract_check(frames: Frames) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset(
+@yearly_asset(
     group_name="annual_reports",
     tags={"stage": "facts"},
     kinds={"parquet", "duckdb"},
@@ -161,7 +161,6 @@ def _contract_check(frames: Frames) -> dg.AssetCheckResult:
     partitions_def=report_year_partitions,
     description="The published warehouse: every contract table's year partition, replaced atomically. Runs only "
     "when report_facts' blocking checks passed.",
-    backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def published_warehouse(
     context: dg.AssetExecutionContext, report_facts: YearlyFrames, warehouse: WarehouseResource

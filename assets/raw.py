@@ -19,7 +19,7 @@ from govreport_dagster.partitions import report_year_partitions
 from govreport_dagster.rerun import code_digest, versioned_output
 from govreport_dagster.resources import WarehouseResource
 from govreport_dagster.storage.frames import entries_from_frame, outcome_from_row
-from govreport_dagster.yearly import partition_years, yearly_output
+from govreport_dagster.yearly import partition_years, yearly_asset, yearly_output
 
 RAW_COLUMNS = ["report_id", "source_uri", "source_sha256", "bytes", "detected_type", "year_source", "sidecar",
                "folder_year"]  # fmt: skip
@@ -86,14 +86,13 @@ def _problems_md(ledger: pd.DataFrame) -> str:
     return markdown_table(bad, {"source_uri": "file", "status": "status", "reason": "reason"}, "Every file parsed.")
 
 
-@dg.asset(
+@yearly_asset(
     group_name="annual_reports",
     tags={"stage": "ingest"},
     kinds={"python", "parquet"},
     code_version=code_digest(),
     partitions_def=report_year_partitions,
     description="The year's distinct reports (first copy of each content), from the ingest ledger.",
-    backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def raw_reports(context: dg.AssetExecutionContext, ingest_ledger: Frames) -> dg.Output:
     ledger = ingest_ledger["ledger"]

@@ -14,10 +14,10 @@ from govreport_dagster.quality.runtime import run_suite
 from govreport_dagster.rerun import code_digest
 from govreport_dagster.resources import ClusterResource, WarehouseResource
 from govreport_dagster.storage.frames import sectioned_frames
-from govreport_dagster.yearly import per_year, yearly_check_events, yearly_output
+from govreport_dagster.yearly import per_year, yearly_asset, yearly_check_events, yearly_output
 
 
-@dg.asset(
+@yearly_asset(
     group_name="annual_reports",
     tags={"stage": "sectioned"},
     kinds={"python", "parquet"},
@@ -26,7 +26,6 @@ from govreport_dagster.yearly import per_year, yearly_check_events, yearly_outpu
     description="Each report's sections (canonical keys, offsets), metadata (agency, level, dates, 索引号, 文号), "
     "template version and the numbers stated in its prose.",
     check_specs=suite_check_specs("sectioned", "sectioned_reports"),
-    backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def sectioned_reports(
     context: dg.AssetExecutionContext,

@@ -14,10 +14,10 @@ from govreport_dagster.quality.runtime import run_suite
 from govreport_dagster.rerun import code_digest
 from govreport_dagster.resources import ClusterResource, WarehouseResource
 from govreport_dagster.storage.frames import tables_frames
-from govreport_dagster.yearly import per_year, yearly_check_events, yearly_output
+from govreport_dagster.yearly import per_year, yearly_asset, yearly_check_events, yearly_output
 
 
-@dg.asset(
+@yearly_asset(
     group_name="annual_reports",
     tags={"stage": "tables"},
     kinds={"python", "parquet"},
@@ -26,7 +26,6 @@ from govreport_dagster.yearly import per_year, yearly_check_events, yearly_outpu
     description="Every cell of tables 2, 3 and 4 keyed by the template's row/column keys (value, cell state, raw "
     "text, source, position), the tables each report is missing and why, and pre-2019 statistics tables.",
     check_specs=suite_check_specs("tables", "extracted_tables"),
-    backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def extracted_tables(
     context: dg.AssetExecutionContext,

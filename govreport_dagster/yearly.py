@@ -21,13 +21,22 @@ and hands back one value per year:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import warnings
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import dagster as dg
 import pandas as pd
 
 from .rerun import versioned_output
+
+
+def yearly_asset(**kwargs: Any) -> Callable[..., dg.AssetsDefinition]:
+    """`dg.asset` with `BackfillPolicy.single_run()`: a backfill of a range of years is one run
+    (the parameter is marked beta in Dagster 1.13: what we want, so its warning is not shown)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        return dg.asset(backfill_policy=dg.BackfillPolicy.single_run(), **kwargs)
 
 
 def partition_years(context: dg.AssetExecutionContext) -> list[str]:
