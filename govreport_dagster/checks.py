@@ -12,7 +12,10 @@ say which year was judged. The asset body validates its own output and yields th
 — the dependable pattern for partitioned assets (a separate @asset_check would load every
 partition). `errors` groups are blocking: a pipeline bug, downstream assets of the run do
 not materialise. `warnings` groups (identity violations in the source) never block.
-The validation is also rendered as a GX Data Docs page, linked from the check metadata.
+The validation is also rendered as a GX Data Docs page, linked from the check metadata. In
+a run over a range of years every year is validated on its own (a GX result is one verdict
+per batch: one run over the range could not say which year failed), its results carry the
+year (`yearly.py`), and the Data Docs of all the years are built in one site build per stage.
 """
 
 import json
@@ -123,11 +126,6 @@ def check_results(
     return results
 
 
-def data_docs_for(runs: list[SuiteRun], site_root, asset: str, partition: str, log) -> Path | UPath | None:
-    """Build the Data Docs page of this partition's latest validation (never fails the run)."""
-    return data_docs_for_years({partition: runs}, site_root, asset, log)[partition]
-
-
 def data_docs_for_years(
     runs_by_year: dict[str, list[SuiteRun]], site_root, asset: str, log
 ) -> dict[str, Path | UPath | None]:
@@ -166,21 +164,13 @@ def _jsonable(value: object) -> object:
     return json.loads(json.dumps(value, ensure_ascii=False, default=str))
 
 
-def validate(
-    context: dg.AssetExecutionContext, suite: str, runs: list[SuiteRun], site_root
-) -> tuple[dict[str, dg.MetadataValue], list[dg.AssetCheckResult]]:
-    """Results for every check of the suite (an expectation the runs did not report is a
-    failed check saying so, never a silently missing one), and asset metadata linking the
-    Data Docs page of this validation. Call before yielding the Output, yield the results
-    after it."""
-    return validate_years(context, suite, {context.partition_key: runs}, site_root)[context.partition_key]
-
-
 def validate_years(
     context: dg.AssetExecutionContext, suite: str, runs_by_year: dict[str, list[SuiteRun]], site_root
 ) -> dict[str, tuple[dict[str, dg.MetadataValue], list[dg.AssetCheckResult]]]:
-    """`validate` for each year of a run over a range of years: per year its check results
-    and asset metadata; the Data Docs of all the years built once (`data_docs_for_years`)."""
+    """Per year of the step's years: the results of every check of the suite (an expectation
+    the runs did not report is a failed check saying so, never a silently missing one) and
+    asset metadata linking that year's Data Docs; the Data Docs of all the years are built
+    once (`data_docs_for_years`). Yield the results after the Output (`yearly_check_events`)."""
     asset = context.assets_def.key.to_user_string()
     docs = data_docs_for_years(runs_by_year, site_root, asset, context.log)
     validated = {}
