@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from govreport_dagster.checks import suite_check_specs, validate
+from govreport_dagster.checks import suite_check_specs, validate_years
 from govreport_dagster.execution import describe_cluster, run_stage
 from govreport_dagster.execution_workers import decode_batch
-from govreport_dagster.io_manager import Frames
+from govreport_dagster.io_manager import Frames, YearlyFrames
 from govreport_dagster.partitions import report_year_partitions
 from govreport_dagster.quality.preparation import prepare_decoded
 from govreport_dagster.quality.runtime import run_suite
@@ -23,6 +23,7 @@ from govreport_dagster.storage.frames import (
     ingested_from_row,
     outcome_from_row,  # fmt: skip
 )
+from govreport_dagster.yearly import per_year, yearly_asset, yearly_check_events, yearly_output
 
 
 @dg.asset(
@@ -64,7 +65,7 @@ def decoded_documents(
     )
 
 
-@dg.asset(
+@yearly_asset(
     group_name="annual_reports",
     tags={"stage": "decoded"},
     kinds={"python", "parquet"},
@@ -75,17 +76,39 @@ def decoded_documents(
     check_specs=suite_check_specs("decoded", "decoded_reports"),
 )
 def decoded_reports(
-    context: dg.AssetExecutionContext, raw_reports: Frames, decoded_documents: Frames, warehouse: WarehouseResource
-) -> Iterator[dg.Output[Frames] | dg.AssetCheckResult]:
-    year = int(context.partition_key)
-    wanted = set(raw_reports["files"]["source_sha256"])
+    context: dg.AssetExecutionContext,
+    raw_reports: YearlyFrames,
+    decoded_documents: Frames,
+    warehouse: WarehouseResource,
+) -> Iterator[dg.Output | dg.AssetCheckResult | dg.AssetCheckEvaluation]:
+    raw_by_year = per_year(context, raw_reports)
+    frames = {year: _year_reports(context, int(year), raw, decoded_documents) for year, raw in raw_by_year.items()}
+    runs = {year: [run_suite(prepare_decoded(frame), "decoded")] for year, frame in frames.items()}
+    validated = validate_years(context, "decoded", runs, warehouse.data_docs_root)
+    metadata = {
+        year: {
+            **validated[year][0],
+            "reports": len(frame),
+            "traditional_script": int((frame["original_script"] == "traditional").sum()),
+            "pinyin_removed": int(frame["pinyin_removed"].sum()),
+            "tables_as_grids": int(frame["n_tables"].sum()),
+        }
+        for year, frame in frames.items()
+    }
+    yield yearly_output(context, {year: {"reports": frame} for year, frame in frames.items()}, metadata)
+    yield from yearly_check_events(context, {year: results for year, (_, results) in validated.items()})
+
+
+def _year_reports(context: dg.AssetExecutionContext, year: int, raw: Frames, decoded_documents: Frames):
+    """One year's reports frame: each of its files with its decoded document."""
+    wanted = set(raw["files"]["source_sha256"])
     documents = decoded_documents["documents"]
     by_sha = {
         row["sha256"]: outcome_from_row(row).document
         for row in documents[documents["sha256"].isin(wanted)].to_dict("records")
     }
     items = []
-    for row in raw_reports["files"].to_dict("records"):
+    for row in raw["files"].to_dict("records"):
         ingested = ingested_from_row(row)
         doc = by_sha.get(ingested.sha256)
         if doc is None:
@@ -93,18 +116,4 @@ def decoded_reports(
             context.log.warning(f"{ingested.source_uri}: not among the decoded documents; skipped")
             continue
         items.append((ingested, doc))
-    frame = decoded_frame(items, year)
-    check_metadata, check_results = validate(
-        context, "decoded", [run_suite(prepare_decoded(frame), "decoded")], warehouse.data_docs_root
-    )
-    yield dg.Output(
-        {"reports": frame},
-        metadata={
-            **check_metadata,
-            "reports": len(frame),
-            "traditional_script": int((frame["original_script"] == "traditional").sum()),
-            "pinyin_removed": int(frame["pinyin_removed"].sum()),
-            "tables_as_grids": int(frame["n_tables"].sum()),
-        },
-    )
-    yield from check_results
+    return decoded_frame(items, year)

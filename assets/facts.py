@@ -13,9 +13,9 @@ from collections.abc import Iterator
 import dagster as dg
 import pandas as pd
 
-from govreport_dagster.checks import suite_check_specs, validate, year_check_spec
+from govreport_dagster.checks import suite_check_specs, validate_years, year_check_spec
 from govreport_dagster.core.schemas import CONTRACT
-from govreport_dagster.io_manager import Frames
+from govreport_dagster.io_manager import Frames, YearlyFrames
 from govreport_dagster.metadata_md import markdown_table
 from govreport_dagster.partitions import neighbouring_years, report_year_partitions
 from govreport_dagster.quality.runtime import run_facts_suite
@@ -24,13 +24,21 @@ from govreport_dagster.resources import LandingZoneResource, WarehouseResource
 from govreport_dagster.storage.bi_columns import with_landing_root
 from govreport_dagster.storage.frames import bundles_from_frames, ingested_from_row
 from govreport_dagster.storage.warehouse import to_arrow
+from govreport_dagster.yearly import (
+    partition_years,
+    per_year,
+    yearly_asset,
+    yearly_check_events,
+    yearly_materialize_result,
+    yearly_output,
+)
 
 from .stewardship import stewardship_metadata
 
 _MULTI_YEAR = dg.AssetIn(partition_mapping=neighbouring_years, metadata={"multi_year": True})
 
 
-@dg.asset(
+@yearly_asset(
     group_name="annual_reports",
     tags={"stage": "facts"},
     kinds={"python", "parquet"},
@@ -65,48 +73,55 @@ def report_facts(
     corrections: Frames,
     warehouse: WarehouseResource,
     landing: LandingZoneResource,
-) -> Iterator[dg.Output[Frames] | dg.AssetCheckResult]:
+) -> Iterator[dg.Output | dg.AssetCheckResult | dg.AssetCheckEvaluation]:
     from govreport_dagster.core.corrections import from_frame
+
+    stages = (raw_reports, decoded_reports, sectioned_reports, extracted_tables)
+    people = from_frame(corrections.get("corrections"))
+    frames, metadata, runs = {}, {}, {}
+    for year in partition_years(context):
+        frames[year], metadata[year] = _year_facts(context, int(year), stages, people, landing.root)
+        runs[year] = run_facts_suite(frames[year])
+    validated = validate_years(context, "facts", runs, warehouse.data_docs_root)
+    yield yearly_output(context, frames, {y: {**validated[y][0], **m} for y, m in metadata.items()})
+    yield from yearly_check_events(
+        context, {y: [_contract_check(frames[y]), *results] for y, (_, results) in validated.items()}
+    )
+
+
+def _year_facts(context: dg.AssetExecutionContext, year: int, stages: tuple, people, landing_root: str):
+    """One year's contract tables (reading the neighbouring years' stages) and their metadata."""
     from govreport_dagster.core.facts import build_facts
 
-    year = int(context.partition_key)
+    raw_reports = stages[0]
 
     def bundles(y: int):
         key = str(y)
-        if not all(key in s for s in (raw_reports, decoded_reports, sectioned_reports, extracted_tables)):
+        if not all(key in s for s in stages):
             return []
-        return bundles_from_frames(
-            raw_reports[key], decoded_reports[key], sectioned_reports[key], extracted_tables[key], y
-        )
+        return bundles_from_frames(*(s[key] for s in stages), y)
 
     # The neighbours only serve the current year's reports: an empty year rebuilds nothing else.
     current = bundles(year)
     previous, following = (bundles(year - 1), bundles(year + 1)) if current else ([], [])
-    frames = build_facts(current, previous, following, from_frame(corrections.get("corrections")))
+    frames = build_facts(current, previous, following, people)
     lost = _lost_reports(raw_reports.get(str(year)), {b.report_id for b in current}, year)
     if len(lost):
         context.log.warning(f"{len(lost)} parsed file(s) did not reach the facts: {lost['source_uri'].tolist()}")
         frames["reports"] = pd.concat([frames["reports"], lost], ignore_index=True)
-    frames["reports"] = with_landing_root(frames["reports"], landing.root)
+    frames["reports"] = with_landing_root(frames["reports"], landing_root)
     reports = frames["reports"]
     checks = frames["identity_checks"]
-    check_metadata, check_results = validate(context, "facts", run_facts_suite(frames), warehouse.data_docs_root)
-    yield dg.Output(
-        frames,
-        metadata={
-            **check_metadata,
-            "reports": len(reports),
-            "previous_year_reports": len(previous),
-            "following_year_reports": len(following),
-            "quality_status": dg.MetadataValue.json(reports["quality_status"].value_counts().to_dict()),
-            "identity_status": dg.MetadataValue.json(checks["status"].value_counts().to_dict() if len(checks) else {}),
-            **{f"rows_{name}": len(frame) for name, frame in frames.items()},
-            "reports_preview": dg.MetadataValue.md(_preview(reports)),
-            **stewardship_metadata(frames),
-        },
-    )
-    yield _contract_check(frames)
-    yield from check_results
+    return frames, {
+        "reports": len(reports),
+        "previous_year_reports": len(previous),
+        "following_year_reports": len(following),
+        "quality_status": dg.MetadataValue.json(reports["quality_status"].value_counts().to_dict()),
+        "identity_status": dg.MetadataValue.json(checks["status"].value_counts().to_dict() if len(checks) else {}),
+        **{f"rows_{name}": len(frame) for name, frame in frames.items()},
+        "reports_preview": dg.MetadataValue.md(_preview(reports)),
+        **stewardship_metadata(frames),
+    }
 
 
 def _lost_reports(raw: Frames | None, reached: set[str], year: int) -> pd.DataFrame:
@@ -138,7 +153,7 @@ def _contract_check(frames: Frames) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset(
+@yearly_asset(
     group_name="annual_reports",
     tags={"stage": "facts"},
     kinds={"parquet", "duckdb"},
@@ -148,38 +163,45 @@ def _contract_check(frames: Frames) -> dg.AssetCheckResult:
     "when report_facts' blocking checks passed.",
 )
 def published_warehouse(
-    context: dg.AssetExecutionContext, report_facts: Frames, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext, report_facts: YearlyFrames, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     from govreport_dagster.core.facts import labels_frame
-    from govreport_dagster.reporting.charts import quality_chart
     from govreport_dagster.storage.duckdb_views import build_duckdb
-    from govreport_dagster.storage.remote_files import local_folder_for, remote_path
 
-    year = int(context.partition_key)
     writer = warehouse.writer()
-    paths = writer.write_year_tables(year, report_facts)
+    metadata = {}
+    for year, facts in per_year(context, report_facts).items():
+        paths = writer.write_year_tables(int(year), facts)  # one atomic commit per year
+        metadata[year] = {
+            **_chart_metadata(warehouse, facts, int(year)),
+            "warehouse": dg.MetadataValue.path(str(writer.root)),
+            **{f"rows_{t}": len(f) for t, f in facts.items()},
+            "partitions": dg.MetadataValue.json({t: str(p) for t, p in paths.items()}),
+            "reports_preview": dg.MetadataValue.md(_preview(facts["reports"])),
+            **stewardship_metadata(facts),
+        }
     writer.write_labels(labels_frame())
     duckdb_file = build_duckdb(writer.root)  # BI's one file: views over every table, rebuilt per publish
-    reports = report_facts["reports"]
+    duckdb = dg.MetadataValue.path(str(duckdb_file)) if duckdb_file else "not built (not a local folder)"
+    return yearly_materialize_result(context, {y: {**m, "duckdb": duckdb} for y, m in metadata.items()})
+
+
+def _chart_metadata(warehouse: WarehouseResource, facts: Frames, year: int) -> dict[str, object]:
+    """The year's quality chart: a PNG beside the Data Docs, inline in the metadata too."""
+    from govreport_dagster.reporting.charts import quality_chart
+    from govreport_dagster.storage.remote_files import local_folder_for, remote_path
+
     charts = warehouse.data_docs_root / "charts"
     with local_folder_for(charts) as local_charts:  # uploaded when the warehouse is remote
         local_chart = quality_chart(
-            reports, report_facts["identity_checks"], year, local_charts / f"quality_{year}.png"
+            facts["reports"], facts["identity_checks"], year, local_charts / f"quality_{year}.png"
         )
         chart_markdown = _embed_png(local_chart)
         chart = remote_path(charts, local_charts, local_chart)
-    return dg.MaterializeResult(
-        metadata={
-            "quality_chart": dg.MetadataValue.md(chart_markdown),
-            "quality_chart_path": dg.MetadataValue.path(str(chart)),
-            "warehouse": dg.MetadataValue.path(str(writer.root)),
-            "duckdb": dg.MetadataValue.path(str(duckdb_file)) if duckdb_file else "not built (not a local folder)",
-            **{f"rows_{t}": len(f) for t, f in report_facts.items()},
-            "partitions": dg.MetadataValue.json({t: str(p) for t, p in paths.items()}),
-            "reports_preview": dg.MetadataValue.md(_preview(reports)),
-            **stewardship_metadata(report_facts),
-        }
-    )
+    return {
+        "quality_chart": dg.MetadataValue.md(chart_markdown),
+        "quality_chart_path": dg.MetadataValue.path(str(chart)),
+    }
 
 
 def _embed_png(path) -> str:

@@ -20,6 +20,7 @@ from govreport_dagster.rerun import code_digest, versioned_output
 from govreport_dagster.resources import LandingZoneResource, WarehouseResource
 from govreport_dagster.storage.bi_columns import absolute_source_uris, with_landing_root
 from govreport_dagster.storage.frames import entries_from_frame, outcome_from_row
+from govreport_dagster.yearly import partition_years, yearly_asset, yearly_output
 
 RAW_COLUMNS = ["report_id", "source_uri", "source_sha256", "bytes", "detected_type", "year_source", "sidecar",
                "folder_year"]  # fmt: skip
@@ -89,7 +90,7 @@ def _problems_md(ledger: pd.DataFrame) -> str:
     return markdown_table(bad, {"source_uri": "file", "status": "status", "reason": "reason"}, "Every file parsed.")
 
 
-@dg.asset(
+@yearly_asset(
     group_name="annual_reports",
     tags={"stage": "ingest"},
     kinds={"python", "parquet"},
@@ -97,16 +98,14 @@ def _problems_md(ledger: pd.DataFrame) -> str:
     partitions_def=report_year_partitions,
     description="The year's distinct reports (first copy of each content), from the ingest ledger.",
 )
-def raw_reports(context: dg.AssetExecutionContext, ingest_ledger: Frames) -> dg.Output[Frames]:
-    year = int(context.partition_key)
+def raw_reports(context: dg.AssetExecutionContext, ingest_ledger: Frames) -> dg.Output:
     ledger = ingest_ledger["ledger"]
-    mine = ledger[(ledger["status"] == "parsed") & (ledger["report_year"] == year)]
-    frame = mine.reindex(columns=RAW_COLUMNS).reset_index(drop=True)
-    return versioned_output(
-        {"files": frame},
-        frame,
-        metadata={"reports": len(frame), "files": dg.MetadataValue.md(_files_md(frame))},
-    )
+    frames = {}
+    for year in partition_years(context):
+        mine = ledger[(ledger["status"] == "parsed") & (ledger["report_year"] == int(year))]
+        frames[year] = mine.reindex(columns=RAW_COLUMNS).reset_index(drop=True)
+    metadata = {y: {"reports": len(f), "files": dg.MetadataValue.md(_files_md(f))} for y, f in frames.items()}
+    return yearly_output(context, {y: {"files": f} for y, f in frames.items()}, metadata, version_frames=frames)
 
 
 def _files_md(frame: pd.DataFrame) -> str:

@@ -4,19 +4,20 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from govreport_dagster.checks import suite_check_specs, validate
+from govreport_dagster.checks import suite_check_specs, validate_years
 from govreport_dagster.execution import describe_cluster, run_stage
 from govreport_dagster.execution_workers import extract_batch
-from govreport_dagster.io_manager import Frames
+from govreport_dagster.io_manager import Frames, YearlyFrames
 from govreport_dagster.partitions import report_year_partitions
 from govreport_dagster.quality.preparation import prepare_tables
 from govreport_dagster.quality.runtime import run_suite
 from govreport_dagster.rerun import code_digest
 from govreport_dagster.resources import ClusterResource, WarehouseResource
 from govreport_dagster.storage.frames import tables_frames
+from govreport_dagster.yearly import per_year, yearly_asset, yearly_check_events, yearly_output
 
 
-@dg.asset(
+@yearly_asset(
     group_name="annual_reports",
     tags={"stage": "tables"},
     kinds={"python", "parquet"},
@@ -28,37 +29,45 @@ from govreport_dagster.storage.frames import tables_frames
 )
 def extracted_tables(
     context: dg.AssetExecutionContext,
-    decoded_reports: Frames,
-    sectioned_reports: Frames,
+    decoded_reports: YearlyFrames,
+    sectioned_reports: YearlyFrames,
     warehouse: WarehouseResource,
     cluster: ClusterResource,
-) -> Iterator[dg.Output[Frames] | dg.AssetCheckResult]:
-    year = int(context.partition_key)
+) -> Iterator[dg.Output | dg.AssetCheckResult | dg.AssetCheckEvaluation]:
     cache = warehouse.cache()
-    sectioned = {r["report_id"]: r["payload"] for r in sectioned_reports["reports"].to_dict("records")}
-    rows = decoded_reports["reports"].to_dict("records")
+    sectioned_by_year = per_year(context, sectioned_reports)
+    frames = {
+        year: _year_tables(context, int(year), decoded, sectioned_by_year[year], cache, cluster)
+        for year, decoded in per_year(context, decoded_reports).items()
+    }
+    runs = {year: [run_suite(prepare_tables(f["cells"], f["reports"]), "tables")] for year, f in frames.items()}
+    validated = validate_years(context, "tables", runs, warehouse.data_docs_root)
+    metadata = {year: {**validated[year][0], **_year_metadata(f, cache, cluster)} for year, f in frames.items()}
+    yield yearly_output(context, frames, metadata)
+    yield from yearly_check_events(context, {year: results for year, (_, results) in validated.items()})
+
+
+def _year_tables(
+    context: dg.AssetExecutionContext, year: int, decoded: Frames, sectioned_frames: Frames, cache, cluster
+) -> Frames:
+    sectioned = {r["report_id"]: r["payload"] for r in sectioned_frames["reports"].to_dict("records")}
+    rows = decoded["reports"].to_dict("records")
     work = [(f"{row['source_sha256']}-{year}-{row['year_source']}", (row, sectioned[row["report_id"]])) for row in rows]
     label = f"extracted_tables {year}"
     extracted = run_stage("tables", work, extract_batch, cache, label=label, log=context.log.info, cluster=cluster.spec)
     items = [(row["report_id"], tables) for row, (_key, tables) in zip(rows, extracted, strict=True)]
-    frames = tables_frames(items, year)
+    return tables_frames(items, year)
+
+
+def _year_metadata(frames: Frames, cache, cluster: ClusterResource) -> dict[str, object]:
     cells, reports = frames["cells"], frames["reports"]
-    prepared = prepare_tables(cells, reports)
-    check_metadata, check_results = validate(
-        context, "tables", [run_suite(prepared, "tables")], warehouse.data_docs_root
-    )
-    yield dg.Output(
-        frames,
-        metadata={
-            **check_metadata,
-            "reports": len(reports),
-            "cells": len(cells),
-            "reports_with_t2": int(reports["has_t2"].sum()),
-            "reports_with_t3": int(reports["has_t3"].sum()),
-            "reports_with_t4": int(reports["has_t4"].sum()),
-            "inferred_cells": int(cells["inferred"].sum()) if len(cells) else 0,
-            "cache": dg.MetadataValue.json(cache.summary()),
-            **describe_cluster(cluster.spec),
-        },
-    )
-    yield from check_results
+    return {
+        "reports": len(reports),
+        "cells": len(cells),
+        "reports_with_t2": int(reports["has_t2"].sum()),
+        "reports_with_t3": int(reports["has_t3"].sum()),
+        "reports_with_t4": int(reports["has_t4"].sum()),
+        "inferred_cells": int(cells["inferred"].sum()) if len(cells) else 0,
+        "cache": dg.MetadataValue.json(cache.summary()),
+        **describe_cluster(cluster.spec),
+    }

@@ -221,6 +221,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
         ocr_main(args.ocr)
         return 0
+    if args.pipeline:  # the whole pipeline, cold / warm / 1% changed, vs the decode floor
+        from .pipeline_bench import main as pipeline_bench_main
+
+        return pipeline_bench_main(args.docs or 3_000, keep=args.keep)
+    if args.scale:
+        from .scale_bench import main as scale_bench_main
+
+        return scale_bench_main(args.docs or 100_000, args.cluster or "local-cluster:2", keep=args.keep)
     from .reporting.benchmark import main as bench_main
 
     check_existing_paths("bench:", args.paths)

@@ -5,7 +5,13 @@ partition is written to `<warehouse>/_stages/<asset>/report_year=<YYYY>/<name>.p
 (unpartitioned assets: `<asset>/all/`) under a temporary folder and swapped in, so a
 re-run replaces the partition atomically. Loading several upstream partitions (the
 cross-year inputs) returns `{partition_key: frames}` and skips years never materialised.
+
+A run over a range of years (`yearly.py`: single-run backfills) hands over `{year: frames}`
+and gets its same-year inputs as `{year: frames}`; each year is still its own partition
+folder, swapped in on its own (one year's write never depends on another's).
 """
+
+from typing import Any
 
 import dagster as dg
 import pandas as pd
@@ -15,6 +21,9 @@ from .resources import WarehouseResource
 from .storage.warehouse import Warehouse
 
 Frames = dict[str, pd.DataFrame]
+# What a yearly asset's step hands over or receives: one year's `Frames`, or `{year: Frames}`
+# in a run over a range of years (`yearly.py`). `Any` to Dagster: no type check of either shape.
+YearlyFrames = Any
 
 
 class StageIOManager(dg.ConfigurableIOManager):
@@ -29,17 +38,28 @@ class StageIOManager(dg.ConfigurableIOManager):
             return
         # an unpartitioned asset (the ledger, the corrections) in a partitioned run is still
         # stored once, under all/, where its readers look for it
-        partition = context.asset_partition_key if context.has_asset_partitions else None
-        final = self._folder(context.asset_key, partition)
-
-        def write(staging: UPath) -> None:
-            for name, frame in obj.items():
-                frame.to_parquet(str(staging / f"{name}.parquet"), index=False)
-
-        Warehouse(self.warehouse.root).replace_folder(final, write)
+        keys = sorted(context.asset_partition_keys) if context.has_asset_partitions else [None]
+        if len(keys) > 1:  # a run over a range of years: {year: frames}
+            for key in keys:
+                self._write(self._folder(context.asset_key, key), obj[key])
+            rows = {key: {n: len(f) for n, f in obj[key].items()} for key in keys}
+            folder = self._folder(context.asset_key, None).parent
+            context.add_output_metadata(
+                {"path": dg.MetadataValue.path(str(folder)), "rows": dg.MetadataValue.json(rows)}
+            )
+            return
+        final = self._folder(context.asset_key, keys[0])
+        self._write(final, obj)
         context.add_output_metadata(
             {"path": dg.MetadataValue.path(str(final)), **{f"rows_{n}": len(f) for n, f in obj.items()}}
         )
+
+    def _write(self, final: UPath, frames: Frames) -> None:
+        def write(staging: UPath) -> None:
+            for name, frame in frames.items():
+                frame.to_parquet(str(staging / f"{name}.parquet"), index=False)
+
+        Warehouse(self.warehouse.root).replace_folder(final, write)
 
     def _load(self, folder: UPath) -> Frames | None:
         if not folder.exists():
@@ -62,6 +82,10 @@ class StageIOManager(dg.ConfigurableIOManager):
                 raise FileNotFoundError(f"{key.to_user_string()} partition {keys[0]} has not been materialised yet")
             return frames
         loaded = {k: self._load(self._folder(key, k)) for k in keys}
+        if not _is_multi_year_input(context):  # the same years as a range run's step: all needed
+            missing = [k for k, v in loaded.items() if v is None]
+            if missing:
+                raise FileNotFoundError(f"{key.to_user_string()} partitions {missing} have not been materialised yet")
         return {k: v for k, v in loaded.items() if v is not None}
 
 

@@ -1,6 +1,7 @@
 """Jobs.
 
-`yearly_reports_job` materialises one report year: it first rescans and decodes the landing
+`yearly_reports_job` materialises one report year, or a range of years in one run (the
+yearly assets' single-run backfill policy, `yearly.py`): it first rescans and decodes the landing
 zone and rebuilds the ingest ledger (both unpartitioned; cheap because decoding is cached
 by content hash)
 so that the year's run always reads a ledger that matches the landing zone, then every

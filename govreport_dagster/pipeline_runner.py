@@ -1,8 +1,24 @@
 """Run the whole pipeline through Dagster on a persistent instance (what `govreport run` does).
 
-The landing zone is decoded and the ledger materialised first (it decides which years exist), then each year's stages,
-oldest first so the cross-year identities find the previous year. Every run is recorded in
-the instance in DAGSTER_HOME, so `govreport ui` shows the history.
+The landing zone is decoded and the ledger materialised first (it decides which years exist), then two
+passes: the per-document stages of every year, then the facts of every year (a year's facts
+read its neighbours' stages). Every run is recorded in the instance in DAGSTER_HOME, so
+`govreport ui` shows the history.
+
+A pass is one Dagster run over a range of years (issue 11: the run's fixed costs — run
+start, step events, GX Data Docs builds — once per range, not per year; `yearly.py`). A
+run covers consecutive years only (Dagster runs target one partition or one key range), so
+the years a pass must redo are grouped into spans of consecutive years, one run each; a
+year between two spans that has no reports is never run (it would publish an empty year).
+
+Failure isolation: in a run over a range, one step materialises every year of the range,
+so a year that fails (an exception, a failed blocking check) fails the step for all of
+them and stops the downstream assets of every year. We chose to keep the fast range run
+for the common case and, when it fails, to re-run that span year by year (today's per-year
+runs): the failure then costs only its year, which is recorded in `outcome.failures`, and
+the other years still publish. (Catching a year's failure inside the range step instead
+would need per-partition outputs, which Dagster 1.13 does not have: a step has one output
+per asset for the whole range.)
 """
 
 from __future__ import annotations
@@ -71,14 +87,15 @@ def run_pipeline(
     with progress:
         task = progress.add_task("ingest ledger", total=1)
 
-        def materialize(selection: list[str], year: int | None = None) -> dg.ExecuteInProcessResult:
+        def materialize(selection: list[str], years: list[int] | None = None) -> dg.ExecuteInProcessResult:
             # Through the code location's own jobs, so the UI lists each run under its job
-            # (yearly_reports_job with the year's partition, ingest_job for the ledger) rather
-            # than under Dagster's anonymous __ephemeral_asset_job__.
-            job = jobs["ingest_job" if year is None else "yearly_reports_job"]
+            # (yearly_reports_job with the year's partition or range, ingest_job for the
+            # ledger) rather than under Dagster's anonymous __ephemeral_asset_job__.
+            job = jobs["ingest_job" if years is None else "yearly_reports_job"]
             result = job.execute_in_process(
                 instance=instance,
-                partition_key=None if year is None else str(year),
+                partition_key=str(years[0]) if years and len(years) == 1 else None,
+                tags=partition_range_tags(years) if years and len(years) > 1 else None,
                 asset_selection=[dg.AssetKey(name) for name in selection],
                 raise_on_error=False,
                 run_config=QUIET,
@@ -123,22 +140,57 @@ def _run_years(
             # The facts pass fans nothing out: stop the per-document workers so their memory
             # is not held beside the facts' (the run's memory bound is for the whole tree).
             release_idle_workers()
+        todo = []
         for year in outcome.years:
-            progress.advance(task)
             if any(failed_year == str(year) for failed_year, _ in outcome.failures):
-                continue
-            if state.unchanged(name, year, digest_of(year)):
+                progress.advance(task)
+            elif state.unchanged(name, year, digest_of(year)):
                 outcome.skipped.append((name, year))
-                continue
-            progress.update(task, description=f"{name} {year}")
-            result = materialize(selection, year)
-            release_freed_memory()
-            if result.success:
-                state.record(name, year, digest_of(year))
+                progress.advance(task)
             else:
-                state.forget(name, year)
-                outcome.failures.append((str(year), _failure_reason(result)))
-            state.save()
+                todo.append(year)
+        for years in consecutive_spans(todo):
+            progress.update(task, description=f"{name} {years[0]}" + (f"–{years[-1]}" if len(years) > 1 else ""))
+            _run_span(outcome, materialize, state, name, selection, years, digest_of)
+            progress.advance(task, len(years))
+
+
+def _run_span(
+    outcome: PipelineOutcome, materialize: Any, state: RunState, name: str, selection: list[str], years, digest_of
+) -> None:
+    """One run over the consecutive `years`; if it fails, each year in a run of its own."""
+    result = materialize(selection, years)
+    release_freed_memory()
+    if result.success:
+        for year in years:
+            state.record(name, year, digest_of(year))
+        state.save()
+        return
+    if len(years) == 1:
+        state.forget(name, years[0])
+        outcome.failures.append((str(years[0]), _failure_reason(result)))
+        state.save()
+        return
+    for year in years:  # isolate the failure: every year on its own, as before issue 11
+        _run_span(outcome, materialize, state, name, selection, [year], digest_of)
+
+
+def consecutive_spans(years: list[int]) -> list[list[int]]:
+    """[2016, 2019, 2020, 2021, 2024] → [[2016], [2019, 2020, 2021], [2024]]."""
+    spans: list[list[int]] = []
+    for year in sorted(years):
+        if spans and year == spans[-1][-1] + 1:
+            spans[-1].append(year)
+        else:
+            spans.append([year])
+    return spans
+
+
+def partition_range_tags(years: list[int]) -> dict[str, str]:
+    """The run tags that make a run materialise a range of years (what a single-run backfill sets)."""
+    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+    return {ASSET_PARTITION_RANGE_START_TAG: str(years[0]), ASSET_PARTITION_RANGE_END_TAG: str(years[-1])}
 
 
 def release_freed_memory() -> None:

@@ -14,6 +14,7 @@ from builders import SEED_YEARS, seed_path
 from govreport_dagster.cli import main
 from govreport_dagster.core.schemas import CONTRACT, YEAR_PARTITIONED
 from govreport_dagster.jobs import YEARLY_ASSETS
+from govreport_dagster.pipeline_runner import consecutive_spans
 
 pytestmark = pytest.mark.slow
 
@@ -87,14 +88,26 @@ def test_every_contract_table_reads_with_duckdb_and_pandas(seeded_run: dict) -> 
 
 def test_runs_are_recorded_in_the_persistent_instance(seeded_run: dict) -> None:
     instance = dg.DagsterInstance.from_config(str(seeded_run["home"]))
-    assert seeded_run["cold"]["runs"] == 1 + 2 * len(SEED_YEAR_SET)  # ledger, then stages and facts per year
+    # the ledger, then per pass one run per span of consecutive years (issue 11): 2016, 2019,
+    # 2021 and 2023–2024 — the years 2023 and 2024 in one run
+    spans = consecutive_spans(SEED_YEAR_SET)
+    assert len(spans) == 4
+    assert seeded_run["cold"]["runs"] == 1 + 2 * len(spans)
     runs = instance.get_runs()
     assert len(runs) == seeded_run["cold"]["runs"] + 1  # nothing changed: the re-run rebuilt the ledger only
     assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
-    # listed under the code location's jobs, each year's runs with their partition (UI: job → runs)
+    # listed under the code location's jobs, each run with its year or range of years (UI: job → runs)
     yearly = [r for r in runs if r.job_name == "yearly_reports_job"]
     assert {r.job_name for r in runs} == {"ingest_job", "yearly_reports_job"}
-    assert sorted(int(r.tags["dagster/partition"]) for r in yearly) == sorted(SEED_YEAR_SET * 2)
+    run_years = sorted(_years_of(r.tags) for r in yearly)
+    assert run_years == sorted(spans * 2)
+
+
+def _years_of(tags: dict[str, str]) -> list[int]:
+    if "dagster/partition" in tags:
+        return [int(tags["dagster/partition"])]
+    first, last = int(tags["dagster/asset_partition_range_start"]), int(tags["dagster/asset_partition_range_end"])
+    return list(range(first, last + 1))
     config = (seeded_run["home"] / "dagster.yaml").read_text(encoding="utf-8")
     assert "enabled: false" in config
 

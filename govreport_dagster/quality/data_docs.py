@@ -95,7 +95,7 @@ def build_data_docs(
 def _build_site(context: Any, runs: list[SuiteRun], site_dir: Path, run_name: str | None) -> None:
     """Render the runs into the site, then take them out of the context again."""
     _point_site_at(context, site_dir)
-    keys = [_store_run(context, run, run_name) for run in runs]
+    keys = [_store_run(context, run, run.run_name or run_name) for run in runs]
     try:
         context.build_data_docs(site_names=[SITE_NAME])
     finally:
@@ -196,6 +196,26 @@ def offline_html(html: str, static_prefix: str) -> str:
 
     html = _CDN_TAG_RE.sub(tag, html)
     return _HOSTED_IMAGE_RE.sub(lambda m: f"{m.group('attr')}{static_prefix}images/{m.group('name')}", html)
+
+
+def write_year_index(site_dir: Path, year: str, year_dir: Path) -> Path:
+    """`year_dir/index.html`: the pages of one year's validations in a multi-year site (built
+    once per stage for a run over a range of years), so every year keeps its own link."""
+    year_dir.mkdir(parents=True, exist_ok=True)
+    pages = sorted(p for p in (site_dir / "validations").rglob("*.html") if year in p.relative_to(site_dir).parts)
+    links = "\n".join(
+        f'<li><a href="{Path(os.path.relpath(p, year_dir)).as_posix()}">{p.relative_to(site_dir).as_posix()}</a></li>'
+        for p in pages
+    )
+    site_index = Path(os.path.relpath(site_dir / "index.html", year_dir)).as_posix()
+    index = year_dir / "index.html"
+    index.write_text(
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>Data Docs {year}</title></head><body>'
+        f"<h1>GX validations of report year {year}</h1><ul>{links}</ul>"
+        f'<p><a href="{site_index}">All years of this run</a></p></body></html>',
+        encoding="utf-8",
+    )
+    return index
 
 
 def _relative_prefix(page: Path, static_dir: Path) -> str:

@@ -34,6 +34,7 @@ class SuiteRun:
     gx_result: Any = field(repr=False)
     suite_json: dict[str, Any] = field(repr=False)
     run_time: datetime = field(default_factory=lambda: datetime.now(UTC))
+    run_name: str | None = None  # the report year it judged: names its Data Docs page in a multi-year site
 
 
 def gx_module() -> Any:

@@ -1,0 +1,98 @@
+"""A range of years in one Dagster run (issue 11): single-run backfills write every year's
+partition on its own, report each year's checks with that year, and `govreport run` falls
+back to per-year runs when a range run fails, so one bad year does not stop the others."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+import pytest
+from builders import seed_path
+
+from govreport_dagster.pipeline_runner import consecutive_spans, partition_range_tags
+
+RANGE = partition_range_tags([2023, 2024])
+
+
+def _landing(tmp_path: Path, prefixes: tuple[str, ...] = ("003", "004")) -> Path:
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    for prefix in prefixes:  # 003: 2024, 004: 2023
+        shutil.copy(seed_path(prefix), landing)
+    return landing
+
+
+def test_consecutive_years_make_one_span():
+    assert consecutive_spans([2024, 2016, 2019, 2020, 2021]) == [[2016], [2019, 2020, 2021], [2024]]
+    assert consecutive_spans([]) == []
+
+
+def test_every_yearly_asset_backfills_a_range_in_one_run():
+    from govreport_dagster.definitions import all_assets
+    from govreport_dagster.jobs import YEARLY_ASSETS
+
+    policies = {key.to_user_string(): a.backfill_policy for a in all_assets for key in a.keys}
+    for name in YEARLY_ASSETS:
+        if name != "corrections":  # unpartitioned
+            assert policies[name] == dg.BackfillPolicy.single_run(), name
+
+
+def test_a_two_year_range_writes_both_partitions_and_checks_each_year(tmp_path: Path):
+    from govreport_dagster.definitions import all_assets, make_resources
+
+    resources = make_resources(str(_landing(tmp_path)), str(tmp_path / "wh"))
+    instance = dg.DagsterInstance.ephemeral()
+    assert dg.materialize(all_assets, selection=["decoded_documents", "ingest_ledger"], resources=resources,
+                          instance=instance).success  # fmt: skip
+    result = dg.materialize(
+        all_assets, selection=["raw_reports", "decoded_reports"], tags=RANGE, resources=resources, instance=instance
+    )
+    assert result.success
+    for asset in ("raw_reports", "decoded_reports"):
+        materialised = result.asset_materializations_for_node(asset)
+        assert sorted(m.partition for m in materialised) == ["2023", "2024"], asset
+        for year in ("2023", "2024"):
+            frames = pd.read_parquet(tmp_path / "wh" / "_stages" / asset / f"report_year={year}")
+            assert len(frames) == 1, (asset, year)  # the year's one report, not both
+    decoded = {m.partition: m.metadata for m in result.asset_materializations_for_node("decoded_reports")}
+    assert decoded["2023"]["reports"].value == decoded["2024"]["reports"].value == 1
+    assert "report_year=2023" in str(decoded["2023"]["data_docs"].value)
+    evaluations = result.get_asset_check_evaluations()
+    assert sorted((e.check_name, e.partition) for e in evaluations) == [
+        (check, year) for check in ("decoded_errors", "decoded_warnings") for year in ("2023", "2024")
+    ]
+    key = dg.AssetCheckKey(dg.AssetKey("decoded_reports"), "decoded_errors")
+    records = instance.event_log_storage.get_asset_check_execution_history(key, limit=10)
+    assert sorted((r.partition, r.status.value) for r in records) == [("2023", "SUCCEEDED"), ("2024", "SUCCEEDED")]
+
+
+@pytest.mark.slow
+def test_a_failing_year_in_a_range_costs_only_that_year(tmp_path: Path, monkeypatch):
+    """A failed blocking check of 2023 in the facts range 2023–2024: the pass re-runs year by
+    year, 2024 publishes, 2023 is the one failure."""
+    import assets.facts as facts_assets
+    from govreport_dagster.pipeline_runner import run_pipeline
+
+    contract_check = facts_assets._contract_check
+
+    def failing_for_2023(frames):
+        result = contract_check(frames)
+        if set(frames["reports"]["report_year"].astype(int)) == {2023}:
+            return result._replace(passed=False)
+        return result
+
+    monkeypatch.setattr(facts_assets, "_contract_check", failing_for_2023)
+    warehouse = tmp_path / "wh"
+    instance = dg.DagsterInstance.ephemeral()
+    outcome = run_pipeline(str(_landing(tmp_path)), str(warehouse), instance=instance)
+    assert [year for year, _ in outcome.failures] == ["2023"]
+    assert "contract_schema" in outcome.failures[0][1]
+    assert (warehouse / "reports" / "report_year=2024").is_dir()
+    assert not (warehouse / "reports" / "report_year=2023").exists()
+    runs = [r for r in instance.get_runs() if r.job_name == "yearly_reports_job"]
+    ranges = [r for r in runs if "dagster/asset_partition_range_start" in r.tags]
+    assert len(ranges) == 2  # the stages pass and the failed facts pass
+    assert sorted(r.tags["dagster/partition"] for r in runs if "dagster/partition" in r.tags) == ["2023", "2024"]
