@@ -43,7 +43,7 @@ def html_with_bomb(report_text: str) -> bytes:
     return (
         f'<html><head><meta charset="utf-8"></head><body>{paragraphs}'
         f'<img src="data:image/png;base64,{source}"></body></html>'
-    ).encode("utf-8")
+    ).encode()
 
 
 def docx_with_bomb(report_text: str) -> bytes:
@@ -71,7 +71,8 @@ def pdf_with_bomb(width: int = BOMB_SIDE, height: int = BOMB_SIDE) -> bytes:
         b" /Resources << /XObject << /Im0 5 0 R >> >> >>",
         b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
         b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray"
-        b" /BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n" % (width, height, len(pixels))
+        b" /BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n"
+        % (width, height, len(pixels))
         + pixels
         + b"\nendstream",
     ]
