@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import io
 import struct
+import zipfile
 import zlib
 
 BOMB_SIDE = 30_000
@@ -55,9 +56,13 @@ def docx_with_bomb(report_text: str) -> bytes:
         if line.strip():
             document.add_paragraph(line)
     document.add_picture(io.BytesIO(png_bomb()))
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    saved = io.BytesIO()
+    document.save(saved)
+    fixed = io.BytesIO()  # the same bytes at every generation: zip entries without the save time
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(zipfile.ZipInfo(info.filename, (2021, 1, 1, 0, 0, 0)), source.read(info))
+    return fixed.getvalue()
 
 
 def pdf_with_bomb(width: int = BOMB_SIDE, height: int = BOMB_SIDE) -> bytes:
