@@ -61,7 +61,8 @@ def docx_with_bomb(report_text: str) -> bytes:
     fixed = io.BytesIO()  # the same bytes at every generation: zip entries without the save time
     with zipfile.ZipFile(saved) as source, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
-            target.writestr(zipfile.ZipInfo(info.filename, (2021, 1, 1, 0, 0, 0)), source.read(info))
+            entry = zipfile.ZipInfo(info.filename, (2021, 1, 1, 0, 0, 0))
+            target.writestr(entry, source.read(info), compress_type=zipfile.ZIP_DEFLATED)
     return fixed.getvalue()
 
 
