@@ -51,21 +51,23 @@ def test_a_pathological_text_is_sectioned_and_read_in_bounded_time(monkeypatch, 
     assert seconds < 60  # was quadratic: 40k digits took 445 s, a 1 MB line days
     assert report.status == "ok" and report.sections
     assert all(missing.reason for missing in extraction.missing)  # whatever is not read says why
+    assert not any("extraction failed" in missing.reason for missing in extraction.missing)  # no parser crash
+    assert all(len(cell.raw_text) <= 64 for cell in extraction.cells)
     for cell in extraction.cells:  # never a count made of the hostile digit run
         assert cell.value is None or abs(cell.value) < 10**12
 
 
 @pytest.mark.parametrize("stage", ["sectioning", "tables"])
 def test_a_document_over_its_budget_gets_the_stage_status_and_the_batch_goes_on(monkeypatch, stage) -> None:
-    """A budget of 1 s (the real one is 120 s) against 100k table-like lines in one stage."""
+    """A budget of 2 s (the real one is 120 s) against 100k table-like lines in one stage."""
     slow = _report_with("".join(f"收到申请数 {i} 件 | {i} | {i}\n" for i in range(100_000)))
     good = _report_with("")
-    budget = functools.partial(guarded, seconds=1.0)
+    budget = functools.partial(guarded, seconds=2.0)
     if stage == "sectioning":
         monkeypatch.setattr(workers, "guarded", budget)
         [stopped, fine], _tables, seconds = _run_stages(monkeypatch, [slow, good])
         assert stopped.status == workers.GUARD_FAILED
-        assert stopped.issues == ["sectioning stopped: over the time budget of 1 s"]
+        assert stopped.issues == ["sectioning stopped: over the time budget of 2 s"]
         assert fine.status == "ok"
     else:
         [sectioned_slow, sectioned_good] = _run_stages(monkeypatch, [slow, good])[0]
@@ -75,7 +77,7 @@ def test_a_document_over_its_budget_gets_the_stage_status_and_the_batch_goes_on(
         started = time.perf_counter()
         stopped, fine = workers.extract_batch(payloads)
         seconds = time.perf_counter() - started
-        reason = "table extraction stopped: over the time budget of 1 s"
+        reason = "table extraction stopped: over the time budget of 2 s"
         assert [(m.table_id, m.reason) for m in stopped.missing] == [(t, reason) for t in ("t2", "t3", "t4")]
         assert not stopped.cells and fine.cells and not fine.missing
     assert seconds < 30
