@@ -143,7 +143,7 @@ class YearCommit:
     def _commit(self, year: int | str, new: UPath, tables: set[str]) -> dict[str, UPath]:
         year_dir = self.year_dir(year)
         if self.local:
-            self._adopt_real_folders(year)
+            self._adopt_real_folders(year, tables)
         previous = self.current(year)
         for table in sorted(set(previous["tables"] if previous else ()) - tables):
             self._carry(year_dir / previous["version"] / table, new / table)
@@ -181,7 +181,7 @@ class YearCommit:
         _replace_symlink(version, os.path.join(year_dir, POINTER))
         kill_point("publish:committed")
 
-    def _adopt_real_folders(self, year: int | str) -> None:
+    def _adopt_real_folders(self, year: int | str, tables: set[str]) -> None:
         """Make a year whose folders are real (not links) a version the pointer names.
 
         A warehouse copied with its symlinks dereferenced (`cp -rL`, `shutil.copytree`'s
@@ -195,7 +195,7 @@ class YearCommit:
         pointer = os.path.join(year_dir, POINTER)
         if os.path.islink(pointer):
             return
-        sources = self._real_table_folders(year)
+        sources = self._real_table_folders(year, tables)
         if not sources:
             return
         adopted = _version_name()
@@ -204,11 +204,14 @@ class YearCommit:
         kill_point("publish:adopted")
         _replace_symlink(adopted, pointer)
 
-    def _real_table_folders(self, year: int | str) -> dict[str, str]:
-        """{table: the real folder holding its year}: the view folder, else `current/<table>`."""
+    def _real_table_folders(self, year: int | str, tables: set[str]) -> dict[str, str]:
+        """{table: the real folder holding its year}: the view folder, else `current/<table>`.
+        Only the tables being published and those a copied `current` holds: nothing else
+        below the root is this protocol's to take over."""
         pointer = os.path.join(self.year_dir(year).path, POINTER)
+        copied_tables = set() if os.path.islink(pointer) or not os.path.isdir(pointer) else set(os.listdir(pointer))
         found = {}
-        for table in sorted(os.listdir(self.root.path)):
+        for table in sorted(tables | copied_tables):
             view = self.view_path(table, year).path
             copied = os.path.join(pointer, table)
             if os.path.isdir(view) and not os.path.islink(view):
