@@ -4,7 +4,6 @@ the file's text (a page or DOCX around the picture) is still read and the run go
 
 from __future__ import annotations
 
-import resource
 import time
 from pathlib import Path
 
@@ -60,7 +59,9 @@ def _ledger(tmp_path: Path, files: dict[str, bytes]) -> dict[str, tuple[str, str
     return {row.source_uri.rsplit("/", 1)[-1]: (row.status, row.reason) for row in rows}
 
 
-def test_every_kind_of_image_bomb_is_a_ledger_row_with_one_line_and_the_run_goes_on(tmp_path: Path) -> None:
+def test_every_kind_of_image_bomb_is_a_ledger_row_with_one_line_and_the_run_goes_on(
+    tmp_path: Path, no_pixel_decoding
+) -> None:
     started = time.perf_counter()
     ledger = _ledger(
         tmp_path,
@@ -74,7 +75,6 @@ def test_every_kind_of_image_bomb_is_a_ledger_row_with_one_line_and_the_run_goes
         },
     )
     assert time.perf_counter() - started < 120
-    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 900 * 1024  # never held 900 M pixels
     for name in ("scan.png", "scan.jpg"):
         assert ledger[name][0] == "rejected" and ledger[name][1].startswith("image too large: 900,000,000 pixels")
     assert ledger["scan.pdf"] == (
