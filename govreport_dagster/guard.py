@@ -25,8 +25,12 @@ from .core.limits import DOCUMENT_MEMORY_BYTES, DOCUMENT_SECONDS
 T = TypeVar("T")
 
 
-class BudgetExceeded(Exception):
-    """The document used up its time budget."""
+class BudgetExceeded(BaseException):
+    """The document used up its time budget.
+
+    A BaseException, like KeyboardInterrupt: the stages catch `Exception` around each
+    table or block to keep going after a parser bug, and the timer fires once, so a budget
+    caught there would be spent on one table and the rest read with no budget at all."""
 
 
 def _data_bytes() -> int | None:

@@ -4,7 +4,9 @@ contract's readers (DuckDB glob, pandas), and the next run cleans what it left."
 
 from __future__ import annotations
 
+import shutil
 import signal
+import subprocess
 from pathlib import Path
 
 import duckdb
@@ -83,3 +85,44 @@ def test_a_folder_from_before_the_protocol_is_taken_over(tmp_path: Path):
     assert publish(str(root), 2020, "new") == 0
     assert legacy.is_symlink()
     assert markers_by_reader(root, 2020) == {table: {"new"} for table in YEARLY_TABLES}
+
+
+def _copy_dereferenced(source: Path, target: Path, how: str) -> None:
+    """A warehouse copied the way operators do: every symlink replaced by what it points at."""
+    if how == "cp -rL":
+        subprocess.run(["cp", "-rL", str(source), str(target)], check=True)
+    else:
+        shutil.copytree(source, target)  # symlinks=False: links followed, folders copied
+
+
+@pytest.mark.parametrize("how", ["cp -rL", "shutil.copytree"])
+def test_a_dereferenced_copy_is_published_into_and_the_original_is_untouched(tmp_path: Path, how: str):
+    original, copy = tmp_path / "wh", tmp_path / "copy"
+    assert publish(str(original), 2019, "other") == 0
+    assert publish(str(original), 2020, "old") == 0
+    _copy_dereferenced(original, copy, how)
+    assert not (copy / YEARS_DIR / "2020" / "current").is_symlink()  # the bug's starting point
+    assert publish(str(copy), 2020, "new") == 0
+    assert markers_by_reader(copy, 2020) == {table: {"new"} for table in YEARLY_TABLES}
+    assert markers_by_reader(copy, 2019) == {table: {"other"} for table in YEARLY_TABLES}
+    assert all((copy / table / "report_year=2020").is_symlink() for table in YEARLY_TABLES)
+    assert markers_by_reader(original, 2020) == {table: {"old"} for table in YEARLY_TABLES}
+    assert publish(str(copy), 2019, "newer") == 0  # the other year too, and again
+    assert publish(str(copy), 2020, "newer") == 0
+    assert markers_by_reader(copy, 2019) == markers_by_reader(copy, 2020) == {t: {"newer"} for t in YEARLY_TABLES}
+
+
+@pytest.mark.slow  # kills real child processes that import the whole stack
+@pytest.mark.parametrize("kill_at", ["publish:adopted", "publish:linked", "publish:staged"])
+def test_kill_9_while_a_dereferenced_copy_is_taken_over_leaves_the_old_year(tmp_path: Path, kill_at: str):
+    original, copy = tmp_path / "wh", tmp_path / "copy"
+    assert publish(str(original), 2020, "old") == 0
+    _copy_dereferenced(original, copy, "shutil.copytree")
+    assert publish(str(copy), 2020, "new", kill_at=kill_at) == -signal.SIGKILL
+    assert markers_by_reader(copy, 2020) == {table: {"old"} for table in YEARLY_TABLES}
+    Warehouse(copy).sweep_staging()
+    assert markers_by_reader(copy, 2020) == {table: {"old"} for table in YEARLY_TABLES}
+    assert publish(str(copy), 2020, "new") == 0
+    assert markers_by_reader(copy, 2020) == {table: {"new"} for table in YEARLY_TABLES}
+    Warehouse(copy).sweep_staging()
+    assert len(leftovers(copy, 2020)) == 1  # the killed writer's and the copied versions are gone

@@ -55,6 +55,12 @@ def test_hostile_landing_zone(tmp_path: Path) -> None:
         assert refused.loc[name, "status"] == "rejected", name
     assert refused.loc["name_%FF%FE_latin1.txt", "status"] in ("parsed", "duplicate")
     assert "FIFO" in refused.loc["fifo_sidecar.txt", "reason"]
+    for name in ("bomb_image_png.png", "bomb_image_jpeg.jpg", "bomb_image_scan.pdf"):
+        assert refused.loc[name, "status"] == "rejected" and "image too large" in refused.loc[name, "reason"], name
+    for name in ("bomb_image_inline.html", "bomb_image_picture.docx"):  # read; the picture left out, said why
+        reason = refused.loc[name, "reason"]
+        assert refused.loc[name, "status"] in ("parsed", "duplicate"), reason
+        assert "image not read" in reason and "decompression bomb" in reason, reason
 
     reports = pd.read_parquet(warehouse / "reports")
     published = set(reports["report_year"].astype(int))

@@ -85,6 +85,7 @@ class Identification:
     document_year: int | None
     document_year_source: str | None
     decode_seconds: float | None = None
+    notes: tuple[str, ...] = ()  # what was left out of a usable document (a refused image), for the ledger
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ def decode_content(data: bytes, name: str, resources: Resources | None = None) -
 
 def identify(outcome: DecodeOutcome) -> Identification:
     """What a decoded content says about itself: its report id and the year in its text."""
+    from .decode.ocr.embedded import IMAGE_NOT_READ
     from .metadata import detect_report_year
 
     detected, doc, took = outcome.detected_type, outcome.document, outcome.seconds
@@ -128,7 +130,8 @@ def identify(outcome: DecodeOutcome) -> Identification:
         return Identification(detected, "no text after decoding", None, None, None, took)
     found = detect_report_year(doc.text)
     year, source = found if found else (None, None)
-    return Identification(detected, None, make_report_id(doc.text), year, source, took)
+    notes = tuple(step for step in doc.flags.get("steps", []) if step.startswith(IMAGE_NOT_READ))
+    return Identification(detected, None, make_report_id(doc.text), year, source, took, notes)
 
 
 def build_ledger(
@@ -186,6 +189,7 @@ def _ledger_row(
     year, source, notes = _assign_year(entry, ident)
     if entry.sidecar_problem:
         notes.append(entry.sidecar_problem)
+    notes.extend(ident.notes)
     if ident.report_id in seen_report:
         notes.insert(0, f"same text as {seen_report[ident.report_id]}")
         return IngestedFile(

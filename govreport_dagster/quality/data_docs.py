@@ -7,11 +7,17 @@ results, renders, then removes what it stored: a build shows exactly its own val
 GX copies its static files (styles, fonts, images: ~4 MB) into every site; with
 `static_dir` given, one shared copy serves every site under a Data Docs root and the pages'
 links are rewritten to it, so the docs grow with validations, not with copies.
+
+GX's page templates put values into the HTML as they are (no escaping): an unexpected value
+is data from the landing zone (a file name, report text), so every string of a result is
+HTML-escaped before GX sees it and a `<script>` in a report shows as text.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
+import html
 import os
 import re
 import shutil
@@ -136,8 +142,30 @@ def _store_run(context: Any, run: SuiteRun, run_name: str | None) -> Any:
         run_id=RunIdentifier(run_name=run_name or run.suite, run_time=run.run_time),
         batch_identifier=_safe_name(run.suite),
     )
-    context.validation_results_store.set(key, run.gx_result)
+    context.validation_results_store.set(key, escaped_result(run.gx_result))
     return key
+
+
+def escaped_result(gx_result: Any) -> Any:
+    """A copy of a suite's validation result with every string in what was observed (values,
+    counts, details, exception messages) HTML-escaped: those come from the data. The
+    expectations' own configuration is ours and stays as it is."""
+    copied = copy.deepcopy(gx_result)
+    for result in copied.results:
+        result.result = escape_strings(result.result or {})
+        result.exception_info = escape_strings(result.exception_info or {})
+    return copied
+
+
+def escape_strings(value: Any) -> Any:
+    """`value` with every string in it (dict keys too) HTML-escaped, quotes included."""
+    if isinstance(value, str):
+        return html.escape(value, quote=True)
+    if isinstance(value, dict):
+        return {escape_strings(k): escape_strings(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(escape_strings(v) for v in value)
+    return value
 
 
 def _safe_name(name: str) -> str:

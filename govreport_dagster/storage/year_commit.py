@@ -142,6 +142,8 @@ class YearCommit:
 
     def _commit(self, year: int | str, new: UPath, tables: set[str]) -> dict[str, UPath]:
         year_dir = self.year_dir(year)
+        if self.local:
+            self._adopt_real_folders(year, tables)
         previous = self.current(year)
         for table in sorted(set(previous["tables"] if previous else ()) - tables):
             self._carry(year_dir / previous["version"] / table, new / table)
@@ -158,7 +160,7 @@ class YearCommit:
     def _carry(self, source: UPath, target: UPath) -> None:
         target.mkdir(parents=True, exist_ok=True)
         if self.local:
-            os.link(os.path.join(source.path, PART_NAME), os.path.join(target.path, PART_NAME))
+            _link_files(source.path, target.path)
         else:
             source.fs.copy((source / PART_NAME).path, (target / PART_NAME).path)
 
@@ -178,6 +180,45 @@ class YearCommit:
             kill_point("publish:linked")
         _replace_symlink(version, os.path.join(year_dir, POINTER))
         kill_point("publish:committed")
+
+    def _adopt_real_folders(self, year: int | str, tables: set[str]) -> None:
+        """Make a year whose folders are real (not links) a version the pointer names.
+
+        A warehouse copied with its symlinks dereferenced (`cp -rL`, `shutil.copytree`'s
+        default) has a real `current` folder and real `<table>/report_year=<YYYY>` folders;
+        one written before this protocol has only the latter. The tables as readers see them
+        now are hard-linked into a new version and `current` is pointed at it (a real
+        `current` folder exchanged for the link in one step): readers still see the same
+        old year, and the commit that follows switches every table at once, as for any year.
+        """
+        year_dir = self.year_dir(year).path
+        pointer = os.path.join(year_dir, POINTER)
+        if os.path.islink(pointer):
+            return
+        sources = self._real_table_folders(year, tables)
+        if not sources:
+            return
+        adopted = _version_name()
+        for table, source in sources.items():
+            _link_files(source, os.path.join(year_dir, adopted, table))
+        kill_point("publish:adopted")
+        _replace_symlink(adopted, pointer)
+
+    def _real_table_folders(self, year: int | str, tables: set[str]) -> dict[str, str]:
+        """{table: the real folder holding its year}: the view folder, else `current/<table>`.
+        Only the tables being published and those a copied `current` holds: nothing else
+        below the root is this protocol's to take over."""
+        pointer = os.path.join(self.year_dir(year).path, POINTER)
+        copied_tables = set() if os.path.islink(pointer) or not os.path.isdir(pointer) else set(os.listdir(pointer))
+        found = {}
+        for table in sorted(tables | copied_tables):
+            view = self.view_path(table, year).path
+            copied = os.path.join(pointer, table)
+            if os.path.isdir(view) and not os.path.islink(view):
+                found[table] = view
+            elif not os.path.islink(pointer) and os.path.isdir(copied):
+                found[table] = copied
+        return found
 
     def _links_complete(self, year: int | str, tables: list[str]) -> bool:
         return all(os.path.islink(self.view_path(t, year).path) for t in tables)
@@ -270,10 +311,27 @@ def _mtime(path: UPath) -> float | None:
 
 
 def _replace_symlink(target: str, link: str) -> None:
-    """Point `link` at `target` in one atomic step (a new symlink renamed over the old)."""
+    """Point `link` at `target` in one atomic step (a new symlink renamed over the old; a
+    real folder at `link`, from a dereferenced copy, exchanged for it, then removed)."""
     staged = f"{link}.new-{uuid.uuid4().hex}"
     os.symlink(target, staged)
-    os.replace(staged, link)
+    if not os.path.isdir(link) or os.path.islink(link):
+        os.replace(staged, link)
+    elif exchange_paths(staged, link):
+        shutil.rmtree(staged, ignore_errors=True)
+    else:  # no exchange on this system: the folder goes first (readers use the view folders)
+        retired = f"{link}.retired-{uuid.uuid4().hex}"
+        os.rename(link, retired)
+        os.replace(staged, link)
+        shutil.rmtree(retired, ignore_errors=True)
+
+
+def _link_files(source: str, target: str) -> None:
+    """Hard-link every file of a table's folder into `target` (no data copied)."""
+    os.makedirs(target, exist_ok=True)
+    for name in sorted(os.listdir(source)):
+        if os.path.isfile(os.path.join(source, name)) and not name.startswith("."):
+            os.link(os.path.join(source, name), os.path.join(target, name))
 
 
 _AT_FDCWD = -100

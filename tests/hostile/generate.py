@@ -20,6 +20,8 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 
+from tests.hostile.images import docx_with_bomb, html_with_bomb, jpeg_bomb, pdf_with_bomb, png_bomb
+
 CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "corpus"
 Mutation = Callable[[bytes, random.Random], bytes]
 
@@ -179,6 +181,13 @@ BOMBS: dict[str, Callable[[], bytes]] = {
     "empty.txt": lambda: b"",
     "only_nuls.txt": lambda: b"\x00" * 10_000,
     "random.bin": lambda: random.Random(7).randbytes(100_000),
+    # a few KB declaring 30000×30000 pixels: refused on the header (alone), or the picture
+    # left out with the reason (in a readable page or DOCX)
+    "bomb_image_png.png": png_bomb,
+    "bomb_image_jpeg.jpg": jpeg_bomb,
+    "bomb_image_scan.pdf": pdf_with_bomb,
+    "bomb_image_inline.html": lambda: html_with_bomb((CORPUS / "007.txt").read_text(encoding="utf-8")),
+    "bomb_image_picture.docx": lambda: docx_with_bomb((CORPUS / "006.txt").read_text(encoding="utf-8")),
 }
 
 

@@ -213,7 +213,7 @@ def resolve_rows(
             cells = p.candidates[choice[key]]
         else:
             read += _undecided(tid, key, p, col_keys)
-            cells = _agreed(p)
+            cells = _agreed(p, len(col_keys))
         read += _row_cells(tid, key, p, cells, columns, source)
     return read
 
@@ -240,10 +240,14 @@ def _row_cells(
     return Read(tuple(out), tuple(warnings))
 
 
-def _agreed(p: ParsedRow) -> list[CellValue]:
+def _agreed(p: ParsedRow, width: int) -> list[CellValue]:
     """Several splits remain: a cell on which all candidates agree is still determined; the
-    others are null, pointing at the candidates."""
+    others are null, pointing at the candidates. No split at all (a digit run too long to
+    be counts): every cell null with that reason, the rest of the table still read."""
     cands = p.candidates
+    if not cands:
+        shown = p.run_text if len(p.run_text) <= 64 else f"{p.run_text[:60]}…"  # the run may be megabytes
+        return [CellValue("text", None, shown, p.offset, False, "digit run with no split into counts")] * width
     cells = []
     for i in range(len(cands[0])):
         if len({c[i].value for c in cands}) == 1:

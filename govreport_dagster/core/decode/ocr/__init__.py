@@ -14,13 +14,14 @@ import numpy as np
 
 from govreport_dagster.core.decode.grids import RawGrid
 from govreport_dagster.core.decode.ocr.engine import OcrEngineMissing, get_engine
-from govreport_dagster.core.decode.ocr.page import MAX_PIXELS, load_image, page_blocks
+from govreport_dagster.core.decode.ocr.page import MAX_PIXELS, load_image, page_blocks, too_large_reason
 from govreport_dagster.core.model import RejectedInput
 
 __all__ = [
     "MAX_OCR_PAGES",
     "MAX_PIXELS",
     "OCR_DPI",
+    "check_page_images",
     "needs_ocr_reason",
     "ocr_gray",
     "ocr_image",
@@ -87,14 +88,16 @@ def ocr_pdf_by_page(data: bytes, pages: list[int] | None = None) -> dict[int, li
         numbers = pages if pages is not None else list(range(1, len(pdf) + 1))
         if len(numbers) > MAX_OCR_PAGES:
             raise RejectedInput(f"scanned PDF: {len(numbers)} pages to OCR exceed the cap of {MAX_OCR_PAGES}")
+        scale = OCR_DPI / 72
+        for number in numbers:  # every size checked before the engine loads or a page renders
+            width, height = pdf[number - 1].get_size()
+            if width * height * scale * scale > MAX_PIXELS:
+                raise RejectedInput(f"PDF page {number} too large to OCR: {width:.0f}×{height:.0f} pt")
+            check_page_images(pdf[number - 1], number)
         engine = _engine()
         out: dict[int, list[str | RawGrid]] = {}
         for number in numbers:
             page = pdf[number - 1]
-            width, height = page.get_size()
-            scale = OCR_DPI / 72
-            if width * height * scale * scale > MAX_PIXELS:
-                raise RejectedInput(f"PDF page {number} too large to OCR: {width:.0f}×{height:.0f} pt")
             gray = page.render(scale=scale, grayscale=True).to_numpy()
             if gray.ndim == 3:
                 gray = gray[:, :, 0]
@@ -102,6 +105,22 @@ def ocr_pdf_by_page(data: bytes, pages: list[int] | None = None) -> dict[int, li
         return out
     finally:
         pdf.close()
+
+
+def check_page_images(page, number: int) -> None:
+    """Refuse a page whose images declare more pixels than the cap, before rendering decodes
+    them: a CCITT or JBIG2 image of a few KB can declare 30000×30000 pixels (the flate check
+    in pdf.py sees only Flate streams). The sizes come from the image dictionaries."""
+    import pypdfium2
+    import pypdfium2.raw as pdfium_c
+
+    for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
+        if not isinstance(image, pypdfium2.PdfImage):
+            continue
+        width, height = image.get_px_size()
+        refused = too_large_reason(width, height)
+        if refused:
+            raise RejectedInput(f"PDF page {number}: {refused}")
 
 
 def ocr_pdf_pages(data: bytes) -> int:

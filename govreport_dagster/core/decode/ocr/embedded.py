@@ -24,6 +24,10 @@ MAX_IMAGE_BYTES = 20_000_000
 _MIN_SIDE = 60  # pixels: icons and spacers are smaller than any table (a two-row table is ~100)
 _DATA_URI_RE = re.compile(r"^data:image/[a-z0-9.+-]+;base64,(.*)$", re.IGNORECASE | re.DOTALL)
 
+# How a step about a refused picture starts: the ledger carries these steps in the file's
+# reason (core.ingest), so a decompression bomb in a page is visible where files are listed.
+IMAGE_NOT_READ = "image not read"
+
 Resources = Callable[[str], bytes | None]  # a relative reference → the file's bytes (None: absent)
 
 
@@ -47,6 +51,13 @@ def image_bytes(image: EmbeddedImage, resources: Resources | None) -> bytes | No
     if resources is None or re.match(r"^[a-z][a-z0-9+.-]*:", image.src, re.IGNORECASE):
         return None  # remote images are never fetched: nothing goes to the internet at run time
     return resources(image.src)
+
+
+def _label(src: str) -> str:
+    """A picture's reference in one short line (an inline data: URI is not repeated)."""
+    if src.strip().lower().startswith("data:"):
+        return "inline data: URI"
+    return repr(" ".join(src.split())[:60])
 
 
 def _table_blocks(data: bytes) -> list[str | RawGrid]:
@@ -77,12 +88,15 @@ def resolve_images(
         if seen > MAX_IMAGES:
             continue
         data = image_bytes(block, resources)
-        if not data or len(data) > MAX_IMAGE_BYTES:
+        if not data:
+            continue
+        if len(data) > MAX_IMAGE_BYTES:
+            steps.append(f"{IMAGE_NOT_READ} ({_label(block.src)}): {len(data):,} bytes exceed {MAX_IMAGE_BYTES:,}")
             continue
         try:
             found = _table_blocks(data)
         except RejectedInput as exc:
-            steps.append(f"image {block.src[:60]!r} not read: {exc.reason}")
+            steps.append(f"{IMAGE_NOT_READ} ({_label(block.src)}): {exc.reason}")
             continue
         if found:
             steps.append(f"ocr: table image {block.src[:60]!r}")

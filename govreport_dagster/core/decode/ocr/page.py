@@ -4,6 +4,7 @@ whose cells were read one by one (with their OCR confidence)."""
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -22,21 +23,34 @@ _INK = 160
 _MIN_INK_PX = 50  # fewer dark pixels outside the tables than one small character: no text
 
 
+def too_large_reason(width: int, height: int) -> str | None:
+    """Why an image of these declared dimensions is refused before decoding (None: it is not).
+    A few KB of PNG can declare 30000×30000 pixels: decoding it would take gigabytes."""
+    if width * height <= MAX_PIXELS:
+        return None
+    pixels = f"{width}×{height} = {width * height:,} pixels"
+    return f"image too large: {pixels} exceeds the cap of {MAX_PIXELS:,} (decompression bomb)"
+
+
 def load_image(data: bytes) -> np.ndarray:
-    """Grayscale pixels of a PNG/JPEG/…; RejectedInput for a corrupt or oversized image."""
+    """Grayscale pixels of a PNG/JPEG/…; RejectedInput for a corrupt or oversized image. The
+    size is checked on the header alone (`Image.open` reads no pixel), before any decoding."""
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(io.BytesIO(data)) as image:
-            width, height = image.size
-            if width * height > MAX_PIXELS:
-                raise RejectedInput(
-                    f"image too large: {width}×{height} = {width * height:,} pixels exceeds the cap of {MAX_PIXELS:,}"
-                )
+            refused = too_large_reason(*image.size)
+            if refused:
+                raise RejectedInput(refused)
             return np.asarray(image.convert("L"))
     except RejectedInput:
         raise
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:  # Pillow's own header check, beyond ~179 M pixels
+        declared = re.search(r"\((\d+) pixels\)", str(exc))
+        pixels = f"{int(declared.group(1)):,} pixels" if declared else "its declared size"
+        reason = f"image too large: {pixels} exceeds the cap of {MAX_PIXELS:,} (decompression bomb)"
+        raise RejectedInput(reason) from exc
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise RejectedInput(f"corrupt image: {type(exc).__name__}: {str(exc)[:120]}") from exc
 
 
