@@ -164,3 +164,18 @@ def test_publishing_several_tables_replaces_nothing_when_one_is_invalid(tmp_path
     with pytest.raises(ValueError, match="not in the contract"):
         w.write_year_tables(2020, {"fact_applications": _apps("new", 2), "fact_review_litigation": _apps("x", 1)})
     assert pd.read_parquet(tmp_path / "wh" / "fact_applications")["report_id"].tolist() == ["old"]
+
+
+def test_a_replaced_version_stays_for_its_readers_until_the_next_commit(tmp_path: Path) -> None:
+    # a reader that resolved the year's folder just before a swap must still find the files it
+    # listed (the race test above saw 0 rows when the old version was removed at once)
+    w = Warehouse(tmp_path / "wh")
+    part = tmp_path / "wh" / "fact_applications" / "report_year=2019"
+    w.write_year("fact_applications", 2019, _apps("r0", 0))
+    first = part.resolve()
+    w.write_year("fact_applications", 2019, _apps("r1", 1))
+    assert part.resolve() != first
+    assert pd.read_parquet(first)["report_id"].tolist() == ["r0"]  # still whole after the swap
+    w.write_year("fact_applications", 2019, _apps("r2", 2))
+    assert not first.exists()  # removed by the commit after: versions do not pile up
+    assert pd.read_parquet(part)["report_id"].tolist() == ["r2"]

@@ -2,7 +2,10 @@
 
 Each publish writes a complete *version* of the year, every table, under
 `<root>/_years/<YYYY>/<version>/<table>/part-0.parquet`, then makes it current in one atomic
-step — the commit point — and only then removes the old version:
+step — the commit point. The version it replaced stays until the year's next commit (named
+in `_years/<YYYY>/retired.json`): a reader that resolved the old pointer an instant before
+the switch (pandas lists a folder, then opens its files) still finds every file it listed.
+
 
 - **Local disk**: `_years/<YYYY>/current` is a symlink to the version, and every table's
   `<table>/report_year=<YYYY>` is a fixed relative symlink through it
@@ -44,6 +47,7 @@ from .landing import is_local
 PART_NAME = "part-0.parquet"
 YEARS_DIR = "_years"
 POINTER = "current"
+RETIRED = "retired.json"  # the version the last commit replaced, removed by the next one
 EMPTY_PREFIX = "empty-"
 KILL_ENV = "GOVREPORT_TEST_KILL_AT"  # test hook: SIGKILL this process at a named step
 
@@ -154,8 +158,18 @@ class YearCommit:
         else:
             self._commit_remote(year, new.name, sorted(tables))
         if previous and previous["version"] != new.name:
-            self._remove(year_dir / previous["version"])
+            self._retire(year_dir, previous["version"], new.name)
         return {t: self.view_path(t, year) for t in sorted(tables)}
+
+    def _retire(self, year_dir: UPath, replaced: str, current: str) -> None:
+        """Keep the version this commit replaced for readers still inside it; remove the one
+        the commit before retired (its readers had a whole publish to finish)."""
+        marker = year_dir / RETIRED
+        with contextlib.suppress(FileNotFoundError, ValueError):
+            for name in json.loads(marker.read_text()):
+                if name not in (replaced, current):
+                    self._remove(year_dir / name)
+        marker.write_text(json.dumps([replaced]))
 
     def _carry(self, source: UPath, target: UPath) -> None:
         target.mkdir(parents=True, exist_ok=True)
@@ -291,7 +305,7 @@ class YearCommit:
     def _sweep_versions(self, year: str, keep: str | None) -> None:
         year_dir = self.year_dir(year)
         for entry in year_dir.iterdir():
-            if entry.name in (keep, POINTER, f"{POINTER}.json", ".lock") or entry.name.startswith(POINTER):
+            if entry.name in (keep, POINTER, f"{POINTER}.json", RETIRED, ".lock") or entry.name.startswith(POINTER):
                 continue
             if _writer_gone(entry.name, _mtime(entry), self.stale_after):
                 self._remove(entry)
