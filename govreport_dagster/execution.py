@@ -30,7 +30,9 @@ R = TypeVar("R")
 BatchFn = Callable[[list[Any]], list[Any]]
 DEFAULT_CLUSTER = "local"
 # Below this many cache misses a pool costs more to start than it saves (one report in one
-# year must stay fast): the work runs in the calling process.
+# year must stay fast): the work runs in the calling process, unless the pool's workers are
+# already up (then there is nothing to start, and the document's memory budget is not added
+# to the driver's: the run's memory bound).
 MIN_DOCUMENTS_FOR_POOL = 16
 TASKS_PER_WORKER = 4  # batches a pool worker runs before a fresh fork replaces it
 
@@ -86,6 +88,10 @@ class LocalProcessExecutor:
                 max_workers=self.workers, mp_context=context, max_tasks_per_child=TASKS_PER_WORKER
             )
         return self._pool
+
+    @property
+    def workers_up(self) -> bool:
+        return self._pool is not None
 
     def map_batches(self, fn: BatchFn, batches: Iterable[list[Any]]) -> Iterator[list[Any]]:
         pool = self._ensure_pool()
@@ -197,7 +203,7 @@ def map_cached(
     `fn` over batches of the misses on the executor, stored in the cache as they arrive.
     `on_done(1)` is called per item yielded (progress)."""
     misses = [index for index, (key, _payload) in enumerate(items) if not cache.has(stage, key)]
-    small = len(misses) < MIN_DOCUMENTS_FOR_POOL
+    small = len(misses) < MIN_DOCUMENTS_FOR_POOL and not _workers_up(executor, cluster)
     runner: Executor = SerialExecutor() if small else (executor or make_executor(cluster))
     computed = _computed(runner, fn, [items[i][1] for i in misses], misses)
     pending = next(computed, None)  # submits the first batches: workers start while hits stream
@@ -216,6 +222,13 @@ def map_cached(
         if on_done:
             on_done(1)
         yield key, value
+
+
+def _workers_up(executor: Executor | None, cluster: str | None) -> bool:
+    """Whether the executor a stage would use already has its workers running (a local pool
+    an earlier stage of this process started); other back ends say no and keep the rule."""
+    spec = (cluster or os.environ.get("GOVREPORT_CLUSTER") or DEFAULT_CLUSTER).strip()
+    return bool(getattr(executor or _EXECUTORS.get(spec), "workers_up", False))
 
 
 def _computed(runner: Executor, fn: BatchFn, payloads: list[Any], indexes: list[int]) -> Iterator[tuple[int, Any]]:

@@ -5,6 +5,7 @@ bundled in the repo (data/sample, tests/fixtures/corpus)."""
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -412,3 +413,8 @@ def mutate_bytes(data: bytes, ops: list[tuple[int, int, int]]) -> bytes:
         else:
             del buf[i:]
     return bytes(buf)
+
+
+def pids_batch(batch: list) -> list[int]:
+    """A batch function that answers which process ran each item (execution tests)."""
+    return [os.getpid()] * len(batch)

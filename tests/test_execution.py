@@ -4,11 +4,12 @@ never recomputed, results in input order, progress counted per document."""
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from builders import CORPUS, SAMPLE
+from builders import CORPUS, SAMPLE, pids_batch
 
 from govreport_dagster import execution
 from govreport_dagster.core.ingest import decode_content
@@ -105,3 +106,23 @@ def test_idle_workers_are_released_and_the_pool_restarts_on_next_use(tmp_path: P
     finally:
         execution.close_executors()
     assert [k for k, _ in again] == [k for k, _ in first]
+
+
+def test_a_few_documents_go_to_the_pool_once_its_workers_are_up(tmp_path: Path, monkeypatch):
+    # below MIN_DOCUMENTS_FOR_POOL the work stays in the calling process, unless the pool is
+    # already running: then nothing is started and the driver does not carry the documents
+    monkeypatch.setenv("GOVREPORT_CLUSTER", "local:2")
+    monkeypatch.setattr(execution, "_EXECUTORS", {})
+    few = [(f"k{i}", i) for i in range(2)]
+    try:
+        before = dict(map_cached("pids", few, pids_batch, ResultCache(tmp_path / "a")))
+        assert set(before.values()) == {os.getpid()}
+        list(
+            map_cached(
+                "decoded", _payloads(execution.MIN_DOCUMENTS_FOR_POOL), decode_batch, ResultCache(tmp_path / "b")
+            )
+        )
+        after = dict(map_cached("pids", few, pids_batch, ResultCache(tmp_path / "c")))
+        assert os.getpid() not in set(after.values())
+    finally:
+        execution.close_executors()
