@@ -16,7 +16,6 @@ Usage: python scripts/make_mixed_pdf_fixtures.py [--corpus ../shared/corpus/pdf]
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 from pathlib import Path
@@ -28,7 +27,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from scripts.make_ocr_fixtures import PDF_DPI, image_only_pdf, render_pages
+from scripts.make_ocr_fixtures import PDF_DPI, corpus_and_out, image_only_pdf, render_pages
 
 MIXED = ("p02", 3)  # report, page replaced by its scan
 CID = ("p01", [1, 3, 4, 5])  # report, pages kept (title page + table pages)
@@ -88,11 +87,7 @@ def write_gold(corpus: Path, out: Path, name: str, fixture: str, note: str) -> N
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=Path("../shared/corpus/pdf"))
-    parser.add_argument("--out", type=Path, default=Path("tests/fixtures/ocr_mixed"))
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
+    args = corpus_and_out(__doc__.splitlines()[0], "tests/fixtures/ocr_mixed")
     name, page = MIXED
     (args.out / f"{name}_mixed.pdf").write_bytes(mixed_pdf(args.corpus / f"{name}.pdf", page))
     write_gold(args.corpus, args.out, name, f"{name}_mixed.pdf", f"page {page} replaced by its {PDF_DPI} dpi scan")

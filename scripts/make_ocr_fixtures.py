@@ -45,12 +45,18 @@ def image_only_pdf(images: list[Image.Image], dpi: int = PDF_DPI) -> bytes:
     return buf.getvalue()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def corpus_and_out(description: str, default_out: str) -> argparse.Namespace:
+    """The fixture scripts' arguments: where the corpus PDFs are, where the fixtures go (made)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--corpus", type=Path, default=Path("../shared/corpus/pdf"))
-    parser.add_argument("--out", type=Path, default=Path("tests/fixtures/ocr"))
+    parser.add_argument("--out", type=Path, default=Path(default_out))
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    return args
+
+
+def main() -> None:
+    args = corpus_and_out(__doc__.splitlines()[0], "tests/fixtures/ocr")
     for name, pages in PAGES.items():
         src = args.corpus / f"{name}.pdf"
         (args.out / f"{name}_scan.pdf").write_bytes(image_only_pdf(render_pages(src, pages, PDF_DPI)))

@@ -37,21 +37,22 @@ def _unruled_pdf() -> bytes:
         c.drawString(x, 792 - top - 10, text)
 
     put(65, 100, "三、收到和处理政府信息公开申请情况，本年度共收到 70 件申请和其他事项的说明文字")
+
+    def values(top: float, printed: str) -> None:
+        for x, v in zip(VALUE_X, printed.split(), strict=True):
+            put(x, top, v)
+
     put(55, 160, "一、本年新收政府信息公开申请数量")
-    for x, v in zip(VALUE_X, ("64", "0", "0", "2", "0", "4", "70"), strict=True):
-        put(x, 160, v)
+    values(160, "64 0 0 2 0 4 70")
     put(55, 190, "二、上年结转政府信息公开申请数")
-    for x in VALUE_X:
-        put(x, 201, "0")
+    values(201, "0 0 0 0 0 0 0")
     put(55, 212, "量")
     for top, chars in ((240, "不"), (262, "予"), (284, "公")):
         put(114, top, chars)
     put(177, 240, "1.属于国家秘密")
-    for x, v in zip(VALUE_X, ("1", "0", "0", "0", "0", "0", "1"), strict=True):
-        put(x, 240, v)
+    values(240, "1 0 0 0 0 0 1")
     put(177, 280, "2.其他法律行政法")
-    for x in VALUE_X:
-        put(x, 291, "0")
+    values(291, "0 0 0 0 0 0 0")
     put(177, 302, "规禁止公开")
     put(65, 360, "四、政府信息公开行政复议、行政诉讼情况的说明文字写满整行不是表格")
     c.showPage()
