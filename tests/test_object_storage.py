@@ -43,29 +43,30 @@ def _manifest_markers(root: str, year: int) -> dict[str, set[str]]:
 
 
 @pytest.mark.slow  # kills real child processes that import the whole stack
-def test_kill_9_between_two_tables_on_object_storage_is_rolled_forward(s3_env):  # noqa: F811
+@pytest.mark.parametrize(
+    ("kill_at", "seen", "view_whole_at_once"),
+    [
+        # the commit point (one PUT of the pointer) was passed: manifest readers see the new year
+        # whole; the Hive view is brought up to it table by table, whole again after the sweep
+        ("publish:between-tables", "new", False),
+        # killed before it: the old year stays, whole for every reader
+        ("publish:staged", "old", True),
+    ],
+)
+def test_kill_9_on_object_storage_leaves_each_reader_one_whole_year(s3_env, kill_at, seen, view_whole_at_once):  # noqa: F811
     make_buckets("wh-test")
     root = "s3://wh-test/warehouse"
     assert publish(root, 2020, "old", env=s3_env) == 0
-    assert publish(root, 2020, "new", kill_at="publish:between-tables", env=s3_env) == -signal.SIGKILL
-    # the commit point (one PUT of the pointer) was passed: manifest readers see the new year whole
-    assert _manifest_markers(root, 2020) == {t: {"new"} for t in YEARLY_TABLES}
+    assert publish(root, 2020, "new", kill_at=kill_at, env=s3_env) == -signal.SIGKILL
+    assert _manifest_markers(root, 2020) == {t: {seen} for t in YEARLY_TABLES}
     view = _view_markers(root, 2020)
     assert all(len(markers) == 1 for markers in view.values())  # never two versions of a table's year
-    Warehouse(root).sweep_staging()  # the next run starts by rolling the commit forward
-    assert _view_markers(root, 2020) == {t: {"new"} for t in YEARLY_TABLES}
+    if view_whole_at_once:
+        assert view == {t: {seen} for t in YEARLY_TABLES}
+    Warehouse(root).sweep_staging()  # the next run starts by rolling a passed commit forward
+    assert _view_markers(root, 2020) == {t: {seen} for t in YEARLY_TABLES}
     fs = s3fs_client()
     assert len([p for p in fs.ls("wh-test/warehouse/_years/2020") if not p.endswith("current.json")]) == 1
-
-
-@pytest.mark.slow  # kills real child processes that import the whole stack
-def test_kill_9_before_the_commit_on_object_storage_leaves_the_old_year(s3_env):  # noqa: F811
-    make_buckets("wh-test")
-    root = "s3://wh-test/warehouse"
-    assert publish(root, 2020, "old", env=s3_env) == 0
-    assert publish(root, 2020, "new", kill_at="publish:staged", env=s3_env) == -signal.SIGKILL
-    assert _view_markers(root, 2020) == {t: {"old"} for t in YEARLY_TABLES}
-    assert _manifest_markers(root, 2020) == {t: {"old"} for t in YEARLY_TABLES}
 
 
 # the ledger says which run saw a file, when, and how long its decode took; reports name the landing root
