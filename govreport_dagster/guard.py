@@ -63,22 +63,34 @@ def _memory_budget(budget: int) -> Iterator[None]:
         resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
 
 
+# After the budget runs out the alarm repeats at this interval until the guarded call has
+# stopped: a signal handler's exception raised while the interpreter runs a finaliser
+# (`__del__`, a weakref callback, GC) is printed as "Exception ignored" and lost, and a
+# one-shot alarm would then let the document run on with no budget at all.
+_REPEAT_SECONDS = 0.25
+
+
 @contextlib.contextmanager
 def _time_budget(seconds: float) -> Iterator[None]:
     if seconds <= 0 or threading.current_thread() is not threading.main_thread():
         yield
         return
+    active = [True]
 
     def expire(_signum: int, _frame: Any) -> None:
-        raise BudgetExceeded(f"over the time budget of {seconds:g} s")
+        if active[0]:  # an alarm already on its way when the call ended does nothing
+            raise BudgetExceeded(f"over the time budget of {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, _REPEAT_SECONDS)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        try:
+            active[0] = False
+        finally:  # cleared even if the alarm lands on the line above
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
 
 
 def guarded(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 from govreport_dagster.execution_workers import GUARD_FAILED, decode_batch, section_batch
-from govreport_dagster.guard import guarded
+from govreport_dagster.guard import BudgetExceeded, guarded
 
 
 def _spin() -> None:
@@ -50,3 +51,22 @@ def test_decode_records_time_and_sectioning_failure_is_a_status(monkeypatch) -> 
     monkeypatch.setattr("govreport_dagster.execution_workers.decoded_from_row", lambda r: None)
     [report] = section_batch([(row, 2021)])
     assert report.status == GUARD_FAILED and "parser bug" in report.issues[0]
+
+
+def _busy(seconds: float) -> None:
+    until = time.monotonic() + seconds
+    while time.monotonic() < until:
+        pass
+
+
+def _loses_the_first_alarm() -> str:
+    with contextlib.suppress(BudgetExceeded):
+        _busy(1.5)  # the alarm at 1 s lands here and is lost, as in a finaliser ("Exception ignored")
+    _busy(3.0)  # a one-shot alarm would let this run to its end
+    return "finished"
+
+
+def test_time_budget_holds_when_its_first_alarm_is_swallowed() -> None:
+    result, reason, seconds = guarded(_loses_the_first_alarm, seconds=1.0)
+    assert result is None and reason == "over the time budget of 1 s"
+    assert seconds < 2.5
