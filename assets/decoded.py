@@ -12,7 +12,7 @@ from govreport_dagster.execution_workers import decode_batch
 from govreport_dagster.io_manager import Frames, YearlyFrames
 from govreport_dagster.partitions import report_year_partitions
 from govreport_dagster.quality.preparation import prepare_decoded
-from govreport_dagster.quality.runtime import run_suite
+from govreport_dagster.quality.ranges import validate_year_frames
 from govreport_dagster.rerun import code_digest, versioned_output
 from govreport_dagster.resources import ClusterResource, LandingZoneResource, WarehouseResource
 from govreport_dagster.storage.decoding import decode_landing
@@ -83,8 +83,8 @@ def decoded_reports(
 ) -> Iterator[dg.Output | dg.AssetCheckResult | dg.AssetCheckEvaluation]:
     raw_by_year = per_year(context, raw_reports)
     frames = {year: _year_reports(context, int(year), raw, decoded_documents) for year, raw in raw_by_year.items()}
-    runs = {year: [run_suite(prepare_decoded(frame), "decoded")] for year, frame in frames.items()}
-    validated = validate_years(context, "decoded", runs, warehouse.data_docs_root)
+    validation = validate_year_frames({year: prepare_decoded(frame) for year, frame in frames.items()}, "decoded")
+    validated = validate_years(context, "decoded", validation, warehouse.data_docs_root)
     metadata = {
         year: {
             **validated[year][0],

@@ -18,7 +18,7 @@ from govreport_dagster.core.schemas import CONTRACT
 from govreport_dagster.io_manager import Frames, YearlyFrames
 from govreport_dagster.metadata_md import markdown_table
 from govreport_dagster.partitions import neighbouring_years, report_year_partitions
-from govreport_dagster.quality.runtime import run_facts_suite
+from govreport_dagster.quality.ranges import validate_facts_years
 from govreport_dagster.rerun import code_digest
 from govreport_dagster.resources import LandingZoneResource, WarehouseResource
 from govreport_dagster.storage.bi_columns import with_landing_root
@@ -78,11 +78,10 @@ def report_facts(
 
     stages = (raw_reports, decoded_reports, sectioned_reports, extracted_tables)
     people = from_frame(corrections.get("corrections"))
-    frames, metadata, runs = {}, {}, {}
+    frames, metadata = {}, {}
     for year in partition_years(context):
         frames[year], metadata[year] = _year_facts(context, int(year), stages, people, landing.root)
-        runs[year] = run_facts_suite(frames[year])
-    validated = validate_years(context, "facts", runs, warehouse.data_docs_root)
+    validated = validate_years(context, "facts", validate_facts_years(frames), warehouse.data_docs_root)
     yield yearly_output(context, frames, {y: {**validated[y][0], **m} for y, m in metadata.items()})
     yield from yearly_check_events(
         context, {y: [_contract_check(frames[y]), *results] for y, (_, results) in validated.items()}

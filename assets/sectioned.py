@@ -10,7 +10,7 @@ from govreport_dagster.execution_workers import section_batch
 from govreport_dagster.io_manager import Frames, YearlyFrames
 from govreport_dagster.partitions import report_year_partitions
 from govreport_dagster.quality.preparation import prepare_sectioned
-from govreport_dagster.quality.runtime import run_suite
+from govreport_dagster.quality.ranges import validate_year_frames
 from govreport_dagster.rerun import code_digest
 from govreport_dagster.resources import ClusterResource, WarehouseResource
 from govreport_dagster.storage.frames import sectioned_frames
@@ -38,11 +38,10 @@ def sectioned_reports(
         year: _year_sections(context, int(year), decoded, cache, cluster)
         for year, decoded in per_year(context, decoded_reports).items()
     }
-    runs = {
-        year: [run_suite(prepare_sectioned(f["reports"], f["sections"], int(year)), "sectioned")]
-        for year, f in frames.items()
-    }
-    validated = validate_years(context, "sectioned", runs, warehouse.data_docs_root)
+    prepared = {year: prepare_sectioned(f["reports"], f["sections"], int(year)) for year, f in frames.items()}
+    validated = validate_years(
+        context, "sectioned", validate_year_frames(prepared, "sectioned"), warehouse.data_docs_root
+    )
     metadata = {
         year: {
             **validated[year][0],

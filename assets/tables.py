@@ -10,7 +10,7 @@ from govreport_dagster.execution_workers import extract_batch
 from govreport_dagster.io_manager import Frames, YearlyFrames
 from govreport_dagster.partitions import report_year_partitions
 from govreport_dagster.quality.preparation import prepare_tables
-from govreport_dagster.quality.runtime import run_suite
+from govreport_dagster.quality.ranges import validate_year_frames
 from govreport_dagster.rerun import code_digest
 from govreport_dagster.resources import ClusterResource, WarehouseResource
 from govreport_dagster.storage.frames import tables_frames
@@ -40,8 +40,8 @@ def extracted_tables(
         year: _year_tables(context, int(year), decoded, sectioned_by_year[year], cache, cluster)
         for year, decoded in per_year(context, decoded_reports).items()
     }
-    runs = {year: [run_suite(prepare_tables(f["cells"], f["reports"]), "tables")] for year, f in frames.items()}
-    validated = validate_years(context, "tables", runs, warehouse.data_docs_root)
+    prepared = {year: prepare_tables(f["cells"], f["reports"]) for year, f in frames.items()}
+    validated = validate_years(context, "tables", validate_year_frames(prepared, "tables"), warehouse.data_docs_root)
     metadata = {year: {**validated[year][0], **_year_metadata(f, cache, cluster)} for year, f in frames.items()}
     yield yearly_output(context, frames, metadata)
     yield from yearly_check_events(context, {year: results for year, (_, results) in validated.items()})

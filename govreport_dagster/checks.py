@@ -13,9 +13,10 @@ say which year was judged. The asset body validates its own output and yields th
 partition). `errors` groups are blocking: a pipeline bug, downstream assets of the run do
 not materialise. `warnings` groups (identity violations in the source) never block.
 The validation is also rendered as a GX Data Docs page, linked from the check metadata. In
-a run over a range of years every year is validated on its own (a GX result is one verdict
-per batch: one run over the range could not say which year failed), its results carry the
-year (`yearly.py`), and the Data Docs of all the years are built in one site build per stage.
+a run over a range of years the years are validated together and then, for the
+expectations that failed, year by year (`quality/ranges.py`: each year gets exactly the
+verdicts of its own validation), the results carry the year (`yearly.py`), and the Data Docs
+of all the years are built in one site build per stage.
 """
 
 import json
@@ -28,6 +29,7 @@ from upath import UPath
 
 from .partitions import report_year_partitions
 from .quality.outcomes import ExpectationOutcome
+from .quality.ranges import YearsValidation
 from .quality.runtime import SuiteRun
 from .quality.suites import load_suite
 
@@ -127,32 +129,33 @@ def check_results(
 
 
 def data_docs_for_years(
-    runs_by_year: dict[str, list[SuiteRun]], site_root, asset: str, log
+    runs: list[SuiteRun], years: list[str], site_root, asset: str, log
 ) -> dict[str, Path | UPath | None]:
-    """Build the Data Docs of these years' validations in one GX site build (the build's
-    fixed cost is paid once per stage per run, not per year) and return each year's page:
+    """Build the Data Docs of these validations in one GX site build (the build's fixed cost
+    is paid once per stage per run, not per year) and return each year's page:
     `<asset>/report_year=<YYYY>/index.html`, the site itself for one year, else an index
-    of that year's pages in the run's site `<asset>/report_years=<first>-<last>/`. Every
-    site under the root shares one copy of GX's static files (`<root>/static`). A remote
-    root (object store) gets the site built locally and uploaded. Never fails the run."""
+    of the pages that judged that year (the range's own run and the year's) in the run's
+    site `<asset>/report_years=<first>-<last>/`. Every site under the root shares one copy
+    of GX's static files (`<root>/static`). A remote root (object store) gets the site built
+    locally and uploaded. Never fails the run."""
     from .quality.data_docs import build_data_docs, write_year_index
     from .storage.remote_files import local_folder_for, remote_path
 
-    years = sorted(runs_by_year)
+    years = sorted(years)
     try:
         with local_folder_for(site_root, keep_existing=("static",)) as root:
             if len(years) == 1:
                 site = root / asset / f"report_year={years[0]}"
-                index = build_data_docs(runs_by_year[years[0]], site, run_name=years[0], static_dir=root / "static")
+                index = build_data_docs(runs, site, run_name=years[0], static_dir=root / "static")
                 return {years[0]: remote_path(site_root, root, index)}
-            for year in years:
-                for run in runs_by_year[year]:
-                    run.run_name = year
             site = root / asset / f"report_years={years[0]}-{years[-1]}"
-            runs = [run for year in years for run in runs_by_year[year]]
             build_data_docs(runs, site, static_dir=root / "static")
             return {
-                y: remote_path(site_root, root, write_year_index(site, y, root / asset / f"report_year={y}"))
+                y: remote_path(
+                    site_root,
+                    root,
+                    write_year_index(site, y, root / asset / f"report_year={y}", _run_names(runs, y)),
+                )
                 for y in years
             }
     except Exception as exc:  # documentation is a convenience: log and go on
@@ -160,22 +163,28 @@ def data_docs_for_years(
         return dict.fromkeys(years)
 
 
+def _run_names(runs: list[SuiteRun], year: str) -> list[str]:
+    """The run names of the validations that judged `year` (its own and its range's)."""
+    return list(dict.fromkeys(run.run_name or year for run in runs if not run.years or year in run.years))
+
+
 def _jsonable(value: object) -> object:
     return json.loads(json.dumps(value, ensure_ascii=False, default=str))
 
 
 def validate_years(
-    context: dg.AssetExecutionContext, suite: str, runs_by_year: dict[str, list[SuiteRun]], site_root
+    context: dg.AssetExecutionContext, suite: str, validation: YearsValidation, site_root
 ) -> dict[str, tuple[dict[str, dg.MetadataValue], list[dg.AssetCheckResult]]]:
     """Per year of the step's years: the results of every check of the suite (an expectation
-    the runs did not report is a failed check saying so, never a silently missing one) and
-    asset metadata linking that year's Data Docs; the Data Docs of all the years are built
-    once (`data_docs_for_years`). Yield the results after the Output (`yearly_check_events`)."""
+    the validation did not report is a failed check saying so, never a silently missing one)
+    and asset metadata linking that year's Data Docs; the Data Docs of all the years are
+    built once (`data_docs_for_years`). Yield the results after the Output
+    (`yearly_check_events`)."""
     asset = context.assets_def.key.to_user_string()
-    docs = data_docs_for_years(runs_by_year, site_root, asset, context.log)
+    docs = data_docs_for_years(validation.runs, list(validation.outcomes), site_root, asset, context.log)
     validated = {}
-    for year, runs in runs_by_year.items():
-        results = check_results(suite, [o for run in runs for o in run.outcomes], docs[year])
+    for year, outcomes in validation.outcomes.items():
+        results = check_results(suite, outcomes, docs[year])
         metadata: dict[str, dg.MetadataValue] = {
             "checks_failed": dg.MetadataValue.int(sum(1 for r in results if not r.passed)),
             "checks_total": dg.MetadataValue.int(len(results)),

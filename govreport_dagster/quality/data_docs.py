@@ -226,11 +226,13 @@ def offline_html(html: str, static_prefix: str) -> str:
     return _HOSTED_IMAGE_RE.sub(lambda m: f"{m.group('attr')}{static_prefix}images/{m.group('name')}", html)
 
 
-def write_year_index(site_dir: Path, year: str, year_dir: Path) -> Path:
-    """`year_dir/index.html`: the pages of one year's validations in a multi-year site (built
-    once per stage for a run over a range of years), so every year keeps its own link."""
+def write_year_index(site_dir: Path, year: str, year_dir: Path, run_names: Iterable[str] | None = None) -> Path:
+    """`year_dir/index.html`: the pages of the validations that judged one year (`run_names`,
+    by default the year's own) in a multi-year site (built once per stage for a run over a
+    range of years), so every year keeps its own link."""
     year_dir.mkdir(parents=True, exist_ok=True)
-    pages = sorted(p for p in (site_dir / "validations").rglob("*.html") if year in p.relative_to(site_dir).parts)
+    names = set(run_names or [year])
+    pages = sorted(p for p in (site_dir / "validations").rglob("*.html") if names & set(p.relative_to(site_dir).parts))
     links = "\n".join(
         f'<li><a href="{Path(os.path.relpath(p, year_dir)).as_posix()}">{p.relative_to(site_dir).as_posix()}</a></li>'
         for p in pages

@@ -5,7 +5,7 @@ result object. No GX import here: the conversion reads attributes of the result 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -54,6 +54,18 @@ def outcome_from_gx(result: Any, frame: pd.DataFrame, table: str | None) -> Expe
         not_assessable=_not_assessable(frame, meta.get("identity_id")),
         exception=exception,
     )
+
+
+def restated_for_part(
+    outcome: ExpectationOutcome, part: pd.DataFrame, identity_id: str | None, domain_rows: int
+) -> ExpectationOutcome:
+    """A row-wise expectation that passed over a union of frames, restated for one of them:
+    it held on every row of the union, so on the part's rows too; the counts are the part's
+    (`domain_rows`: the part's rows the expectation looked at, as GX counts them)."""
+    if not outcome.success:
+        raise ValueError(f"{outcome.check_name}: only a passed outcome holds for every part")
+    # outcome_from_gx's rule: GX's element_count, or the frame's rows when GX gives none (or 0)
+    return replace(outcome, element_count=domain_rows or len(part), not_assessable=_not_assessable(part, identity_id))
 
 
 def _not_assessable(frame: pd.DataFrame, identity_id: str | None) -> int | None:
