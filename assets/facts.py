@@ -25,6 +25,7 @@ from govreport_dagster.storage.bi_columns import with_landing_root
 from govreport_dagster.storage.frames import bundles_from_frames, ingested_from_row
 from govreport_dagster.storage.warehouse import to_arrow
 from govreport_dagster.yearly import (
+    BRIDGED_YEARS_TAG,
     partition_years,
     per_year,
     yearly_asset,
@@ -169,7 +170,13 @@ def published_warehouse(
 
     writer = warehouse.writer()
     metadata = {}
+    bridged = context.run.tags.get(BRIDGED_YEARS_TAG, "").split(",")
     for year, facts in per_year(context, report_facts).items():
+        if year in bridged and facts["reports"].empty:
+            # a year without reports that `govreport run` ran through between two years it
+            # redid (pipeline_runner: bridged gaps): no partition for BI to list
+            metadata[year] = {"published": "nothing: no reports (a year the run passed through)"}
+            continue
         paths = writer.write_year_tables(int(year), facts)  # one atomic commit per year
         metadata[year] = {
             **_chart_metadata(warehouse, facts, int(year)),

@@ -6,10 +6,13 @@ read its neighbours' stages). Every run is recorded in the instance in DAGSTER_H
 `govreport ui` shows the history.
 
 A pass is one Dagster run over a range of years (issue 11: the run's fixed costs — run
-start, step events, GX Data Docs builds — once per range, not per year; `yearly.py`). A
-run covers consecutive years only (Dagster runs target one partition or one key range), so
-the years a pass must redo are grouped into spans of consecutive years, one run each; a
-year between two spans that has no reports is never run (it would publish an empty year).
+start, step events, GX suite runs and Data Docs builds — once per range, not per year;
+`yearly.py`). A run covers consecutive years only (Dagster runs target one partition or one
+key range), so the years a pass must redo are grouped into spans of consecutive years, one
+run each. A gap of at most `MAX_BRIDGED_GAP` years that have no reports and were never
+published is bridged: the span runs through it (such a year materialises empty partitions
+and publishes nothing, `published_warehouse`), because a run costs far more than an empty
+year in one. A longer gap starts a new span (each empty year still writes its events).
 
 Failure isolation: in a run over a range, one step materialises every year of the range,
 so a year that fails (an exception, a failed blocking check) fails the step for all of
@@ -35,10 +38,13 @@ from .execution import release_idle_workers
 from .jobs import FACT_ASSETS, LEDGER_ASSETS, PER_DOCUMENT_ASSETS
 from .rerun import RunState, corrections_digests, facts_digest, year_digests
 from .year_spec import parse_years
+from .yearly import BRIDGED_YEARS_TAG
 
 # The CLI shows its own progress and summary; Dagster's per-event console log would bury it
 # (the full event log is in the instance: `govreport ui`).
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# Empty years a span may run through between two years it must redo (module docstring).
+MAX_BRIDGED_GAP = 2
 
 
 @dataclass
@@ -48,6 +54,7 @@ class PipelineOutcome:
     failures: list[tuple[str, str]] = field(default_factory=list)
     run_ids: list[str] = field(default_factory=list)
     skipped: list[tuple[str, int]] = field(default_factory=list)  # (pass, year) with unchanged inputs
+    empty_years: set[int] = field(default_factory=set)  # no reports, never published: a span may run through them
 
 
 def _failure_reason(result: dg.ExecuteInProcessResult) -> str:
@@ -87,7 +94,9 @@ def run_pipeline(
     with progress:
         task = progress.add_task("ingest ledger", total=1)
 
-        def materialize(selection: list[str], years: list[int] | None = None) -> dg.ExecuteInProcessResult:
+        def materialize(
+            selection: list[str], years: list[int] | None = None, bridged: list[int] | None = None
+        ) -> dg.ExecuteInProcessResult:
             # Through the code location's own jobs, so the UI lists each run under its job
             # (yearly_reports_job with the year's partition or range, ingest_job for the
             # ledger) rather than under Dagster's anonymous __ephemeral_asset_job__.
@@ -95,7 +104,9 @@ def run_pipeline(
             result = job.execute_in_process(
                 instance=instance,
                 partition_key=str(years[0]) if years and len(years) == 1 else None,
-                tags=partition_range_tags(years) if years and len(years) > 1 else None,
+                tags={**partition_range_tags(years), **bridged_years_tag(bridged)}
+                if years and len(years) > 1
+                else None,
                 asset_selection=[dg.AssetKey(name) for name in selection],
                 raise_on_error=False,
                 run_config=QUIET,
@@ -114,6 +125,8 @@ def run_pipeline(
         # zone must be emptied, not left stale
         available = sorted({int(y) for y in parsed["report_year"].dropna()} | published_years(warehouse))
         outcome.years = parse_years(years, available) if years != "all" else available
+        if outcome.years:
+            outcome.empty_years = set(range(outcome.years[0], outcome.years[-1])) - set(available)
         progress.update(task, completed=1)
 
         state = RunState(resources["warehouse"].stages_root)
@@ -149,20 +162,22 @@ def _run_years(
                 progress.advance(task)
             else:
                 todo.append(year)
-        for years in consecutive_spans(todo):
+        for years in bridged_spans(todo, outcome.empty_years):
             progress.update(task, description=f"{name} {years[0]}" + (f"–{years[-1]}" if len(years) > 1 else ""))
             _run_span(outcome, materialize, state, name, selection, years, digest_of)
-            progress.advance(task, len(years))
+            progress.advance(task, len([y for y in years if y not in outcome.empty_years]))
 
 
 def _run_span(
     outcome: PipelineOutcome, materialize: Any, state: RunState, name: str, selection: list[str], years, digest_of
 ) -> None:
-    """One run over the consecutive `years`; if it fails, each year in a run of its own."""
-    result = materialize(selection, years)
+    """One run over the consecutive `years`; if it fails, each year with reports in a run of
+    its own (a bridged empty year is not run on its own: it has nothing to redo)."""
+    redone = [year for year in years if year not in outcome.empty_years]
+    result = materialize(selection, years, [year for year in years if year not in redone])
     release_freed_memory()
     if result.success:
-        for year in years:
+        for year in redone:
             state.record(name, year, digest_of(year))
         state.save()
         return
@@ -171,7 +186,7 @@ def _run_span(
         outcome.failures.append((str(years[0]), _failure_reason(result)))
         state.save()
         return
-    for year in years:  # isolate the failure: every year on its own, as before issue 11
+    for year in redone:  # isolate the failure: every year on its own, as before issue 11
         _run_span(outcome, materialize, state, name, selection, [year], digest_of)
 
 
@@ -186,11 +201,29 @@ def consecutive_spans(years: list[int]) -> list[list[int]]:
     return spans
 
 
+def bridged_spans(years: list[int], empty: set[int], max_gap: int = MAX_BRIDGED_GAP) -> list[list[int]]:
+    """The spans of `years`, joined across gaps of at most `max_gap` years that are all in
+    `empty`: ([2016, 2019, 2021], {2017, 2018, 2020}) → [[2016, 2017, …, 2021]]."""
+    spans: list[list[int]] = []
+    for span in consecutive_spans(years):
+        gap = range(spans[-1][-1] + 1, span[0]) if spans else range(0)
+        if spans and len(gap) <= max_gap and set(gap) <= empty:
+            spans[-1].extend([*gap, *span])
+        else:
+            spans.append(span)
+    return spans
+
+
 def partition_range_tags(years: list[int]) -> dict[str, str]:
     """The run tags that make a run materialise a range of years (what a single-run backfill sets)."""
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
     return {ASSET_PARTITION_RANGE_START_TAG: str(years[0]), ASSET_PARTITION_RANGE_END_TAG: str(years[-1])}
+
+
+def bridged_years_tag(years: list[int] | None) -> dict[str, str]:
+    """The run tag naming the empty years a span runs through (`BRIDGED_YEARS_TAG`)."""
+    return {BRIDGED_YEARS_TAG: ",".join(str(y) for y in years)} if years else {}
 
 
 def release_freed_memory() -> None:

@@ -30,6 +30,11 @@ import pandas as pd
 
 from .rerun import versioned_output
 
+# The run tag of a `govreport run` span listing the empty years it runs through between two
+# years it redoes (pipeline_runner's bridged gaps): `published_warehouse` publishes nothing
+# for them (a year asked for by name, or in a UI backfill, still gets its empty partition).
+BRIDGED_YEARS_TAG = "govreport/bridged_years"
+
 
 def yearly_asset(**kwargs: Any) -> Callable[..., dg.AssetsDefinition]:
     """`dg.asset` with `BackfillPolicy.single_run()`: a backfill of a range of years is one run

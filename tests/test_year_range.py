@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from builders import seed_path
 
-from govreport_dagster.pipeline_runner import consecutive_spans, partition_range_tags
+from govreport_dagster.pipeline_runner import bridged_spans, consecutive_spans, partition_range_tags
 
 RANGE = partition_range_tags([2023, 2024])
 
@@ -28,6 +28,15 @@ def _landing(tmp_path: Path, prefixes: tuple[str, ...] = ("003", "004")) -> Path
 def test_consecutive_years_make_one_span():
     assert consecutive_spans([2024, 2016, 2019, 2020, 2021]) == [[2016], [2019, 2020, 2021], [2024]]
     assert consecutive_spans([]) == []
+
+
+def test_short_gaps_without_reports_are_bridged_long_ones_and_skipped_years_are_not():
+    # the sample's years: 2017, 2018, 2020 and 2022 have no reports
+    assert bridged_spans([2016, 2019, 2021, 2023, 2024], {2017, 2018, 2020, 2022}) == [list(range(2016, 2025))]
+    assert bridged_spans([2008, 2012], set(range(2009, 2012))) == [[2008], [2012]]  # 3 empty years: two runs
+    # 2020 has reports but is not redone (unchanged, or not selected): never run through it
+    assert bridged_spans([2019, 2021], set()) == [[2019], [2021]]
+    assert bridged_spans([], {2020}) == []
 
 
 def test_every_yearly_asset_backfills_a_range_in_one_run():
