@@ -125,8 +125,7 @@ def run_pipeline(
         # zone must be emptied, not left stale
         available = sorted({int(y) for y in parsed["report_year"].dropna()} | published_years(warehouse))
         outcome.years = parse_years(years, available) if years != "all" else available
-        if outcome.years:
-            outcome.empty_years = set(range(outcome.years[0], outcome.years[-1])) - set(available)
+        outcome.empty_years = set(range(min(available, default=0), max(available, default=0))) - set(available)
         progress.update(task, completed=1)
 
         state = RunState(resources["warehouse"].stages_root)
