@@ -14,7 +14,8 @@ from builders import SEED_YEARS, seed_path
 from govreport_dagster.cli import main
 from govreport_dagster.core.schemas import CONTRACT, YEAR_PARTITIONED
 from govreport_dagster.jobs import YEARLY_ASSETS
-from govreport_dagster.pipeline_runner import consecutive_spans
+from govreport_dagster.pipeline_runner import bridged_spans
+from govreport_dagster.yearly import BRIDGED_YEARS_TAG
 
 pytestmark = pytest.mark.slow
 
@@ -88,10 +89,11 @@ def test_every_contract_table_reads_with_duckdb_and_pandas(seeded_run: dict) -> 
 
 def test_runs_are_recorded_in_the_persistent_instance(seeded_run: dict) -> None:
     instance = dg.DagsterInstance.from_config(str(seeded_run["home"]))
-    # the ledger, then per pass one run per span of consecutive years (issue 11): 2016, 2019,
-    # 2021 and 2023–2024 — the years 2023 and 2024 in one run
-    spans = consecutive_spans(SEED_YEAR_SET)
-    assert len(spans) == 4
+    # the ledger, then per pass one run over a span of years (issue 11): the seeds' 2016, 2019,
+    # 2021, 2023 and 2024 are one span, run through the empty 2017, 2018, 2020 and 2022
+    empty = set(range(min(SEED_YEAR_SET), max(SEED_YEAR_SET))) - set(SEED_YEAR_SET)
+    spans = bridged_spans(sorted(SEED_YEAR_SET), empty)
+    assert spans == [list(range(2016, 2025))]
     assert seeded_run["cold"]["runs"] == 1 + 2 * len(spans)
     runs = instance.get_runs()
     assert len(runs) == seeded_run["cold"]["runs"] + 1  # nothing changed: the re-run rebuilt the ledger only
@@ -101,6 +103,12 @@ def test_runs_are_recorded_in_the_persistent_instance(seeded_run: dict) -> None:
     assert {r.job_name for r in runs} == {"ingest_job", "yearly_reports_job"}
     run_years = sorted(_years_of(r.tags) for r in yearly)
     assert run_years == sorted(spans * 2)
+    assert {r.tags.get(BRIDGED_YEARS_TAG) for r in yearly} == {"2017,2018,2020,2022"}
+    # the years run through publish nothing: BI lists only years with reports
+    published = sorted(p.name for p in (seeded_run["warehouse"] / "reports").iterdir())
+    assert published == [f"report_year={y}" for y in sorted(SEED_YEAR_SET)]
+    config = (seeded_run["home"] / "dagster.yaml").read_text(encoding="utf-8")
+    assert "enabled: false" in config
 
 
 def _years_of(tags: dict[str, str]) -> list[int]:
@@ -108,8 +116,6 @@ def _years_of(tags: dict[str, str]) -> list[int]:
         return [int(tags["dagster/partition"])]
     first, last = int(tags["dagster/asset_partition_range_start"]), int(tags["dagster/asset_partition_range_end"])
     return list(range(first, last + 1))
-    config = (seeded_run["home"] / "dagster.yaml").read_text(encoding="utf-8")
-    assert "enabled: false" in config
 
 
 def test_rerun_is_idempotent(seeded_run: dict) -> None:
@@ -177,9 +183,10 @@ def test_rerun_reuses_per_file_work_and_says_so(seeded_run: dict) -> None:
     record = instance.fetch_materializations(dg.AssetKey("decoded_documents"), limit=1).records[0]
     decoded = record.asset_materialization.metadata["cache"].value["decoded"]
     assert decoded == {"hits": len(SEED_YEARS), "misses": 0}  # nothing decoded twice
+    span = range(min(SEED_YEAR_SET), max(SEED_YEAR_SET) + 1)  # the cold run's one span (bridged gaps)
     for asset in ("extracted_tables", "published_warehouse"):
         records = instance.fetch_materializations(dg.AssetKey(asset), limit=100).records
-        assert len(records) == len(SEED_YEAR_SET)  # one per year, from the cold run only
+        assert sorted(int(r.partition_key) for r in records) == list(span)  # one per year, from the cold run only
 
 
 def test_a_report_missing_from_the_decoded_documents_is_reported_not_lost(tmp_path: Path) -> None:
