@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from govreport_dagster.checks import suite_check_specs, validate_years
-from govreport_dagster.execution import describe_cluster, run_stage
+from govreport_dagster.execution import describe_cluster, run_stage, workers_see_local_files
 from govreport_dagster.execution_workers import decode_batch
 from govreport_dagster.io_manager import Frames, YearlyFrames
 from govreport_dagster.partitions import report_year_partitions
@@ -49,6 +49,7 @@ def decoded_documents(
         lambda stage, items: run_stage(
             stage, items, decode_batch, cache, label="decode", log=context.log.info, cluster=cluster.spec
         ),
+        workers_share_local_files=workers_see_local_files(cluster.spec),
     )
     documents = documents_frame(outcomes)
     files = entries_frame(entries, hashes)

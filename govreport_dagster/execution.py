@@ -4,8 +4,11 @@ Decoding, sectioning and table extraction are pure functions of one document, so
 out. Each stage calls `map_cached` with its items (a cache key and a picklable payload each)
 and a module-level worker function that takes a *batch* of payloads and returns one result
 per payload. Cache hits never leave the process (an unchanged file costs a lookup); the
-misses go to an `Executor` in batches and come back in input order, so the stage streams
-results through and memory does not grow with the year's size beyond what the stage keeps.
+misses go to an `Executor` in batches and are acknowledged in input order. Workers that can
+reach the result cache write their results into it and acknowledge only (`execution_results`),
+and the stage reads each result from the cache when it streams it, so memory does not grow
+with the year's size beyond what the stage keeps. Decoding's payload is the file's location
+and hash, not its bytes (`storage.decoding.DecodeSource`): workers read the file themselves.
 
 `Executor` is the protocol; `SerialExecutor` runs in the calling process and
 `LocalProcessExecutor` on a process pool over all cores. `make_executor(spec)` turns the
@@ -21,8 +24,10 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from functools import partial
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
+from .execution_results import Ack, run_batch, shared_location
 from .storage.cache import MISSING, ResultCache
 
 P = TypeVar("P")
@@ -46,6 +51,7 @@ class Executor(Protocol):
     `fn` and the payloads must be picklable (a process or a remote worker runs them)."""
 
     workers: int
+    shares_local_files: bool  # its workers see this machine's files (a local cache folder, landing)
 
     def map_batches(self, fn: BatchFn, batches: Iterable[list[Any]]) -> Iterator[list[Any]]: ...
 
@@ -56,6 +62,7 @@ class SerialExecutor:
     """Everything in the calling process (tests, tiny inputs, debugging)."""
 
     workers = 1
+    shares_local_files = True
 
     def map_batches(self, fn: BatchFn, batches: Iterable[list[Any]]) -> Iterator[list[Any]]:
         for batch in batches:
@@ -72,6 +79,8 @@ class LocalProcessExecutor:
     is also why each worker is replaced after `TASKS_PER_WORKER` batches: whatever a batch
     left on its heap (a PDF's page objects, an OCR session) goes back to the system instead
     of staying resident for the rest of the run (the tree's memory bound, issues 11 and 17)."""
+
+    shares_local_files = True
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
@@ -160,6 +169,15 @@ def release_idle_workers() -> None:
             executor.close()
 
 
+def workers_see_local_files(spec: str | None = None) -> bool:
+    """Whether the workers of a cluster spec run on this machine and so can open its local
+    files (every built-in spec and `local-cluster:N`; not a scheduler address, whose workers
+    may be elsewhere). Decides, before any worker starts, whether a local landing file goes
+    to the workers as its path or as its bytes."""
+    spec = (spec or os.environ.get("GOVREPORT_CLUSTER") or DEFAULT_CLUSTER).strip()
+    return spec in ("serial", "local") or spec.startswith(("local:", "local-cluster:"))
+
+
 def describe_cluster(spec: str | None = None) -> dict[str, Any]:
     """The configured cluster and, once started in this process, its engine and workers
     (asset metadata: a stage whose documents were all cached, or fewer than
@@ -200,28 +218,41 @@ def map_cached(
 ) -> Iterator[tuple[str, Any]]:
     """`(key, result)` for every `(key, payload)` item, in input order, streamed: from the
     cache when the key is there (a stat to find out, a read when its turn comes), else from
-    `fn` over batches of the misses on the executor, stored in the cache as they arrive.
+    `fn` over batches of the misses on the executor. Workers that reach the cache store
+    their results there and send back acknowledgements; the result is then read from the
+    cache when its turn comes (`execution_results`), so the driver holds one at a time.
     `on_done(1)` is called per item yielded (progress)."""
     misses = [index for index, (key, _payload) in enumerate(items) if not cache.has(stage, key)]
     small = len(misses) < MIN_DOCUMENTS_FOR_POOL and not _workers_up(executor, cluster)
     runner: Executor = SerialExecutor() if small else (executor or make_executor(cluster))
-    computed = _computed(runner, fn, [items[i][1] for i in misses], misses)
+    location = None
+    if not isinstance(runner, SerialExecutor):  # in-process, the driver stores what it computed
+        location = shared_location(cache, stage, workers_see_local_files=getattr(runner, "shares_local_files", False))
+    computed = _computed(runner, partial(run_batch, fn, location), [items[i] for i in misses], misses)
     pending = next(computed, None)  # submits the first batches: workers start while hits stream
     for index, (key, payload) in enumerate(items):
         if pending is not None and pending[0] == index:
-            value = pending[1]
+            value = _received(stage, pending[1], cache)
             pending = next(computed, None)
-            cache.note_miss(stage)
-            cache.put(stage, key, value)
         else:
             value = cache.get(stage, key)
-            if value is MISSING:  # removed or unreadable since the stat: compute it here
-                value = fn([payload])[0]
-                cache.note_miss(stage)
-                cache.put(stage, key, value)
+        if value is MISSING:  # removed or unreadable since the stat or the write: compute it here
+            value = _received(stage, run_batch(fn, None, [(key, payload)])[0], cache)
         if on_done:
             on_done(1)
         yield key, value
+
+
+def _received(stage: str, ack: Ack, cache: ResultCache) -> Any:
+    """A computed item's result: read from the cache when the worker stored it, else the
+    value the worker returned (stored here when it may be kept); MISSING if a stored entry
+    cannot be read back."""
+    cache.note_miss(stage)
+    if ack.stored:
+        return cache.get(stage, ack.key, count=False)
+    if ack.cacheable:
+        cache.put(stage, ack.key, ack.value)
+    return ack.value
 
 
 def _workers_up(executor: Executor | None, cluster: str | None) -> bool:
@@ -231,12 +262,14 @@ def _workers_up(executor: Executor | None, cluster: str | None) -> bool:
     return bool(getattr(executor or _EXECUTORS.get(spec), "workers_up", False))
 
 
-def _computed(runner: Executor, fn: BatchFn, payloads: list[Any], indexes: list[int]) -> Iterator[tuple[int, Any]]:
-    """(item index, result) for the misses, in order, as the executor returns them."""
+def _computed(
+    runner: Executor, fn: Callable[[list[Any]], list[Ack]], items: list[tuple[str, Any]], indexes: list[int]
+) -> Iterator[tuple[int, Ack]]:
+    """(item index, acknowledgement) for the misses, in order, as the executor returns them."""
     positions = iter(indexes)
-    for batch_results in runner.map_batches(fn, batched(payloads, runner.workers)):
-        for value in batch_results:
-            yield next(positions), value
+    for batch_acks in runner.map_batches(fn, batched(items, runner.workers)):
+        for ack in batch_acks:
+            yield next(positions), ack
 
 
 def run_stage(

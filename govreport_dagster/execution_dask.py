@@ -34,6 +34,9 @@ class DaskExecutor:
         self.cluster = cluster
         self.description = description
         self.workers = max(1, len(client.scheduler_info().get("workers", {})))
+        # a LocalCluster's workers run here and see local files (cache folder, landing zone);
+        # a scheduler's workers may be anywhere: only object storage is shared with them
+        self.shares_local_files = cluster is not None
 
     def map_batches(self, fn: BatchFn, batches: Iterable[list[Any]]) -> Iterator[list[Any]]:
         in_flight: deque[Any] = deque()

@@ -1,7 +1,8 @@
 """The per-document batch functions `execution.map_cached` fans out (module level, so a
 worker process can import them; the forkserver preloads this module, hence the core).
 
-Each takes a list of picklable payloads and returns one result per payload, in order; the
+Each takes a list of picklable payloads and returns one result per payload, in order (a
+result wrapped in `execution_results.Uncached` is handed on but never cached); the
 results are what the cache stores for the stage (a `DecodeOutcome`, a `SectionedReport`, a
 `TableExtraction`). Every document runs under `guard.guarded` (time and memory budgets, any
 exception): a failure becomes that document's rejection or status with the reason, never
@@ -18,8 +19,9 @@ from .core.landing import sha256_hex
 from .core.model import MissingTable, ReportMetadata, SectionedReport, TableExtraction
 from .core.sectioning import section_report
 from .core.tables import extract_tables
+from .execution_results import Uncached
 from .guard import guarded
-from .storage.decoding import decode_payload
+from .storage.decoding import DecodeSource, decode_payload, read_source, unreadable_outcome
 from .storage.frames import decoded_from_row, from_json
 
 GUARD_FAILED = "guard_failed"  # sectioning status of a report whose sectioning the guard stopped
@@ -34,9 +36,21 @@ def decode_one(data: bytes, uri: str) -> DecodeOutcome:
     return DecodeOutcome(outcome.sha256, outcome.detected_type, outcome.document, outcome.rejection, took)
 
 
-def decode_batch(payloads: list[tuple[bytes, str]]) -> list[DecodeOutcome]:
-    """(bytes, source uri) → the decode outcome (a rejection is an outcome, not an error)."""
-    return [decode_one(data, uri) for data, uri in payloads]
+def decode_source(source: DecodeSource) -> DecodeOutcome | Uncached:
+    """Read the file (checked against the ledger's size and hash) and decode it; a file that
+    vanished or changed since it was hashed is the ledger's one-line reason for it, never
+    kept in the cache (the next run hashes and decodes what is there then)."""
+    try:
+        data = read_source(source)
+    except OSError as exc:
+        return Uncached(unreadable_outcome(source, exc))
+    return decode_one(data, source.uri)
+
+
+def decode_batch(payloads: list[DecodeSource]) -> list[DecodeOutcome | Uncached]:
+    """Each file's location and ledger hash → its decode outcome (a rejection is an outcome,
+    not an error). The worker reads the file itself: no document's bytes pass the driver."""
+    return [decode_source(source) for source in payloads]
 
 
 def _section_one(row: dict[str, Any], year: int) -> SectionedReport:

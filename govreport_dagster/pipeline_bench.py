@@ -26,9 +26,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .core.landing import sha256_hex
 from .execution import batched, make_executor
 from .execution_workers import decode_batch
 from .reporting.benchmark import REPO_ROOT, source_files
+from .storage.decoding import DecodeSource
 
 # index digits → characters that are neither numerals nor pinyin: the copy mark survives
 # normalisation and is never read as a number
@@ -136,7 +138,8 @@ def run_phase(name: str, docs: int, landing: Path, warehouse: Path, home: Path, 
 
 def decode_floor(files: list[Path]) -> tuple[float, int]:
     """Seconds to decode these files with the core alone on the run's executor, and its workers."""
-    payloads = [(p.read_bytes(), str(p)) for p in files]
+    # what the decode stage sends: the file's path and hash (the worker reads the file)
+    payloads = [DecodeSource(str(p), str(p), p.stat().st_size, sha256_hex(p.read_bytes())) for p in files]
     executor = make_executor()
     list(executor.map_batches(decode_batch, [payloads[:1]] * executor.workers))  # start and warm the workers
     started = time.perf_counter()

@@ -13,6 +13,7 @@ from builders import CORPUS, SAMPLE, pids_batch
 
 from govreport_dagster import execution
 from govreport_dagster.core.ingest import decode_content
+from govreport_dagster.core.landing import sha256_hex
 from govreport_dagster.execution import (
     LocalProcessExecutor,
     SerialExecutor,
@@ -23,12 +24,18 @@ from govreport_dagster.execution import (
 from govreport_dagster.execution_workers import decode_batch
 from govreport_dagster.progress import DocumentProgress, progress_line
 from govreport_dagster.storage.cache import ResultCache
+from govreport_dagster.storage.decoding import DecodeSource
 
 
-def _payloads(n: int) -> list[tuple[str, tuple[bytes, str]]]:
+def _payloads(n: int) -> list[tuple[str, DecodeSource]]:
     files = sorted(SAMPLE.glob("*.txt")) + sorted(CORPUS.rglob("*.txt"))
     files = [p for p in files if p.name.lower() != "readme.txt"]
-    return [(f"key{i:03d}", (files[i % len(files)].read_bytes(), str(files[i % len(files)]))) for i in range(n)]
+    return [(f"key{i:03d}", _source(files[i % len(files)])) for i in range(n)]
+
+
+def _source(path: Path) -> DecodeSource:
+    data = path.read_bytes()
+    return DecodeSource(str(path), str(path), len(data), sha256_hex(data))
 
 
 def test_batches_cover_every_item_once_in_order():
@@ -45,7 +52,7 @@ def test_pool_gives_the_in_process_results_in_order(tmp_path: Path):
         pooled = list(map_cached("decoded", items, decode_batch, ResultCache(tmp_path / "a"), executor=pool))
     finally:
         pool.close()
-    expected = [(key, decode_content(*payload)) for key, payload in items]
+    expected = [(key, decode_content(Path(source.location).read_bytes(), source.uri)) for key, source in items]
     assert [k for k, _ in pooled] == [k for k, _ in expected]
     # frozen dataclasses: field by field (the guard's measured decode time aside)
     assert [(k, replace(o, seconds=None)) for k, o in pooled] == expected

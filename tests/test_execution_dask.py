@@ -55,3 +55,30 @@ def test_the_cluster_setting_is_validated():
         make_executor("local-cluster:zero")
     with pytest.raises(ValueError, match="expected one of"):
         make_executor("yarn://nowhere")
+
+
+def test_local_cluster_workers_write_the_cache_and_read_the_files_themselves(cluster, tmp_path):
+    from builders import CORPUS
+
+    from govreport_dagster.core.landing import sha256_hex
+    from govreport_dagster.execution import MIN_DOCUMENTS_FOR_POOL, map_cached
+    from govreport_dagster.execution_workers import decode_batch
+    from govreport_dagster.storage.cache import ResultCache
+    from govreport_dagster.storage.decoding import DecodeSource
+
+    files = sorted(CORPUS.glob("*.txt"))[:MIN_DOCUMENTS_FOR_POOL]
+    items = [(sha256_hex(p.read_bytes()), DecodeSource(str(p), str(p), p.stat().st_size, sha256_hex(p.read_bytes())))
+             for p in files]  # fmt: skip
+    driver_puts: list[str] = []
+
+    class DriverCache(ResultCache):
+        def put(self, stage, key, value):
+            driver_puts.append(key)
+            super().put(stage, key, value)
+
+    assert cluster.shares_local_files  # a LocalCluster's workers are on this machine
+    streamed = list(map_cached("decoded", items, decode_batch, DriverCache(tmp_path), executor=cluster))
+    assert driver_puts == []  # the workers stored every result
+    assert [key for key, _ in streamed] == [key for key, _ in items]
+    assert all(o.sha256 == key and o.document is not None for key, o in streamed)
+    assert {p.stem for p in (tmp_path).rglob("*.pkl")} == {key for key, _ in items}

@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import time
 
+from govreport_dagster.core.landing import sha256_hex
 from govreport_dagster.execution_workers import GUARD_FAILED, decode_batch, section_batch
 from govreport_dagster.guard import BudgetExceeded, guarded
+from govreport_dagster.storage.decoding import DecodeSource
 
 
 def _spin() -> None:
@@ -39,8 +41,11 @@ def test_any_exception_becomes_a_reason_without_a_process_id() -> None:
     assert guarded(boom)[1] == "KeyError: 'k'"
 
 
-def test_decode_records_time_and_sectioning_failure_is_a_status(monkeypatch) -> None:
-    [outcome] = decode_batch([("2021年政府信息公开工作年度报告\n一、总体情况\n".encode(), "a.txt")])
+def test_decode_records_time_and_sectioning_failure_is_a_status(monkeypatch, tmp_path) -> None:
+    data = "2021年政府信息公开工作年度报告\n一、总体情况\n".encode()
+    (tmp_path / "a.txt").write_bytes(data)
+    source = str(tmp_path / "a.txt")
+    [outcome] = decode_batch([DecodeSource(source, source, len(data), sha256_hex(data))])
     assert outcome.rejection is None and outcome.seconds is not None and outcome.seconds >= 0
 
     def broken(*_args, **_kwargs):

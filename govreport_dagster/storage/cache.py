@@ -107,13 +107,16 @@ class CacheStats:
 
 
 class ResultCache:
-    def __init__(self, root: str | os.PathLike[str] | None) -> None:
+    def __init__(self, root: str | os.PathLike[str] | None, *, fingerprint: str | None = None) -> None:
+        """`fingerprint`: the code fingerprint whose entries to use (default this process's;
+        a worker writing for a driver is given the driver's, so both use the same folder)."""
         self.root = UPath(root) if root is not None else None
+        self.fingerprint = fingerprint or code_fingerprint()
         self.stats: dict[str, CacheStats] = {}
 
     def _path(self, stage: str, key: str) -> UPath:
         assert self.root is not None
-        return self.root / code_fingerprint() / stage / key[:2] / f"{key}.pkl"
+        return self.root / self.fingerprint / stage / key[:2] / f"{key}.pkl"
 
     def get_or_compute(self, stage: str, key: str, compute: Callable[[], T]) -> T:
         stats = self.stats.setdefault(stage, CacheStats())
@@ -139,9 +142,10 @@ class ResultCache:
         """Whether an entry exists (a stat, nothing read; not counted in the stats)."""
         return self.root is not None and self._path(stage, key).exists()
 
-    def get(self, stage: str, key: str) -> Any:
-        """The cached value, or MISSING (counted as a hit or a miss like get_or_compute)."""
-        stats = self.stats.setdefault(stage, CacheStats())
+    def get(self, stage: str, key: str, *, count: bool = True) -> Any:
+        """The cached value, or MISSING (counted as a hit or a miss like get_or_compute,
+        unless `count` is False: reading back what a worker computed and stored)."""
+        stats = self.stats.setdefault(stage, CacheStats()) if count else CacheStats()
         if self.root is not None:
             try:
                 with self._path(stage, key).open("rb") as fh:

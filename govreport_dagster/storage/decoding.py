@@ -15,13 +15,14 @@ changed image is read again although the page is unchanged.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from ..core.calendar import year_out_of_range
 from ..core.ingest import UNREADABLE, DecodeOutcome, decode_content, identify
 from ..core.landing import LandingEntry, sha256_hex
 from .cache import MISSING, ResultCache
-from .landing import content_sha, read_bytes, remember_sha, sibling_reader
+from .landing import DEFAULT_MAX_FILE_BYTES, content_sha, read_bytes, read_capped, remember_sha, sibling_reader
 
 DECODED = "decoded"  # the cache stage holding DecodeOutcome by sha256 (+ sibling files' hashes)
 SIBLINGS = "decoded_siblings"  # page sha256 → {ref: sha256 | None} of the files its decode read
@@ -29,21 +30,62 @@ SIBLINGS = "decoded_siblings"  # page sha256 → {ref: sha256 | None} of the fil
 FanOut = Callable[[str, list[tuple[str, Any]]], Iterator[tuple[str, Any]]]
 
 
+@dataclass(frozen=True)
+class DecodeSource:
+    """What a worker needs to decode one landing file: where to read it (`location`: the
+    scan's real path or URL; `uri`: the name the ledger shows) and what the ledger hashed
+    (`size`, `sha256`), so the worker can tell the file it reads is that file. `data` is set
+    only when the workers cannot open the location (a `memory://` landing, private to the
+    driver's process; a local folder beside a remote cluster)."""
+
+    uri: str
+    location: str
+    size: int
+    sha256: str
+    data: bytes | None = None
+
+
+def read_source(source: DecodeSource) -> bytes:
+    """The file's bytes as hashed by the ledger; OSError naming why not (gone, unreadable,
+    or changed since it was hashed: the ledger's hash would not describe what is decoded)."""
+    if source.data is not None:
+        return source.data
+    try:
+        cap = max(DEFAULT_MAX_FILE_BYTES, source.size)
+        data = read_capped(source.location, cap, local="://" not in source.location)
+    except ValueError as exc:
+        raise OSError(str(exc)) from None
+    if len(data) != source.size or sha256_hex(data) != source.sha256:
+        was = f"{source.size} bytes, sha256 {source.sha256[:12]}…"
+        raise OSError(f"changed since it was hashed ({was}; now {len(data)} bytes)")
+    return data
+
+
+def unreadable_outcome(source: DecodeSource, exc: OSError) -> DecodeOutcome:
+    """The ledger's one-line reason for a file that could not be read back for decoding."""
+    reason = f"gone since it was hashed ({exc.strerror})" if isinstance(exc, FileNotFoundError) else str(exc)
+    return DecodeOutcome(source.sha256, "unknown", None, f"{UNREADABLE} {reason}", None)
+
+
 def decode_landing(
     entries: Iterable[LandingEntry],
     cache: ResultCache,
     fan_out: FanOut | None = None,
+    *,
+    workers_share_local_files: bool = True,
 ) -> tuple[dict[str, str], list[DecodeOutcome]]:
     """Each readable entry's sha256 (or `unreadable: …`), and one DecodeOutcome per distinct
     content, in path order of its first file.
 
     Hashing (or the memo lookup) happens here; the decodes of contents not in the cache are
-    handed to `fan_out(stage, [(key, (bytes, uri))…])` (key: `decode_key`), which yields `(key, outcome)` in
-    order and keeps them in the cache (`execution.map_cached` on all cores); without it they
-    are decoded here, one by one, through the cache."""
+    handed to `fan_out(stage, [(key, DecodeSource)…])` (key: `decode_key`), which yields
+    `(key, outcome)` in order and keeps them in the cache (`execution.map_cached` on all
+    cores); without it they are decoded here, one by one, through the cache. The payload is
+    the file's location and hash: workers read the file (bytes only for a `memory://` landing,
+    or a local one when `workers_share_local_files` is False)."""
     hashes: dict[str, str] = {}
     first_seen: dict[str, int] = {}  # sha → position of its first file
-    to_decode: list[tuple[str, tuple[bytes, str]]] = []
+    to_decode: list[tuple[str, DecodeSource]] = []
     outcomes: dict[str, DecodeOutcome] = {}
     sha_of: dict[str, str] = {}  # decode key → content sha256
     for entry in entries:
@@ -63,21 +105,34 @@ def decode_landing(
         if cached is not MISSING:
             outcomes[sha] = cached
             continue
-        try:
-            payload = (data if data is not None else read_bytes(entry), entry.source_uri)
-        except OSError as exc:
-            hashes[entry.source_uri] = f"{UNREADABLE} {exc}"
-            continue
-        to_decode.append((key, payload))
+        size = len(data) if data is not None else entry.size
+        location = entry.location or entry.source_uri
+        inline = location.startswith("memory://") or (not workers_share_local_files and "://" not in location)
+        to_decode.append((key, DecodeSource(entry.source_uri, location, size, sha, data if inline else None)))
         sha_of[key] = sha
+        del data  # the workers read the file themselves: the driver keeps no document's bytes
     if fan_out is None:
-        decoded = ((key, cache.get_or_compute(DECODED, key, lambda p=p: decode_payload(*p))) for key, p in to_decode)
+        decoded = ((key, _decode_here(key, source, cache)) for key, source in to_decode)
     else:
         decoded = fan_out(DECODED, to_decode)
     for key, outcome in decoded:
         remember_siblings(outcome, cache)
         outcomes[sha_of[key]] = outcome
     return hashes, [outcomes[sha] for sha in sorted(outcomes, key=first_seen.__getitem__)]
+
+
+def _decode_here(key: str, source: DecodeSource, cache: ResultCache) -> DecodeOutcome:
+    """One decode in this process, through the cache (a read failure is reported, never kept)."""
+    cached = cache.get(DECODED, key)
+    if cached is not MISSING:
+        return cached
+    try:
+        data = read_source(source)
+    except OSError as exc:
+        return unreadable_outcome(source, exc)
+    outcome = decode_payload(data, source.uri)
+    cache.put(DECODED, key, outcome)
+    return outcome
 
 
 def _hash(entry: LandingEntry, cache: ResultCache) -> tuple[str, bytes | None]:
