@@ -27,7 +27,7 @@ from functools import cache
 
 from .arithmetic import CellKey, Instance, Term, cross_year_instances, holds, side_sum, sum_instances
 from .model import VALUE_STATES, IdentityResult, ReportBundle, SectionedReport, TableExtraction
-from .templates import AXES, TABLE_IDS, Identity, TableLayout, load_templates, match_key, strip_item_number
+from .templates import AXES, TABLE_IDS, Identity, load_templates, match_key, strip_item_number
 
 Values = Mapping[CellKey, float | None]
 # An evaluated identity instance with its result: the instance's terms say which cells (of the
@@ -218,28 +218,28 @@ def evaluate_sum_identities(values: Values, version: str, tables: Iterable[str] 
 
 def _sum_instances(values: Values, version: str, tables: Iterable[str] | None) -> list[Instance]:
     """The sum identities' instances over the layout each table was printed in."""
-    tpl = load_templates()
     wanted = set(tables) if tables is not None else _present_tables(values)
     instances: list[Instance] = []
     for table_id in sorted(wanted):
-        table_version = effective_version(table_id, values, version)
-        layout = tpl.layout(table_id, table_version) if tpl.has_layout(table_version) else None
-        if layout is None:
-            continue
-        for identity in tpl.identities_for(table_version, kind="sum"):
-            if identity.table == table_id:
-                instances.extend(_block_instances(identity, layout))
+        instances.extend(_layout_instances(table_id, effective_version(table_id, values, version)))
     return instances
 
 
-def _block_instances(identity: Identity, layout: TableLayout) -> list[Instance]:
-    return [
+@cache
+def _layout_instances(table_id: str, version: str) -> tuple[Instance, ...]:
+    """The table's sum-identity instances in a layout, in template order (they depend on the
+    declaration alone: expanded once per process, not once per report)."""
+    tpl = load_templates()
+    layout = tpl.layout(table_id, version) if tpl.has_layout(version) else None
+    if layout is None:
+        return ()
+    return tuple(
         inst
+        for identity in tpl.identities_for(version, kind="sum")
+        if identity.table == table_id
         for block in layout.blocks
-        for inst in sum_instances(
-            identity, layout.table_id, [r.key for r in block.rows], [c.key for c in block.columns]
-        )
-    ]
+        for inst in sum_instances(identity, table_id, [r.key for r in block.rows], [c.key for c in block.columns])
+    )
 
 
 # --------------------------------------------------------------------------------------
