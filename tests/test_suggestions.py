@@ -188,3 +188,9 @@ def test_members_sign_side_and_what_is_left_out():
     # passed identities are not listed: only a failure asks which cell could explain it
     blocks = {scope for identity_id, scope in _members(bundle, prior) if identity_id == "t4_block_total"}
     assert blocks == {"review", "litigation_direct"}  # litigation_after_review's zeros add up
+
+
+def test_the_callers_evaluation_gives_the_same_suggestions():
+    # the facts stage hands over the identities it evaluated instead of evaluating them twice
+    for bundle, prior in _failing_bundles():
+        assert suggest_for_report(bundle, prior, assess_bundle(bundle, prior)) == suggest_for_report(bundle, prior)

@@ -30,6 +30,7 @@ import pandas as pd
 
 from . import identities
 from .agencies import agency_of, agency_rows
+from .cell_overrides import assess_bundle
 from .corrections import Correction
 from .legacy_identities import evaluate_legacy
 from .model import PARSER_VERSION, VALUE_STATES, IdentityResult, RawFile, ReportBundle, TableCell
@@ -122,8 +123,9 @@ def build_facts(
                 bundle.report_year, bundle.tables, [b.tables for b in before], [b.tables for b in after]
             )
             resolved = replace(bundle, tables=tables)
-            report_rows = _report_facts(resolved, prior, duplicate)
-            stewardship.amend_report_rows(report_rows, resolved, prior)  # issue 16
+            assessed = assess_bundle(resolved, prior)  # the suggestions ask which cells these read
+            report_rows = _report_facts(resolved, duplicate, [result for _inst, result in assessed])
+            stewardship.amend_report_rows(report_rows, resolved, prior, assessed)  # issue 16
         except Exception as exc:  # a bug must not cost the partition: the report says what happened
             log.exception("facts for report %s failed", bundle.report_id)
             report_rows = {"reports": [_report_row(bundle, duplicate, [], f"internal error: {exc!r}")]}
@@ -157,11 +159,10 @@ def _by_agency(bundles: Iterable[ReportBundle]) -> dict[str, list[ReportBundle]]
     return {key: sorted(group, key=lambda b: b.report_id) for key, group in grouped.items()}
 
 
-def _report_facts(bundle: ReportBundle, prior: ReportBundle | None, duplicate: bool) -> dict[str, list[dict]]:
+def _report_facts(bundle: ReportBundle, duplicate: bool, evaluated: list[IdentityResult]) -> dict[str, list[dict]]:
+    """The report's rows; `evaluated`: its template identities (`cell_overrides.evaluate_bundle`)."""
     rid = bundle.report_id
-    results = identities.evaluate_report(bundle.tables, bundle.sectioned)
-    results.extend(identities.evaluate_cross_year(bundle, prior))
-    results.extend(evaluate_legacy(bundle.tables.legacy))
+    results = [*evaluated, *evaluate_legacy(bundle.tables.legacy)]
     out: dict[str, list[dict[str, Any]]] = {
         "reports": [_report_row(bundle, duplicate, results, None)],
         "report_sections": [s.record(rid) for s in bundle.sectioned.sections],

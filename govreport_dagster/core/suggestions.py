@@ -94,10 +94,14 @@ class _Candidate:
     trigger: IdentityResult
 
 
-def suggest_for_report(bundle: ReportBundle, prior: ReportBundle | None) -> list[Suggestion]:
+def suggest_for_report(
+    bundle: ReportBundle, prior: ReportBundle | None, assessed: list[Assessed] | None = None
+) -> list[Suggestion]:
     """The suggestions for one report (its printed values), with the previous year's report of
-    the same agency for the cross-year identities; [] when no error identity failed."""
-    assessed = assess_bundle(bundle, prior)
+    the same agency for the cross-year identities; [] when no error identity failed.
+    `assessed`: `assess_bundle(bundle, prior)` when the caller has it already."""
+    if assessed is None:
+        assessed = assess_bundle(bundle, prior)
     baseline = [result for _inst, result in assessed]
     if not any(r.status == identities.STATUS_FAILED and r.severity == "error" for r in baseline):
         return []
