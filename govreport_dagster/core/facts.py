@@ -55,6 +55,18 @@ _NOT_NULL_BOOL = {("reports", "has_t2"), ("reports", "has_t3"), ("reports", "has
 
 def contract_frame(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
     """A frame with the contract table's columns (plus report_year) and dtypes."""
+    if not rows:  # most years' corrections and suggestions: typing every column costs ~10 ms
+        return _empty_contract_frame(table).copy()
+    return _typed_frame(table, rows)
+
+
+@cache
+def _empty_contract_frame(table: str) -> pd.DataFrame:
+    """Shared: callers get a copy."""
+    return _typed_frame(table, [])
+
+
+def _typed_frame(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
     schema = CONTRACT[table]
     columns = [*schema.names, REPORT_YEAR] if table in YEAR_PARTITIONED else list(schema.names)
     frame = pd.DataFrame(rows, columns=columns)
