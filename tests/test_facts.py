@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 from builders import cells_from, full_bundle, make_bundle, metric, t3_grid, t4_grid
 
-from govreport_dagster.core.facts import build_facts, labels_frame
+from govreport_dagster.core.facts import build_facts, contract_frame, labels_frame
 from govreport_dagster.core.model import LegacyIndicatorRow, MissingTable, NarrativeMetric, TableCell
 from govreport_dagster.core.schemas import CONTRACT, YEAR_PARTITIONED
 
@@ -226,3 +226,15 @@ def test_labels_frame():
     assert ("identity_id", "t3_balance") in lookup.index
     assert lookup[("legacy_indicator_key", "applications_in_person")] == "当面申请数"
     assert ("identity_id", "lf_requests_channels") in lookup.index
+
+
+def test_empty_contract_frames_are_typed_and_each_callers_own():
+    # the empty frame is typed once per process and copied: one caller's change is not the next one's
+    first = contract_frame("corrections", [])
+    assert list(first.columns) == [*CONTRACT["corrections"].names, "report_year"]
+    assert str(first["report_year"].dtype) == "int64"
+    first["extra"] = 1
+    first.loc[0, "report_year"] = 2021
+    again = contract_frame("corrections", [])
+    assert "extra" not in again.columns and len(again) == 0
+    pd.testing.assert_frame_equal(again, contract_frame("corrections", [{"report_year": 2021}]).iloc[:0])

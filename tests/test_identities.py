@@ -10,6 +10,8 @@ import pytest
 from builders import CORPUS, cells_from, make_bundle, metric, t3_grid
 
 from govreport_dagster.core.identities import (
+    assess_cross_year,
+    assess_report,
     cell_values,
     evaluate_cross_year,
     evaluate_report,
@@ -211,3 +213,39 @@ def test_gold_values_reproduce_the_recorded_identity_results(name: str, failing:
     assert {(r.identity_id, r.scope) for r in results if r.status == "failed"} == failing
     # complete tables: every identity is decided (022 prints the single （六） row in a 2021 report)
     assert all(r.status != "not_assessable" for r in results)
+
+
+# --------------------------------------------------------------------------------------
+# Which cells each evaluated instance reads (suggested corrections ask it)
+
+
+def test_assessed_instances_pair_each_result_with_the_cells_it_read():
+    grid = t3_grid("2021", new_received={"natural_person": 3, "total": 3}, granted={"natural_person": 3, "total": 3})
+    grid["total_processed"].update({"natural_person": 3, "total": 3})
+    bundle = make_bundle(cells=cells_from("t3", grid), narrative=[metric("applications_received", 4)])
+    assessed = assess_report(bundle.tables, bundle.sectioned)
+    assert [result for _inst, result in assessed] == evaluate_report(bundle.tables, bundle.sectioned)
+    instances = {(r.identity_id, r.scope): inst for inst, r in assessed}
+    row_total = instances[("t3_row_total", "granted")]
+    assert [t.cell for t in row_total.lhs] == [("t3", "granted", "total")]
+    assert ("t3", "granted", "natural_person") in [t.cell for t in row_total.rhs]
+    assert all(t.sign == 1.0 and not t.previous for t in row_total.terms)
+    # the text's number is no cell: the narrative instance's lhs is empty
+    text = instances[("n_text_vs_table", "applications_received")]
+    assert text.lhs == () and [t.cell for t in text.rhs] == [("t3", "new_received", "total")]
+
+
+def test_assessed_cross_year_terms_say_which_year_they_read():
+    prev = make_bundle("p2020", 2020, cells=cells_from("t3", _with_carry("2019", 0, 1)))
+    cur = make_bundle("c2021", 2021, cells=cells_from("t3", _with_carry("2021", 1, 0)) + _t2_cells(3, 1, 10))
+    assessed = assess_cross_year(cur, prev)
+    assert [result for _inst, result in assessed] == evaluate_cross_year(cur, prev)
+    carry = next(inst for inst, r in assessed if (r.identity_id, r.scope) == ("x_t3_carry", "total"))
+    assert [(t.cell, t.previous) for t in carry.terms] == [
+        (("t3", "carried_over", "total"), False),
+        (("t3", "carried_forward", "total"), True),
+    ]
+    stock = next(inst for inst, r in assessed if r.identity_id == "x_t2_in_force")
+    signs = {(t.cell[2], t.previous): t.sign for t in stock.rhs}
+    assert signs[("issued", False)] == 1.0 and signs[("repealed", False)] == -1.0
+    assert signs[("in_force", True)] == 1.0

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from builders import CORPUS, cells_from, make_bundle, metric, t3_grid, t4_grid
 
+from govreport_dagster.core.cell_overrides import assess_bundle, evaluate_with
+from govreport_dagster.core.identities import cell_values
 from govreport_dagster.core.model import RawFile, ReportBundle
-from govreport_dagster.core.suggestions import suggest_for_report, transpositions
+from govreport_dagster.core.suggestions import identity_members, suggest_for_report, transpositions
 
 
 def _t4_bundle(review: dict[str, float], **kw) -> ReportBundle:
@@ -105,3 +107,90 @@ def test_corpus_022_table4_totals_printed_as_0_get_11_and_5():
         ("t4", "review", "total"): (0, 11, "unique"),
         ("t4", "litigation_after_review", "total"): (0, 5, "unique"),
     }
+
+
+# --------------------------------------------------------------------------------------
+# Which cells a failed identity reads: from the instances the identities module expanded,
+# the same as raising each cell by one and watching which side of which identity moves
+
+
+def _members_by_nudging(bundle: ReportBundle, prior: ReportBundle | None) -> dict:
+    """The slow oracle (what suggestions did before): one re-evaluation per number cell."""
+    baseline = evaluate_with(bundle, prior, {})
+    values = {k: v for k, v in cell_values(bundle.tables).items() if v is not None}
+    members: dict = {}
+    for key, value in values.items():
+        for before, after in zip(baseline, evaluate_with(bundle, prior, {key: value + 1}), strict=True):
+            if before.status != "failed":
+                continue
+            for side, delta in (("lhs", after.lhs - before.lhs), ("rhs", after.rhs - before.rhs)):
+                if abs(delta) > 1e-6:
+                    members.setdefault((before.identity_id, before.scope), {})[key] = (side, delta)
+    return members
+
+
+def _members(bundle: ReportBundle, prior: ReportBundle | None) -> dict:
+    values = {k: v for k, v in cell_values(bundle.tables).items() if v is not None}
+    found = identity_members(assess_bundle(bundle, prior), values)
+    return {key: cells for key, cells in found.items() if cells}
+
+
+def _failing_bundles() -> list[tuple[ReportBundle, ReportBundle | None]]:
+    previous = make_bundle(
+        "p", 2020, cells=cells_from("t3", t3_grid("2019", carried_forward={"natural_person": 3, "total": 3}))
+    )
+    carry = t3_grid(
+        "2021",
+        new_received={"natural_person": 5, "total": 5},
+        carried_over={"natural_person": 0, "total": 3},
+        granted={"natural_person": 8, "total": 8},
+        total_processed={"natural_person": 8, "total": 8},
+    )
+    transposed = t3_grid(
+        "2021",
+        new_received={"natural_person": 21, "total": 21},
+        granted={"natural_person": 12, "total": 21},
+        total_processed={"natural_person": 21, "total": 21},
+    )
+    review = t4_grid()
+    review["review"].update({"upheld": 12, "corrected": 3, "total": 24})
+    review["litigation_direct"].update({"total": 4})
+    stated = [metric("review_cases", 20), metric("litigation_cases", 9)]  # two text-vs-table failures
+    return [
+        (make_bundle(cells=cells_from("t3", carry)), previous),
+        (make_bundle(cells=cells_from("t3", transposed)), None),
+        (make_bundle(cells=cells_from("t4", review), narrative=stated), None),
+    ]
+
+
+def test_members_of_failed_identities_are_what_nudging_each_cell_finds():
+    for bundle, prior in _failing_bundles():
+        oracle = _members_by_nudging(bundle, prior)
+        assert oracle  # the case has failures to explain
+        found = _members(bundle, prior)
+        assert found == oracle
+        # same cells in the same order (the order suggestions are listed in)
+        assert [list(cells) for cells in found.values()] == [list(oracle[key]) for key in found]
+
+
+def test_members_sign_side_and_what_is_left_out():
+    bundle, prior = _failing_bundles()[0]
+    found = _members(bundle, prior)
+    # this year's carried-over cell is the lhs of the cross-year identity; last year's cell is
+    # not a cell of this report
+    assert found[("x_t3_carry", "natural_person")] == {("t3", "carried_over", "natural_person"): ("lhs", 1.0)}
+    # the text's number is no cell: a text-vs-table identity reads only the table's
+    bundle, prior = _failing_bundles()[2]
+    assert _members(bundle, prior)[("n_text_vs_table", "litigation_cases")] == {
+        ("t4", "litigation_direct", "total"): ("rhs", 1.0),
+        ("t4", "litigation_after_review", "total"): ("rhs", 1.0),
+    }
+    # passed identities are not listed: only a failure asks which cell could explain it
+    blocks = {scope for identity_id, scope in _members(bundle, prior) if identity_id == "t4_block_total"}
+    assert blocks == {"review", "litigation_direct"}  # litigation_after_review's zeros add up
+
+
+def test_the_callers_evaluation_gives_the_same_suggestions():
+    # the facts stage hands over the identities it evaluated instead of evaluating them twice
+    for bundle, prior in _failing_bundles():
+        assert suggest_for_report(bundle, prior, assess_bundle(bundle, prior)) == suggest_for_report(bundle, prior)

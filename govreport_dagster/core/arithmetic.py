@@ -59,7 +59,9 @@ class Term:
 class Instance:
     """An identity evaluated once: `scope` is the key that stays fixed (the column of an
     `along: rows` identity, the row of an `along: columns` one); `varies` ("row" or "col")
-    is the axis whose key differs from term to term (it names the terms in details)."""
+    is the axis whose key differs from term to term (it names the terms in details). A
+    text-vs-table instance (`identities`) has no lhs terms: its lhs is the number the prose
+    states, not a cell."""
 
     identity: Identity
     scope: str

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from . import identities
-from .identities import CellKey
+from .identities import Assessed, CellKey
 from .model import VALUE_STATES, IdentityResult, ReportBundle, TableCell, TableExtraction
 
 Overrides = Mapping[CellKey, float]
@@ -51,9 +51,14 @@ def with_bundle_values(bundle: ReportBundle | None, overrides: Overrides) -> Rep
 def evaluate_bundle(bundle: ReportBundle, prior: ReportBundle | None) -> list[IdentityResult]:
     """Every identity of the report, as the facts stage evaluates them: its own sums and
     text-vs-table checks, then the cross-year identities against the previous report."""
-    results = identities.evaluate_report(bundle.tables, bundle.sectioned)
-    results.extend(identities.evaluate_cross_year(bundle, prior))
-    return results
+    return [result for _inst, result in assess_bundle(bundle, prior)]
+
+
+def assess_bundle(bundle: ReportBundle, prior: ReportBundle | None) -> list[Assessed]:
+    """`evaluate_bundle`'s results, each with the identity instance it evaluated (the cells it read)."""
+    assessed = identities.assess_report(bundle.tables, bundle.sectioned)
+    assessed.extend(identities.assess_cross_year(bundle, prior))
+    return assessed
 
 
 def evaluate_with(

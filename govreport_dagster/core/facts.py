@@ -30,6 +30,7 @@ import pandas as pd
 
 from . import identities
 from .agencies import agency_of, agency_rows
+from .cell_overrides import assess_bundle
 from .corrections import Correction
 from .legacy_identities import evaluate_legacy
 from .model import PARSER_VERSION, VALUE_STATES, IdentityResult, RawFile, ReportBundle, TableCell
@@ -54,6 +55,18 @@ _NOT_NULL_BOOL = {("reports", "has_t2"), ("reports", "has_t3"), ("reports", "has
 
 def contract_frame(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
     """A frame with the contract table's columns (plus report_year) and dtypes."""
+    if not rows:  # most years' corrections and suggestions: typing every column costs ~10 ms
+        return _empty_contract_frame(table).copy()
+    return _typed_frame(table, rows)
+
+
+@cache
+def _empty_contract_frame(table: str) -> pd.DataFrame:
+    """Shared: callers get a copy."""
+    return _typed_frame(table, [])
+
+
+def _typed_frame(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
     schema = CONTRACT[table]
     columns = [*schema.names, REPORT_YEAR] if table in YEAR_PARTITIONED else list(schema.names)
     frame = pd.DataFrame(rows, columns=columns)
@@ -65,7 +78,9 @@ def contract_frame(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
         else:
             frame[name] = frame[name].astype(dtype)
         if dtype == "string":  # a blank is null, never '' (BI counts '' as a value)
-            frame[name] = frame[name].mask(frame[name] == "")
+            blank = frame[name] == ""
+            if blank.any():  # most columns have none: masking every one cost more than the rest
+                frame[name] = frame[name].mask(blank)
     if REPORT_YEAR in columns:
         frame[REPORT_YEAR] = frame[REPORT_YEAR].astype("int64")
     return frame
@@ -122,8 +137,9 @@ def build_facts(
                 bundle.report_year, bundle.tables, [b.tables for b in before], [b.tables for b in after]
             )
             resolved = replace(bundle, tables=tables)
-            report_rows = _report_facts(resolved, prior, duplicate)
-            stewardship.amend_report_rows(report_rows, resolved, prior)  # issue 16
+            assessed = assess_bundle(resolved, prior)  # the suggestions ask which cells these read
+            report_rows = _report_facts(resolved, duplicate, [result for _inst, result in assessed])
+            stewardship.amend_report_rows(report_rows, resolved, prior, assessed)  # issue 16
         except Exception as exc:  # a bug must not cost the partition: the report says what happened
             log.exception("facts for report %s failed", bundle.report_id)
             report_rows = {"reports": [_report_row(bundle, duplicate, [], f"internal error: {exc!r}")]}
@@ -157,11 +173,10 @@ def _by_agency(bundles: Iterable[ReportBundle]) -> dict[str, list[ReportBundle]]
     return {key: sorted(group, key=lambda b: b.report_id) for key, group in grouped.items()}
 
 
-def _report_facts(bundle: ReportBundle, prior: ReportBundle | None, duplicate: bool) -> dict[str, list[dict]]:
+def _report_facts(bundle: ReportBundle, duplicate: bool, evaluated: list[IdentityResult]) -> dict[str, list[dict]]:
+    """The report's rows; `evaluated`: its template identities (`cell_overrides.evaluate_bundle`)."""
     rid = bundle.report_id
-    results = identities.evaluate_report(bundle.tables, bundle.sectioned)
-    results.extend(identities.evaluate_cross_year(bundle, prior))
-    results.extend(evaluate_legacy(bundle.tables.legacy))
+    results = [*evaluated, *evaluate_legacy(bundle.tables.legacy)]
     out: dict[str, list[dict[str, Any]]] = {
         "reports": [_report_row(bundle, duplicate, results, None)],
         "report_sections": [s.record(rid) for s in bundle.sectioned.sections],

@@ -27,9 +27,12 @@ from functools import cache
 
 from .arithmetic import CellKey, Instance, Term, cross_year_instances, holds, side_sum, sum_instances
 from .model import VALUE_STATES, IdentityResult, ReportBundle, SectionedReport, TableExtraction
-from .templates import AXES, TABLE_IDS, Identity, TableLayout, load_templates, match_key, strip_item_number
+from .templates import AXES, TABLE_IDS, Identity, load_templates, match_key, strip_item_number
 
 Values = Mapping[CellKey, float | None]
+# An evaluated identity instance with its result: the instance's terms say which cells (of the
+# report, or of the previous one across years) it read, on which side and with which sign.
+Assessed = tuple[Instance, IdentityResult]
 
 _MAX_TERMS_SHOWN = 8
 _LABEL_MAX = 14
@@ -210,28 +213,33 @@ def evaluate_sum_identities(values: Values, version: str, tables: Iterable[str] 
     one key in `values` (a table absent altogether yields nothing: it is reported missing
     elsewhere). One result per identity and scope, in template order.
     """
-    tpl = load_templates()
+    return [_compare_instance(inst, values, {}) for inst in _sum_instances(values, version, tables)]
+
+
+def _sum_instances(values: Values, version: str, tables: Iterable[str] | None) -> list[Instance]:
+    """The sum identities' instances over the layout each table was printed in."""
     wanted = set(tables) if tables is not None else _present_tables(values)
-    results: list[IdentityResult] = []
+    instances: list[Instance] = []
     for table_id in sorted(wanted):
-        table_version = effective_version(table_id, values, version)
-        layout = tpl.layout(table_id, table_version) if tpl.has_layout(table_version) else None
-        if layout is None:
-            continue
-        for identity in tpl.identities_for(table_version, kind="sum"):
-            if identity.table == table_id:
-                results.extend(_evaluate_sum(identity, layout, values))
-    return results
+        instances.extend(_layout_instances(table_id, effective_version(table_id, values, version)))
+    return instances
 
 
-def _evaluate_sum(identity: Identity, layout: TableLayout, values: Values) -> list[IdentityResult]:
-    return [
-        _compare_instance(inst, values, {})
+@cache
+def _layout_instances(table_id: str, version: str) -> tuple[Instance, ...]:
+    """The table's sum-identity instances in a layout, in template order (they depend on the
+    declaration alone: expanded once per process, not once per report)."""
+    tpl = load_templates()
+    layout = tpl.layout(table_id, version) if tpl.has_layout(version) else None
+    if layout is None:
+        return ()
+    return tuple(
+        inst
+        for identity in tpl.identities_for(version, kind="sum")
+        if identity.table == table_id
         for block in layout.blocks
-        for inst in sum_instances(
-            identity, layout.table_id, [r.key for r in block.rows], [c.key for c in block.columns]
-        )
-    ]
+        for inst in sum_instances(identity, table_id, [r.key for r in block.rows], [c.key for c in block.columns])
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -256,34 +264,41 @@ def cell_values(tables: TableExtraction) -> dict[CellKey, float | None]:
 
 def evaluate_report(tables: TableExtraction, sectioned: SectionedReport) -> list[IdentityResult]:
     """The sum identities of the printed layout and the narrative-vs-table checks."""
+    return [result for _inst, result in assess_report(tables, sectioned)]
+
+
+def assess_report(tables: TableExtraction, sectioned: SectionedReport) -> list[Assessed]:
+    """`evaluate_report`'s results, each with the instance it evaluated: which cells it read."""
     version = tables.layout_version or sectioned.layout_version
     values = cell_values(tables)
-    results = evaluate_sum_identities(values, version)
-    results.extend(_evaluate_narrative(values, sectioned, version))
-    return results
+    assessed = [(inst, _compare_instance(inst, values, {})) for inst in _sum_instances(values, version, None)]
+    assessed.extend(_assess_narrative(values, sectioned, version))
+    return assessed
 
 
-def _evaluate_narrative(values: Values, sectioned: SectionedReport, version: str) -> list[IdentityResult]:
+def _assess_narrative(values: Values, sectioned: SectionedReport, version: str) -> list[Assessed]:
     if not load_templates().has_layout(version):
         return []  # pre-2019 reports have no template tables to compare against
     present = _present_tables(values)
     stated: dict[str, float] = {}
     for metric in sectioned.narrative:
         stated.setdefault(metric.metric_key, metric.value)  # the first statement is the one compared
-    results = []
+    assessed = []
     for identity in load_templates().identities_for(version, kind="narrative"):
         for pair in identity.spec.get("pairs", ()):
             metric_key = pair["metric"]
             if metric_key not in stated:
                 continue  # the text says nothing: nothing to compare
             table_id = pair["table"]
-            rows = pair.get("rows") or [pair["row"]]
+            terms = tuple(Term((table_id, r, pair["col"])) for r in pair.get("rows") or [pair["row"]])
+            # the lhs is the number the text states: no cell of the tables
+            inst = Instance(identity, metric_key, "row", (), terms)
             metric_label = _metric_labels().get(metric_key, metric_key)
             lhs = [_Shown(f"正文{metric_label}", as_number(stated[metric_key]), True)]
-            rhs = [_shown(Term((table_id, r, pair["col"])), values, "row") for r in rows]
+            rhs = [_shown(t, values, "row") for t in terms]
             extra = "" if table_id in present else f"（{table_id}表格缺失）"
-            results.append(_compare(identity, metric_key, metric_label, lhs, rhs, extra))
-    return results
+            assessed.append((inst, _compare(identity, metric_key, metric_label, lhs, rhs, extra)))
+    return assessed
 
 
 # --------------------------------------------------------------------------------------
@@ -297,10 +312,16 @@ def evaluate_cross_year(current: ReportBundle, previous: ReportBundle | None) ->
     whose table the current report lacks are skipped (nothing to check). The previous
     report's id is in every detail.
     """
+    return [result for _inst, result in assess_cross_year(current, previous)]
+
+
+def assess_cross_year(current: ReportBundle, previous: ReportBundle | None) -> list[Assessed]:
+    """`evaluate_cross_year`'s results, each with the instance it evaluated (its terms marked
+    `previous` read the previous report)."""
     version = current.tables.layout_version or current.sectioned.layout_version
     cur_values = cell_values(current.tables)
     prev_values = cell_values(previous.tables) if previous is not None else {}
-    results: list[IdentityResult] = []
+    assessed: list[Assessed] = []
     for identity in load_templates().identities_for(version, kind="cross_year"):
         table_id = identity.table or ""
         if table_id not in _present_tables(cur_values):
@@ -311,12 +332,11 @@ def evaluate_cross_year(current: ReportBundle, previous: ReportBundle | None) ->
                 scope_label = cell_label(table_id, inst.scope_axis, inst.scope)
                 reason = f"缺少同一机关{current.report_year - 1}年的报告"
                 detail = f"{identity.label_zh}（{scope_label}）: 无法判断，{reason}"
-                results.append(
-                    IdentityResult(
-                        identity.id, inst.scope, None, None, STATUS_NOT_ASSESSABLE, identity.severity, detail
-                    )
+                result = IdentityResult(
+                    identity.id, inst.scope, None, None, STATUS_NOT_ASSESSABLE, identity.severity, detail
                 )
+                assessed.append((inst, result))
                 continue
             extra = f"（上年报告 {previous.report_id}，{previous.report_year}年）"
-            results.append(_compare_instance(inst, cur_values, prev_values, extra))
-    return results
+            assessed.append((inst, _compare_instance(inst, cur_values, prev_values, extra)))
+    return assessed

@@ -26,7 +26,7 @@ from typing import Any
 
 from .cell_overrides import evaluate_with
 from .corrections import Correction, Outcome, applied_values, check_report, corrections_for, match_year
-from .identities import CellKey
+from .identities import Assessed, CellKey
 from .model import IdentityResult, ReportBundle
 from .suggestions import suggest_for_report
 
@@ -55,10 +55,16 @@ class YearCorrections:
         return cls(list(corrections), assigned, list(unmatched))
 
     def amend_report_rows(
-        self, rows: dict[str, list[dict[str, Any]]], bundle: ReportBundle, prior: ReportBundle | None
+        self,
+        rows: dict[str, list[dict[str, Any]]],
+        bundle: ReportBundle,
+        prior: ReportBundle | None,
+        assessed: list[Assessed] | None = None,
     ) -> None:
         """Printed columns, applied corrections, corrected-value identities and suggestions
-        for one report's rows (in place)."""
+        for one report's rows (in place). `assessed`: the report's identities on the printed
+        values as the caller already evaluated them (`cell_overrides.assess_bundle`), else
+        evaluated here."""
         outcomes = check_report(self.assigned.get(bundle.report_id, []), bundle)
         self.outcomes.extend(outcomes)
         applied = applied_values(outcomes)
@@ -76,7 +82,7 @@ class YearCorrections:
             rows.setdefault("identity_checks", []).extend(identity_row(bundle.report_id, r, CORRECTED) for r in results)
         rows["correction_suggestions"] = [
             {**s.record(), "accepted": _accepted(applied.get(s.cell), s.suggested_value)}
-            for s in suggest_for_report(bundle, prior)
+            for s in suggest_for_report(bundle, prior, assessed)
         ]
 
     def rows(self) -> list[dict[str, Any]]:

@@ -23,14 +23,14 @@ when no other kept candidate fixes the identity that implied it, else `one_of_se
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from . import identities
-from .cell_overrides import Overrides, evaluate_with, format_cell_key, format_number
-from .identities import CellKey
+from .cell_overrides import Overrides, assess_bundle, evaluate_with, format_cell_key, format_number
+from .identities import Assessed, CellKey
 from .model import IdentityResult, ReportBundle
 from .templates import load_templates
 
@@ -46,6 +46,8 @@ _RULE_ZH = {
 _TOLERANCE = 1e-6
 
 InstanceKey = tuple[str, str]  # (identity_id, scope)
+# per instance, the cells it reads: cell → (side "lhs"/"rhs", coefficient: +1 added, −1 subtracted)
+Members = dict[InstanceKey, dict[CellKey, tuple[str, float]]]
 Evaluate = Callable[[Overrides], list[IdentityResult]]
 
 
@@ -92,10 +94,15 @@ class _Candidate:
     trigger: IdentityResult
 
 
-def suggest_for_report(bundle: ReportBundle, prior: ReportBundle | None) -> list[Suggestion]:
+def suggest_for_report(
+    bundle: ReportBundle, prior: ReportBundle | None, assessed: list[Assessed] | None = None
+) -> list[Suggestion]:
     """The suggestions for one report (its printed values), with the previous year's report of
-    the same agency for the cross-year identities; [] when no error identity failed."""
-    baseline = evaluate_with(bundle, prior, {})
+    the same agency for the cross-year identities; [] when no error identity failed.
+    `assessed`: `assess_bundle(bundle, prior)` when the caller has it already."""
+    if assessed is None:
+        assessed = assess_bundle(bundle, prior)
+    baseline = [result for _inst, result in assessed]
     if not any(r.status == identities.STATUS_FAILED and r.severity == "error" for r in baseline):
         return []
     values = {k: v for k, v in identities.cell_values(bundle.tables).items() if v is not None}
@@ -104,7 +111,7 @@ def suggest_for_report(bundle: ReportBundle, prior: ReportBundle | None) -> list
     def evaluate(overrides: Overrides) -> list[IdentityResult]:
         return evaluate_with(bundle, prior, overrides)
 
-    return suggest(bundle.report_id, values, raw, baseline, evaluate)
+    return suggest(bundle.report_id, values, raw, baseline, identity_members(assessed, values), evaluate)
 
 
 def suggest(
@@ -112,14 +119,13 @@ def suggest(
     values: dict[CellKey, float],
     raw_text: dict[CellKey, str],
     baseline: list[IdentityResult],
+    members: Members,
     evaluate: Evaluate,
 ) -> list[Suggestion]:
-    """Suggestions from a report's printed number cells, its identity results and a way to
-    re-evaluate them with some cells replaced (pure: no bundle needed, so it is testable on
-    plain data)."""
+    """Suggestions from a report's printed number cells, its identity results, the cells each
+    instance reads (`identity_members`) and a way to re-evaluate them with some cells replaced
+    (pure: no bundle needed, so it is testable on plain data)."""
     failed = [r for r in baseline if r.status == identities.STATUS_FAILED]
-    tables = {t for r in failed for t in _identity_tables(r.identity_id)}
-    members = identity_members({k: v for k, v in values.items() if k[0] in tables}, baseline, evaluate)
     candidates: dict[tuple[CellKey, float], _Candidate] = {}
     for result in failed:
         terms = members.get((result.identity_id, result.scope), {})
@@ -133,22 +139,26 @@ def suggest(
     return [_suggestion(report_id, c, fixes, kept, values, raw_text) for c, fixes in kept]
 
 
-def identity_members(
-    values: dict[CellKey, float], baseline: list[IdentityResult], evaluate: Evaluate
-) -> dict[InstanceKey, dict[CellKey, tuple[str, float]]]:
-    """Which of `values`' cells each assessed identity instance reads, on which side and with
-    which sign: found by raising each cell by one and seeing which lhs/rhs move. (The
-    identities module stays the one place that expands an identity over a layout.)"""
-    members: dict[InstanceKey, dict[CellKey, tuple[str, float]]] = {}
-    for key, value in values.items():
-        nudged = evaluate({key: value + 1})
-        for before, after in zip(baseline, nudged, strict=True):
-            if before.lhs is None or after.lhs is None or before.rhs is None or after.rhs is None:
-                continue
-            for side, delta in (("lhs", after.lhs - before.lhs), ("rhs", after.rhs - before.rhs)):
-                if abs(delta) > _TOLERANCE:
-                    members.setdefault((before.identity_id, before.scope), {})[key] = (side, delta)
-    return members
+def identity_members(assessed: Iterable[Assessed], values: Mapping[CellKey, float]) -> Members:
+    """Which of `values`' cells each failed identity instance reads, on which side and with
+    which coefficient (its terms' signs added up), as the identities module expanded the
+    instance over the layout: a failed instance read every one of its cells, so each is a
+    cell whose value alone could explain the failure. Terms read from the previous report
+    are not this report's cells; a cell with a coefficient on both sides counts on the rhs;
+    instances sharing an (identity, scope) pool their cells, the later one winning."""
+    members: Members = {}
+    for inst, result in assessed:
+        if result.status != identities.STATUS_FAILED:
+            continue
+        found = members.setdefault((result.identity_id, result.scope), {})
+        for side, terms in (("lhs", inst.lhs), ("rhs", inst.rhs)):
+            coefficients: dict[CellKey, float] = {}
+            for term in terms:
+                if not term.previous and term.cell in values:
+                    coefficients[term.cell] = coefficients.get(term.cell, 0.0) + term.sign
+            found.update((cell, (side, coef)) for cell, coef in coefficients.items() if abs(coef) > _TOLERANCE)
+    order = {cell: i for i, cell in enumerate(values)}
+    return {key: dict(sorted(cells.items(), key=lambda item: order[item[0]])) for key, cells in members.items()}
 
 
 def _sides(result: IdentityResult, side: str) -> tuple[float, float]:
@@ -255,18 +265,6 @@ def _suggestion(
         fixes=tuple(f"{r.identity_id}({r.scope})" for r in fixes),
         detail=detail,
     )
-
-
-def _identity_tables(identity_id: str) -> set[str]:
-    """The tables an identity reads (narrative pairs name theirs)."""
-    out: set[str] = set()
-    for identity in load_templates().identities:
-        if identity.id != identity_id:
-            continue
-        if identity.table:
-            out.add(identity.table)
-        out.update(pair["table"] for pair in identity.spec.get("pairs", ()))
-    return out
 
 
 def _identity_kind(identity_id: str) -> str:
