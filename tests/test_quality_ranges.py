@@ -66,6 +66,14 @@ def test_union_decides_only_for_row_wise_expectations_and_equal_dtypes():
     assert not ranges.union_decides(mostly, [frame, frame])
     aggregate = [{"type": "expect_column_mean_to_be_between", "kwargs": {"column": "x"}}]
     assert not ranges.union_decides(aggregate, [frame, frame])
+    # text as pandas `str` in one year and as `object` strings (or all missing) in another
+    text = [{"type": "expect_column_values_to_match_regex", "kwargs": {"column": "t", "regex": "^a"}}]
+    as_str = pd.DataFrame({"t": pd.Series(["a1", None], dtype="str")})
+    as_object = pd.DataFrame({"t": pd.Series(["a2", None], dtype=object)})
+    missing = pd.DataFrame({"t": pd.Series([None, None], dtype=object)})
+    assert ranges.union_decides(text, [as_str, as_object, missing])
+    not_text = pd.DataFrame({"t": pd.Series([1, "a"], dtype=object)})
+    assert not ranges.union_decides(text, [as_str, not_text])
 
 
 def test_every_expectation_of_every_suite_is_one_the_union_decides():

@@ -10,9 +10,11 @@ failed and with which rows. Each year's verdicts are then exactly what validatin
 gives (tests/test_quality_ranges.py compares the two).
 
 The union is taken only when it decides: every expectation of a type in `UNION_DECIDES`
-with no `mostly` below 1, and the years' frames have the same columns with the same dtypes
-(pd.concat would otherwise coerce a column, and a column-set check would not see a year
-that lacks one). Otherwise every year is validated on its own, as before.
+with no `mostly` below 1, and the years' frames have the same columns (a column-set check
+would not see a year that lacks one) whose values the concatenation keeps as they are: the
+same dtype, or text in both (`str` or an `object` column of strings), or no value at all in
+a year (pd.concat would otherwise coerce a column). Otherwise every year is validated on its
+own, as before.
 """
 
 from __future__ import annotations
@@ -114,7 +116,23 @@ def union_decides(expectations: list[dict], frames: list[pd.DataFrame]) -> bool:
     if any(list(f.columns) != columns for f in frames):
         return False
     filled = [f for f in frames if len(f)]
-    return all((f.dtypes == filled[0].dtypes).all() for f in filled)
+    return all(_same_values_in_union(column, filled) for column in columns)
+
+
+def _same_values_in_union(column: str, frames: list[pd.DataFrame]) -> bool:
+    """Whether concatenating the frames keeps every value of `column` as it is: the same
+    dtype everywhere, or text only (pandas' `str` and `object` holding only strings, as an
+    all-missing text column comes back from Parquet), or missing in every row of a frame."""
+    parts = [f[column] for f in frames if f[column].notna().any()]
+    if len({str(part.dtype) for part in parts}) <= 1:
+        return True
+    return all(_text_only(part) for part in parts)
+
+
+def _text_only(values: pd.Series) -> bool:
+    if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:
+        return True
+    return values.dtype == object and bool(values.dropna().map(type).eq(str).all())
 
 
 def _restated(outcome: ExpectationOutcome, part: pd.DataFrame, expectation: dict) -> ExpectationOutcome:
