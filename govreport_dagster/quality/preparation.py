@@ -1,5 +1,8 @@
 """Derived columns some expectations refer to, one `prepare_<stage>()` per stage: the suite
 stays the declaration of what is expected, these compute what it is expected of.
+
+The prepared frames are shallow copies: pandas 3 copies on write, so adding a column never
+touches the stage's frame, and a year's texts are not held twice while they are validated.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ TEMPLATED_VERSIONS = tuple(v for v in TEMPLATE_VERSIONS if v != "pre2019")
 
 def prepare_decoded(df: pd.DataFrame) -> pd.DataFrame:
     """Adds `replacement_ratio`: U+FFFD characters per character of text (0 for empty text)."""
-    out = df.copy()
+    out = df.copy(deep=False)
     text = out["text"].fillna("").astype(str)
     lengths = text.str.len()
     out["replacement_ratio"] = (text.str.count("\ufffd") / lengths.where(lengths > 0)).fillna(0.0).astype(float)
@@ -62,7 +65,7 @@ def prepare_tables(cells: pd.DataFrame, reports: pd.DataFrame | None = None) -> 
     """Adds `layout_version` (from the tables' reports frame when not a column), `mapped` (the row
     label matched the template), `cell_key` = layout:table:row:col, and `value_fraction` (the
     part after the decimal point, for the integer checks)."""
-    out = cells.copy()
+    out = cells.copy(deep=False)
     if "layout_version" not in out.columns:
         layouts = {} if reports is None else dict(zip(reports["report_id"], reports["layout_version"], strict=False))
         out["layout_version"] = out["report_id"].map(layouts)

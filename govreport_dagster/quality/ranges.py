@@ -74,17 +74,18 @@ def validate_year_frames(frames: Mapping[str, pd.DataFrame], suite: str, table: 
     spec = sub_suite(load_suite(suite), table)
     if len(years) == 1 or not union_decides(spec["expectations"], [frames[y] for y in years]):
         return _each_year(frames, suite, table)
+    # the union is the one copy of the range's rows (the prepared frames share the stage's
+    # data): it lives only as long as its GX run
     whole = run_suite(_union([frames[y] for y in years]), suite, table)
     _name(whole, f"{years[0]}-{years[-1]}", years)
     failed = [o.check_name for o in whole.outcomes if not o.success]
     declared = {e["meta"]["check_name"]: e for e in spec["expectations"]}
     validation = YearsValidation(runs=[whole])
     for year in years:
-        by_check = {
-            o.check_name: _restated(o, frames[year], declared[o.check_name]) for o in whole.outcomes if o.success
-        }
+        frame = frames[year]
+        by_check = {o.check_name: _restated(o, frame, declared[o.check_name]) for o in whole.outcomes if o.success}
         if failed:
-            again = run_suite(frames[year], suite, table, checks=failed)
+            again = run_suite(frame, suite, table, checks=failed)
             validation.runs.append(_name(again, year, [year]))
             by_check.update({o.check_name: o for o in again.outcomes})
         validation.outcomes[year] = [by_check[o.check_name] for o in whole.outcomes]
