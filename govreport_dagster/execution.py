@@ -15,6 +15,10 @@ and hash, not its bytes (`storage.decoding.DecodeSource`): workers read the file
 `--cluster`/`GOVREPORT_CLUSTER` value into one: `local` (all cores, the default), `local:N`
 (N worker processes), `serial`. Distributed back ends (Dask/Ray: `local-cluster:N`, an
 address) register themselves with `register_backend` behind the same protocol.
+
+A batch whose worker died (or whose batch function raised) comes back as a `BatchLost`;
+its documents are retried one at a time and one that fails alone gets the stage's per-file
+outcome (`execution_recovery`, docs/distributed.md "When a worker dies").
 """
 
 from __future__ import annotations
@@ -56,7 +60,7 @@ class Executor(Protocol):
     workers: int
     shares_local_files: bool  # its workers see this machine's files (a local cache folder, landing)
 
-    def map_batches(self, fn: BatchFn, batches: Iterable[list[Any]]) -> Iterator[list[Any]]: ...
+    def map_batches(self, fn: BatchFn, batches: Iterable[list[Any]]) -> Iterator[list[Any] | BatchLost]: ...
 
     def close(self) -> None: ...
 
@@ -67,7 +71,7 @@ class SerialExecutor:
     workers = 1
     shares_local_files = True
 
-    def map_batches(self, fn: BatchFn, batches: Iterable[list[Any]]) -> Iterator[list[Any]]:
+    def map_batches(self, fn: BatchFn, batches: Iterable[list[Any]]) -> Iterator[list[Any] | BatchLost]:
         for batch in batches:
             yield fn(batch)
 
