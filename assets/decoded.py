@@ -8,7 +8,7 @@ import dagster as dg
 
 from govreport_dagster.checks import suite_check_specs, validate_years
 from govreport_dagster.execution import describe_cluster, run_stage, workers_see_local_files
-from govreport_dagster.execution_workers import decode_batch
+from govreport_dagster.execution_workers import decode_batch, decode_lost
 from govreport_dagster.io_manager import Frames, YearlyFrames
 from govreport_dagster.partitions import report_year_partitions
 from govreport_dagster.quality.preparation import prepare_decoded
@@ -47,7 +47,14 @@ def decoded_documents(
         entries,
         cache,
         lambda stage, items: run_stage(
-            stage, items, decode_batch, cache, label="decode", log=context.log.info, cluster=cluster.spec
+            stage,
+            items,
+            decode_batch,
+            cache,
+            label="decode",
+            log=context.log.info,
+            cluster=cluster.spec,
+            lost=decode_lost,
         ),
         workers_share_local_files=workers_see_local_files(cluster.spec),
     )

@@ -6,7 +6,7 @@ import dagster as dg
 
 from govreport_dagster.checks import suite_check_specs, validate_years
 from govreport_dagster.execution import describe_cluster, run_stage
-from govreport_dagster.execution_workers import section_batch
+from govreport_dagster.execution_workers import section_batch, section_lost
 from govreport_dagster.io_manager import Frames, YearlyFrames
 from govreport_dagster.partitions import report_year_partitions
 from govreport_dagster.quality.preparation import prepare_sectioned
@@ -63,7 +63,14 @@ def _year_sections(context: dg.AssetExecutionContext, year: int, decoded: Frames
     work = [(f"{row['source_sha256']}-{year}-{row['year_source']}", (row, year)) for row in rows]
     label = f"sectioned_reports {year}"
     sectioned = run_stage(
-        "sectioned", work, section_batch, cache, label=label, log=context.log.info, cluster=cluster.spec
+        "sectioned",
+        work,
+        section_batch,
+        cache,
+        label=label,
+        log=context.log.info,
+        cluster=cluster.spec,
+        lost=section_lost,
     )
     items = [(row["report_id"], report) for row, (_key, report) in zip(rows, sectioned, strict=True)]
     return sectioned_frames(items, year)

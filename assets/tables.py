@@ -6,7 +6,7 @@ import dagster as dg
 
 from govreport_dagster.checks import suite_check_specs, validate_years
 from govreport_dagster.execution import describe_cluster, run_stage
-from govreport_dagster.execution_workers import extract_batch
+from govreport_dagster.execution_workers import extract_batch, extract_lost
 from govreport_dagster.io_manager import Frames, YearlyFrames
 from govreport_dagster.partitions import report_year_partitions
 from govreport_dagster.quality.preparation import prepare_tables
@@ -54,7 +54,9 @@ def _year_tables(
     rows = decoded["reports"].to_dict("records")
     work = [(f"{row['source_sha256']}-{year}-{row['year_source']}", (row, sectioned[row["report_id"]])) for row in rows]
     label = f"extracted_tables {year}"
-    extracted = run_stage("tables", work, extract_batch, cache, label=label, log=context.log.info, cluster=cluster.spec)
+    extracted = run_stage(
+        "tables", work, extract_batch, cache, label=label, log=context.log.info, cluster=cluster.spec, lost=extract_lost
+    )
     items = [(row["report_id"], tables) for row, (_key, tables) in zip(rows, extracted, strict=True)]
     return tables_frames(items, year)
 

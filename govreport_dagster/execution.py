@@ -15,6 +15,10 @@ and hash, not its bytes (`storage.decoding.DecodeSource`): workers read the file
 `--cluster`/`GOVREPORT_CLUSTER` value into one: `local` (all cores, the default), `local:N`
 (N worker processes), `serial`. Distributed back ends (Dask/Ray: `local-cluster:N`, an
 address) register themselves with `register_backend` behind the same protocol.
+
+A batch whose worker died (or whose batch function raised) comes back as a `BatchLost`;
+its documents are retried one at a time and one that fails alone gets the stage's per-file
+outcome (`execution_recovery`, docs/distributed.md "When a worker dies").
 """
 
 from __future__ import annotations
@@ -24,10 +28,12 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from .execution_results import Ack, run_batch, shared_location
+from .execution_recovery import LostOutcome, lost_ack, retried_alone
+from .execution_results import Ack, BatchLost, run_batch, shared_location
 from .storage.cache import MISSING, ResultCache
 
 P = TypeVar("P")
@@ -47,13 +53,14 @@ class Executor(Protocol):
     """Runs a module-level batch function over batches of payloads.
 
     `map_batches(fn, batches)` yields `fn(batch)` for every batch, *in input order*, while
-    keeping at most a few batches in flight (memory stays flat however many batches come).
+    keeping at most a few batches in flight (memory stays flat however many batches come);
+    a batch whose worker died is a `BatchLost` in its place, and the rest go on (issue 12).
     `fn` and the payloads must be picklable (a process or a remote worker runs them)."""
 
     workers: int
     shares_local_files: bool  # its workers see this machine's files (a local cache folder, landing)
 
-    def map_batches(self, fn: BatchFn, batches: Iterable[list[Any]]) -> Iterator[list[Any]]: ...
+    def map_batches(self, fn: BatchFn, batches: Iterable[list[Any]]) -> Iterator[list[Any] | BatchLost]: ...
 
     def close(self) -> None: ...
 
@@ -64,7 +71,7 @@ class SerialExecutor:
     workers = 1
     shares_local_files = True
 
-    def map_batches(self, fn: BatchFn, batches: Iterable[list[Any]]) -> Iterator[list[Any]]:
+    def map_batches(self, fn: BatchFn, batches: Iterable[list[Any]]) -> Iterator[list[Any] | BatchLost]:
         for batch in batches:
             yield fn(batch)
 
@@ -85,6 +92,7 @@ class LocalProcessExecutor:
     def __init__(self, workers: int | None = None) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self._pool: ProcessPoolExecutor | None = None
+        self._isolated: LocalProcessExecutor | None = None
 
     def _ensure_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -102,20 +110,55 @@ class LocalProcessExecutor:
     def workers_up(self) -> bool:
         return self._pool is not None
 
-    def map_batches(self, fn: BatchFn, batches: Iterable[list[Any]]) -> Iterator[list[Any]]:
-        pool = self._ensure_pool()
-        in_flight: deque[Future[list[Any]]] = deque()
+    def map_batches(self, fn: BatchFn, batches: Iterable[list[Any]]) -> Iterator[list[Any] | BatchLost]:
+        in_flight: deque[tuple[ProcessPoolExecutor, Future[list[Any]]]] = deque()
         for batch in batches:
-            in_flight.append(pool.submit(fn, batch))
+            in_flight.append(self._submit(fn, batch))
             if len(in_flight) >= 2 * self.workers:
-                yield in_flight.popleft().result()
+                yield self._settled(*in_flight.popleft())
         while in_flight:
-            yield in_flight.popleft().result()
+            yield self._settled(*in_flight.popleft())
+
+    def _submit(self, fn: BatchFn, batch: list[Any]) -> tuple[ProcessPoolExecutor, Future[list[Any]]]:
+        pool = self._ensure_pool()
+        try:
+            return pool, pool.submit(fn, batch)
+        except BrokenProcessPool:  # a worker died since the last submit: a fresh pool runs the rest
+            self._discard(pool)
+            pool = self._ensure_pool()
+            return pool, pool.submit(fn, batch)
+
+    def _settled(self, pool: ProcessPoolExecutor, future: Future[list[Any]]) -> list[Any] | BatchLost:
+        """The batch's results, or `BatchLost` when a worker of its pool died: a killed worker
+        breaks the whole pool (every batch in flight fails with it), so the pool is replaced
+        and the batches still to come run on a fresh one."""
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            self._discard(pool)
+            return BatchLost("its worker process died (killed, or crashed in native code)")
+
+    def _discard(self, pool: ProcessPoolExecutor) -> None:
+        """Shut a broken pool down (its surviving workers were terminated and reaped by the
+        pool itself); later futures of the same pool only clear it once."""
+        pool.shutdown(wait=True, cancel_futures=True)
+        if self._pool is pool:
+            self._pool = None
+
+    def isolated(self) -> LocalProcessExecutor:
+        """A one-worker pool of its own, for running a lost batch's documents one at a time
+        (`execution_recovery`): a document that breaks it broke it alone."""
+        if self._isolated is None:
+            self._isolated = LocalProcessExecutor(1)
+        return self._isolated
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+        if self._isolated is not None:
+            self._isolated.close()
+            self._isolated = None
 
 
 # spec prefix → factory(spec) for back ends defined elsewhere (Dask, Ray: issue 12)
@@ -215,20 +258,23 @@ def map_cached(
     executor: Executor | None = None,
     cluster: str | None = None,
     on_done: Callable[[int], None] | None = None,
+    lost: LostOutcome | None = None,
 ) -> Iterator[tuple[str, Any]]:
     """`(key, result)` for every `(key, payload)` item, in input order, streamed: from the
     cache when the key is there (a stat to find out, a read when its turn comes), else from
     `fn` over batches of the misses on the executor. Workers that reach the cache store
     their results there and send back acknowledgements; the result is then read from the
     cache when its turn comes (`execution_results`), so the driver holds one at a time.
-    `on_done(1)` is called per item yielded (progress)."""
+    `on_done(1)` is called per item yielded (progress). A batch whose worker died is retried
+    one document at a time (`execution_recovery`); a document that fails alone yields
+    `lost(payload, reason)`, uncached (without `lost`, the stage fails naming it)."""
     misses = [index for index, (key, _payload) in enumerate(items) if not cache.has(stage, key)]
     small = len(misses) < MIN_DOCUMENTS_FOR_POOL and not _workers_up(executor, cluster)
     runner: Executor = SerialExecutor() if small else (executor or make_executor(cluster))
     location = None
     if not isinstance(runner, SerialExecutor):  # in-process, the driver stores what it computed
         location = shared_location(cache, stage, workers_see_local_files=getattr(runner, "shares_local_files", False))
-    computed = _computed(runner, partial(run_batch, fn, location), [items[i] for i in misses], misses)
+    computed = _computed(runner, partial(run_batch, fn, location), [items[i] for i in misses], misses, lost)
     pending = next(computed, None)  # submits the first batches: workers start while hits stream
     for index, (key, payload) in enumerate(items):
         if pending is not None and pending[0] == index:
@@ -237,7 +283,9 @@ def map_cached(
         else:
             value = cache.get(stage, key)
         if value is MISSING:  # removed or unreadable since the stat or the write: compute it here
-            value = _received(stage, run_batch(fn, None, [(key, payload)])[0], cache)
+            answer = run_batch(fn, None, [(key, payload)])
+            answer = lost_ack(key, payload, answer.reason, lost) if isinstance(answer, BatchLost) else answer
+            value = _received(stage, answer[0], cache)
         if on_done:
             on_done(1)
         yield key, value
@@ -263,11 +311,18 @@ def _workers_up(executor: Executor | None, cluster: str | None) -> bool:
 
 
 def _computed(
-    runner: Executor, fn: Callable[[list[Any]], list[Ack]], items: list[tuple[str, Any]], indexes: list[int]
+    runner: Executor,
+    fn: Callable[[list[Any]], list[Ack] | BatchLost],
+    items: list[tuple[str, Any]],
+    indexes: list[int],
+    lost: LostOutcome | None = None,
 ) -> Iterator[tuple[int, Ack]]:
-    """(item index, acknowledgement) for the misses, in order, as the executor returns them."""
+    """(item index, acknowledgement) for the misses, in order, as the executor returns them;
+    a lost batch's documents are retried one by one before the order moves past them."""
     positions = iter(indexes)
-    for batch_acks in runner.map_batches(fn, batched(items, runner.workers)):
+    batches = list(batched(items, runner.workers))  # references to the misses, kept for retries
+    for batch, answer in zip(batches, runner.map_batches(fn, batches), strict=True):
+        batch_acks = retried_alone(runner, fn, batch, lost, answer.reason) if isinstance(answer, BatchLost) else answer
         for ack in batch_acks:
             yield next(positions), ack
 
@@ -281,11 +336,12 @@ def run_stage(
     label: str,
     log: Callable[[str], None] | None = None,
     cluster: str | None = None,
+    lost: LostOutcome | None = None,
 ) -> Iterator[tuple[str, Any]]:
     """`map_cached` on the process's executor (`GOVREPORT_CLUSTER`), with progress lines
     (files done / total, rate, ETA) every few seconds on stderr and in `log`."""
     from .progress import DocumentProgress
 
     progress = DocumentProgress(label, len(items), log)
-    yield from map_cached(stage, items, fn, cache, cluster=cluster, on_done=progress.advance)
+    yield from map_cached(stage, items, fn, cache, cluster=cluster, on_done=progress.advance, lost=lost)
     progress.finish()

@@ -8,9 +8,10 @@ version. dagster-dask is not used: it does not work with current dask; the execu
 created from the asset process through `make_executor`, like the local process pool.
 
 A worker that dies mid-run loses its tasks: the scheduler reruns them on the remaining or
-restarted workers (`retries` covers a batch function that itself raised, e.g. a worker
-killed by the OOM killer while unpickling). A batch that still fails raises in the stage,
-so the year is not published (the publish is one commit: nothing half)."""
+restarted workers (`retries` covers a task that raised outside the batch function, e.g. while
+unpickling). A batch whose workers kept dying (`KilledWorker`: the scheduler gave up on it)
+or whose connection broke is a `BatchLost`: `execution_recovery` reruns its documents one
+by one on the same cluster, and one that kills its worker alone is reported per file."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .execution import BatchFn, register_backend
+from .execution_results import BatchLost, one_line
 
 LOCAL_CLUSTER = "local-cluster:"
 BATCH_RETRIES = 3
@@ -38,19 +40,33 @@ class DaskExecutor:
         # a scheduler's workers may be anywhere: only object storage is shared with them
         self.shares_local_files = cluster is not None
 
-    def map_batches(self, fn: BatchFn, batches: Iterable[list[Any]]) -> Iterator[list[Any]]:
+    def map_batches(self, fn: BatchFn, batches: Iterable[list[Any]]) -> Iterator[list[Any] | BatchLost]:
         in_flight: deque[Any] = deque()
         for batch in batches:
             in_flight.append(self.client.submit(fn, batch, pure=False, retries=BATCH_RETRIES))
             if len(in_flight) >= 2 * self.workers:
-                yield in_flight.popleft().result()
+                yield _settled(in_flight.popleft())
         while in_flight:
-            yield in_flight.popleft().result()
+            yield _settled(in_flight.popleft())
 
     def close(self) -> None:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+
+def _settled(future: Any) -> list[Any] | BatchLost:
+    """The batch's results, or `BatchLost` when the workers running it kept dying or the
+    connection to them broke (other errors, e.g. a lost scheduler, still fail the stage)."""
+    from distributed import KilledWorker
+    from distributed.comm import CommClosedError
+
+    try:
+        return future.result()
+    except KilledWorker:
+        return BatchLost("its worker process died on every attempt (killed, or crashed in native code)")
+    except CommClosedError as exc:
+        return BatchLost(f"the connection to its worker broke ({one_line(exc)})")
 
 
 def local_cluster_executor(spec: str) -> DaskExecutor:

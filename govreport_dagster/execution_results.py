@@ -12,6 +12,10 @@ result rides back in the `Ack` and the driver stores it, as before.
 A batch function marks a result that must not be kept (a file that changed or vanished
 between hashing and decoding: that is about the read, not the content the key names) by
 returning it wrapped in `Uncached`.
+
+A batch that produced no results — its batch function raised, or (driver side) its worker
+died — is a `BatchLost` with a one-line reason; `execution_recovery` retries its documents
+one by one.
 """
 
 from __future__ import annotations
@@ -54,14 +58,34 @@ class Ack:
     cacheable: bool = True
 
 
+@dataclass(frozen=True)
+class BatchLost:
+    """A batch with no results: its batch function raised, or its worker process died.
+    `reason` is one line and names no process id or address (two runs give the same)."""
+
+    reason: str
+
+
 BatchFn = Callable[[list[Any]], list[Any]]
 
 
-def run_batch(fn: BatchFn, location: CacheLocation | None, items: list[tuple[str, Any]]) -> list[Ack]:
+def one_line(exc: BaseException) -> str:
+    """`Type: first line of the message` (or the type alone): a reason fit for a ledger line."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+
+
+def run_batch(fn: BatchFn, location: CacheLocation | None, items: list[tuple[str, Any]]) -> list[Ack] | BatchLost:
     """`fn` over the payloads of `(key, payload)` items, one `Ack` per item in order; with a
-    location, every cacheable result is written to the cache here (in the worker)."""
+    location, every cacheable result is written to the cache here (in the worker). An
+    exception out of `fn` (the per-document guard lets none through, so it is the batch's,
+    not a document's) is a `BatchLost`: which document caused it is found by retrying them
+    one by one, not by failing the stage."""
     started = time.perf_counter()
-    results = fn([payload for _key, payload in items])
+    try:
+        results = fn([payload for _key, payload in items])
+    except Exception as exc:
+        return BatchLost(f"the batch raised {one_line(exc)}")
     seconds = (time.perf_counter() - started) / max(1, len(items))
     cache = ResultCache(location.root, fingerprint=location.fingerprint) if location else None
     acks = []

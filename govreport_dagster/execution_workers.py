@@ -6,7 +6,9 @@ result wrapped in `execution_results.Uncached` is handed on but never cached); t
 results are what the cache stores for the stage (a `DecodeOutcome`, a `SectionedReport`, a
 `TableExtraction`). Every document runs under `guard.guarded` (time and memory budgets, any
 exception): a failure becomes that document's rejection or status with the reason, never
-the batch's or the run's.
+the batch's or the run's. A document that kills its worker process outright (a crash in
+native code, the OOM killer) is beyond the guard: `execution_recovery` finds it by retrying
+alone and hands it to this module's `*_lost` function, the stage's per-file outcome.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from .storage.decoding import DecodeSource, decode_payload, read_source, unreada
 from .storage.frames import decoded_from_row, from_json
 
 GUARD_FAILED = "guard_failed"  # sectioning status of a report whose sectioning the guard stopped
+WORKER_LOST = "worker lost:"  # rejection prefix of a file whose decode killed its worker, alone
 
 
 def decode_one(data: bytes, uri: str) -> DecodeOutcome:
@@ -53,16 +56,29 @@ def decode_batch(payloads: list[DecodeSource]) -> list[DecodeOutcome | Uncached]
     return [decode_source(source) for source in payloads]
 
 
+def decode_lost(source: DecodeSource, reason: str) -> DecodeOutcome:
+    """The ledger's rejection of a file whose decode killed its worker even alone."""
+    return DecodeOutcome(source.sha256, "unknown", None, f"{WORKER_LOST} decoding {source.uri}: {reason}", None)
+
+
 def _section_one(row: dict[str, Any], year: int) -> SectionedReport:
     def run() -> SectionedReport:
         return section_report(decoded_from_row(row), year_hint=year, year_hint_source=row["year_source"])
 
     result, reason, _took = guarded(run)
-    if result is None:
-        meta = ReportMetadata()
-        meta.report_year, meta.year_source = year, row["year_source"]
-        return SectionedReport(meta, [], "unknown", "unknown", [], GUARD_FAILED, [f"sectioning stopped: {reason}"])
-    return result
+    return _section_stopped(row, year, f"sectioning stopped: {reason}") if result is None else result
+
+
+def _section_stopped(row: dict[str, Any], year: int, why: str) -> SectionedReport:
+    meta = ReportMetadata()
+    meta.report_year, meta.year_source = year, row["year_source"]
+    return SectionedReport(meta, [], "unknown", "unknown", [], GUARD_FAILED, [why])
+
+
+def section_lost(payload: tuple[dict[str, Any], int], reason: str) -> SectionedReport:
+    """The guard's status for a report whose sectioning killed its worker even alone."""
+    row, year = payload
+    return _section_stopped(row, year, f"sectioning stopped: {WORKER_LOST} {reason}")
 
 
 def section_batch(payloads: list[tuple[dict[str, Any], int]]) -> list[SectionedReport]:
@@ -75,11 +91,18 @@ def _extract_one(row: dict[str, Any], payload: str) -> TableExtraction:
         return extract_tables(decoded_from_row(row), from_json(SectionedReport, payload))
 
     result, reason, _took = guarded(run)
-    if result is None:
-        why = f"table extraction stopped: {reason}"
-        missing = [MissingTable(table_id, why) for table_id in ("t2", "t3", "t4")]
-        return TableExtraction("unknown", missing=missing, warnings=[why])
-    return result
+    return _extraction_stopped(f"table extraction stopped: {reason}") if result is None else result
+
+
+def _extraction_stopped(why: str) -> TableExtraction:
+    missing = [MissingTable(table_id, why) for table_id in ("t2", "t3", "t4")]
+    return TableExtraction("unknown", missing=missing, warnings=[why])
+
+
+def extract_lost(_payload: tuple[dict[str, Any], str], reason: str) -> TableExtraction:
+    """The guard's outcome (every table missing, with the reason) for a report whose table
+    extraction killed its worker even alone."""
+    return _extraction_stopped(f"table extraction stopped: {WORKER_LOST} {reason}")
 
 
 def extract_batch(payloads: list[tuple[dict[str, Any], str]]) -> list[TableExtraction]:

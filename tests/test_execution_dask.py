@@ -82,3 +82,27 @@ def test_local_cluster_workers_write_the_cache_and_read_the_files_themselves(clu
     assert [key for key, _ in streamed] == [key for key, _ in items]
     assert all(o.sha256 == key and o.document is not None for key, o in streamed)
     assert {p.stem for p in (tmp_path).rglob("*.pkl")} == {key for key, _ in items}
+
+
+def kill_on_marked(batch: list[str]) -> list[str]:
+    """Upper-cases each payload; the marked one kills the worker running it, every time."""
+    if "KILL" in batch:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return [payload.upper() for payload in batch]
+
+
+def test_a_document_that_kills_every_worker_is_reported_per_file_and_the_rest_complete(cluster, tmp_path):
+    from govreport_dagster.execution import MIN_DOCUMENTS_FOR_POOL, map_cached
+    from govreport_dagster.storage.cache import ResultCache
+
+    items = [(f"k{i:03d}", "KILL" if i == 9 else f"doc{i}") for i in range(2 * MIN_DOCUMENTS_FOR_POOL)]
+    cache = ResultCache(tmp_path)
+    started = time.perf_counter()
+    results = list(map_cached("upper", items, kill_on_marked, cache, executor=cluster, lost=lambda p, why: (p, why)))
+    assert time.perf_counter() - started < 120
+    expected: list = [payload.upper() for _key, payload in items]
+    expected[9] = ("KILL", "its worker process died on every attempt (killed, or crashed in native code)")
+    assert [key for key, _ in results] == [key for key, _ in items]
+    assert [value for _key, value in results] == expected
+    assert not cache.has("upper", "k009") and cache.has("upper", "k010")
+    cluster.client.wait_for_workers(2, timeout=60)  # the nanny brought the killed worker back
