@@ -59,15 +59,17 @@ def test_a_pathological_text_is_sectioned_and_read_in_bounded_time(monkeypatch, 
 
 @pytest.mark.parametrize("stage", ["sectioning", "tables"])
 def test_a_document_over_its_budget_gets_the_stage_status_and_the_batch_goes_on(monkeypatch, stage) -> None:
-    """A budget of 2 s (the real one is 120 s) against 100k table-like lines in one stage."""
+    """A budget of 0.5 s (the real one is 120 s) against 100k table-like lines in one stage
+    (sectioning them alone takes ~2 s on a quiet machine: a 2 s budget let them finish now
+    and then, and the test failed for want of a margin, not of a budget)."""
     slow = _report_with("".join(f"收到申请数 {i} 件 | {i} | {i}\n" for i in range(100_000)))
     good = _report_with("")
-    budget = functools.partial(guarded, seconds=2.0)
+    budget = functools.partial(guarded, seconds=0.5)
     if stage == "sectioning":
         monkeypatch.setattr(workers, "guarded", budget)
         [stopped, fine], _tables, seconds = _run_stages(monkeypatch, [slow, good])
         assert stopped.status == workers.GUARD_FAILED
-        assert stopped.issues == ["sectioning stopped: over the time budget of 2 s"]
+        assert stopped.issues == ["sectioning stopped: over the time budget of 0.5 s"]
         assert fine.status == "ok"
     else:
         [sectioned_slow, sectioned_good] = _run_stages(monkeypatch, [slow, good])[0]
@@ -77,7 +79,7 @@ def test_a_document_over_its_budget_gets_the_stage_status_and_the_batch_goes_on(
         started = time.perf_counter()
         stopped, fine = workers.extract_batch(payloads)
         seconds = time.perf_counter() - started
-        reason = "table extraction stopped: over the time budget of 2 s"
+        reason = "table extraction stopped: over the time budget of 0.5 s"
         assert [(m.table_id, m.reason) for m in stopped.missing] == [(t, reason) for t in ("t2", "t3", "t4")]
         assert not stopped.cells and fine.cells and not fine.missing
     assert seconds < 30
