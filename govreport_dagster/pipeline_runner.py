@@ -45,6 +45,10 @@ from .yearly import BRIDGED_YEARS_TAG
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 # Empty years a span may run through between two years it must redo (module docstring).
 MAX_BRIDGED_GAP = 2
+# Documents one run may hold (its steps keep every year of the range in memory at once). On
+# a 3,000-document landing (17 years) the driver peaked at 1,288 MB in one run, 1,040 MB
+# with spans of ≤ 1,500 and 929 MB with ≤ 1,000 documents, for +15% wall time.
+MAX_DOCUMENTS_PER_RUN = 1000
 
 
 @dataclass
@@ -55,6 +59,7 @@ class PipelineOutcome:
     run_ids: list[str] = field(default_factory=list)
     skipped: list[tuple[str, int]] = field(default_factory=list)  # (pass, year) with unchanged inputs
     empty_years: set[int] = field(default_factory=set)  # no reports, never published: a span may run through them
+    documents_by_year: dict[int, int] = field(default_factory=dict)  # parsed files per year (`capped_spans`)
 
 
 def _failure_reason(result: dg.ExecuteInProcessResult) -> str:
@@ -120,17 +125,24 @@ def run_pipeline(
             return outcome
         frames = result.output_for_node("ingest_ledger")
         outcome.ledger = frames["ledger"]
-        parsed = outcome.ledger[outcome.ledger["status"] == "parsed"]
-        # years already published are re-run too: a year whose files all left the landing
-        # zone must be emptied, not left stale
-        available = sorted({int(y) for y in parsed["report_year"].dropna()} | published_years(warehouse))
-        outcome.years = parse_years(years, available) if years != "all" else available
-        outcome.empty_years = set(range(min(available, default=0), max(available, default=0))) - set(available)
+        _plan_years(outcome, years, published_years(warehouse))
         progress.update(task, completed=1)
 
         state = RunState(resources["warehouse"].stages_root)
         _run_years(outcome, materialize, progress, state, resources["landing"].corrections_root)
     return outcome
+
+
+def _plan_years(outcome: PipelineOutcome, years: str, published: set[int]) -> None:
+    """The years to run (from the ledger), the empty ones a span may run through and the
+    documents of each (`bridged_spans`, `capped_spans`)."""
+    parsed = outcome.ledger[outcome.ledger["status"] == "parsed"]
+    # years already published are re-run too: a year whose files all left the landing
+    # zone must be emptied, not left stale
+    available = sorted({int(y) for y in parsed["report_year"].dropna()} | published)
+    outcome.years = parse_years(years, available) if years != "all" else available
+    outcome.empty_years = set(range(min(available, default=0), max(available, default=0))) - set(available)
+    outcome.documents_by_year = {int(y): int(n) for y, n in parsed["report_year"].dropna().value_counts().items()}
 
 
 def _run_years(
@@ -161,7 +173,7 @@ def _run_years(
                 progress.advance(task)
             else:
                 todo.append(year)
-        for years in bridged_spans(todo, outcome.empty_years):
+        for years in capped_spans(bridged_spans(todo, outcome.empty_years), outcome.documents_by_year):
             progress.update(task, description=f"{name} {years[0]}" + (f"–{years[-1]}" if len(years) > 1 else ""))
             _run_span(outcome, materialize, state, name, selection, years, digest_of)
             progress.advance(task, len([y for y in years if y not in outcome.empty_years]))
@@ -211,6 +223,26 @@ def bridged_spans(years: list[int], empty: set[int], max_gap: int = MAX_BRIDGED_
         else:
             spans.append(span)
     return spans
+
+
+def capped_spans(
+    spans: list[list[int]], documents: dict[int, int], cap: int = MAX_DOCUMENTS_PER_RUN
+) -> list[list[int]]:
+    """The spans cut so that none holds more than `cap` documents (a year over the cap on its
+    own): a run's steps hold all its years' frames at once, so this bounds the driver's
+    memory, at the price of one run's fixed cost per cut."""
+    cut: list[list[int]] = []
+    for span in spans:
+        current: list[int] = []
+        held = 0
+        for year in span:
+            if current and held + documents.get(year, 0) > cap:
+                cut.append(current)
+                current, held = [], 0
+            current.append(year)
+            held += documents.get(year, 0)
+        cut.append(current)
+    return cut
 
 
 def partition_range_tags(years: list[int]) -> dict[str, str]:

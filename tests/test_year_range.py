@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from builders import seed_path
 
-from govreport_dagster.pipeline_runner import bridged_spans, consecutive_spans, partition_range_tags
+from govreport_dagster.pipeline_runner import bridged_spans, capped_spans, consecutive_spans, partition_range_tags
 
 RANGE = partition_range_tags([2023, 2024])
 
@@ -37,6 +37,13 @@ def test_short_gaps_without_reports_are_bridged_long_ones_and_skipped_years_are_
     # 2020 has reports but is not redone (unchanged, or not selected): never run through it
     assert bridged_spans([2019, 2021], set()) == [[2019], [2021]]
     assert bridged_spans([], {2020}) == []
+
+
+def test_a_span_holds_at_most_the_document_cap_and_a_big_year_runs_alone():
+    documents = {2019: 600, 2020: 600, 2021: 2000, 2022: 100, 2023: 100}
+    spans = capped_spans([[2018, 2019, 2020, 2021, 2022, 2023]], documents, cap=1500)
+    assert spans == [[2018, 2019, 2020], [2021], [2022, 2023]]
+    assert capped_spans([[2016, 2017]], {}, cap=1) == [[2016, 2017]]  # empty years cost nothing
 
 
 def test_every_yearly_asset_backfills_a_range_in_one_run():
