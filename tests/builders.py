@@ -9,6 +9,8 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+import pandas as pd
+
 from govreport_dagster.core.ingest import IngestedFile, build_ledger, identify
 from govreport_dagster.core.landing import LandingEntry
 from govreport_dagster.core.model import (
@@ -418,3 +420,29 @@ def mutate_bytes(data: bytes, ops: list[tuple[int, int, int]]) -> bytes:
 def pids_batch(batch: list) -> list[int]:
     """A batch function that answers which process ran each item (execution tests)."""
     return [os.getpid()] * len(batch)
+
+
+def decoded_reports_frame(texts: list[str], year: int = 2021, id_prefix: str = "r", **overrides: list) -> pd.DataFrame:
+    """A `decoded_reports` frame of plain-text reports (one per text, ids `<id_prefix><i>`),
+    columns overridden."""
+    n = len(texts)
+    frame = pd.DataFrame(
+        {
+            "report_id": [f"{id_prefix}{i}" for i in range(n)],
+            "report_year": [year] * n,
+            "source_uri": [f"landing/{year}/r{i}.txt" for i in range(n)],
+            "source_format": ["txt"] * n,
+            "detected_encoding": ["utf-8"] * n,
+            "original_script": ["simplified"] * n,
+            "text": texts,
+            "original_text": texts,
+            "tables": ["[]"] * n,
+            "pinyin_removed": [0] * n,
+            "chrome_removed_chars": [0] * n,
+            "needs_ocr": [False] * n,
+            "mojibake": [None] * n,
+        }
+    )
+    for column, values in overrides.items():
+        frame[column] = values
+    return frame

@@ -13,7 +13,7 @@ import sys
 
 import pandas as pd
 import pytest
-from builders import cells_from, full_bundle, make_bundle, t3_grid
+from builders import cells_from, decoded_reports_frame, full_bundle, make_bundle, t3_grid
 
 from govreport_dagster.core.facts import build_facts
 from govreport_dagster.core.model import Section, TableCell
@@ -128,27 +128,7 @@ def test_contract_violation_is_blocking(good_facts):
 
 
 def _decoded(texts, **overrides):
-    n = len(texts)
-    frame = pd.DataFrame(
-        {
-            "report_id": [f"r{i}" for i in range(n)],
-            "report_year": [2021] * n,
-            "source_uri": [f"landing/2021/r{i}.txt" for i in range(n)],
-            "source_format": ["txt"] * n,
-            "detected_encoding": ["utf-8"] * n,
-            "original_script": ["simplified"] * n,
-            "text": texts,
-            "original_text": texts,
-            "tables": ["[]"] * n,
-            "pinyin_removed": [0] * n,
-            "chrome_removed_chars": [0] * n,
-            "needs_ocr": [False] * n,
-            "mojibake": [None] * n,
-        }
-    )
-    for column, values in overrides.items():
-        frame[column] = values
-    return preparation.prepare_decoded(frame)
+    return preparation.prepare_decoded(decoded_reports_frame(texts, **overrides))
 
 
 def test_decoded_suite():

@@ -5,7 +5,7 @@ expectations the union failed, year by year."""
 from __future__ import annotations
 
 import pandas as pd
-from builders import full_bundle, t3_grid
+from builders import decoded_reports_frame, full_bundle, t3_grid
 
 from govreport_dagster.core.facts import build_facts
 from govreport_dagster.quality import preparation, ranges, runtime
@@ -87,27 +87,9 @@ def test_every_expectation_of_every_suite_is_one_the_union_decides():
 
 def test_decoded_years_with_an_empty_year():
     texts = {"2020": ["柯城区人民政府(2021)年度报告（一）总体情况"], "2021": [], "2022": ["\ufffd\ufffd乱码"]}
-    frames = {}
-    for year, year_texts in texts.items():
-        n = len(year_texts)
-        frame = pd.DataFrame(
-            {
-                "report_id": [f"{year}-{i}" for i in range(n)],
-                "report_year": [int(year)] * n,
-                "source_uri": [f"landing/{year}/r{i}.txt" for i in range(n)],
-                "source_format": ["txt"] * n,
-                "detected_encoding": ["utf-8"] * n,
-                "original_script": ["simplified"] * n,
-                "text": year_texts,
-                "original_text": year_texts,
-                "tables": ["[]"] * n,
-                "pinyin_removed": [0] * n,
-                "chrome_removed_chars": [0] * n,
-                "needs_ocr": [False] * n,
-                "mojibake": [None] * n,
-            }
-        )
-        frames[year] = preparation.prepare_decoded(frame)
+    frames = {
+        year: preparation.prepare_decoded(decoded_reports_frame(t, int(year), f"{year}-")) for year, t in texts.items()
+    }
     validation = ranges.validate_year_frames(frames, "decoded")
     for year, frame in frames.items():
         assert validation.outcomes[year] == runtime.validate_frame(frame, "decoded"), year
