@@ -166,6 +166,11 @@ _BACKENDS: dict[str, Callable[[str], Executor]] = {}
 _EXECUTORS: dict[str, Executor] = {}
 
 
+def cluster_spec(spec: str | None = None) -> str:
+    """The cluster a spec names: the given one, else `GOVREPORT_CLUSTER`, else `local`."""
+    return (spec or os.environ.get("GOVREPORT_CLUSTER") or DEFAULT_CLUSTER).strip()
+
+
 def register_backend(prefix: str, factory: Callable[[str], Executor]) -> None:
     """Make `make_executor` build `factory(spec)` for specs starting with `prefix`."""
     _BACKENDS[prefix] = factory
@@ -174,7 +179,7 @@ def register_backend(prefix: str, factory: Callable[[str], Executor]) -> None:
 def make_executor(spec: str | None = None) -> Executor:
     """The executor for a cluster spec (default `GOVREPORT_CLUSTER`, else `local`), one per
     spec and process, so every stage of a run shares one pool."""
-    spec = (spec or os.environ.get("GOVREPORT_CLUSTER") or DEFAULT_CLUSTER).strip()
+    spec = cluster_spec(spec)
     if spec not in _EXECUTORS:
         _EXECUTORS[spec] = _build(spec)
     return _EXECUTORS[spec]
@@ -217,7 +222,7 @@ def workers_see_local_files(spec: str | None = None) -> bool:
     files (every built-in spec and `local-cluster:N`; not a scheduler address, whose workers
     may be elsewhere). Decides, before any worker starts, whether a local landing file goes
     to the workers as its path or as its bytes."""
-    spec = (spec or os.environ.get("GOVREPORT_CLUSTER") or DEFAULT_CLUSTER).strip()
+    spec = cluster_spec(spec)
     return spec in ("serial", "local") or spec.startswith(("local:", "local-cluster:"))
 
 
@@ -225,7 +230,7 @@ def describe_cluster(spec: str | None = None) -> dict[str, Any]:
     """The configured cluster and, once started in this process, its engine and workers
     (asset metadata: a stage whose documents were all cached, or fewer than
     `MIN_DOCUMENTS_FOR_POOL`, ran in-process and started nothing)."""
-    spec = (spec or os.environ.get("GOVREPORT_CLUSTER") or DEFAULT_CLUSTER).strip()
+    spec = cluster_spec(spec)
     if spec in _EXECUTORS:
         return {"cluster": spec, **describe_executor(_EXECUTORS[spec])}
     return {"cluster": spec, "engine": "in-process (nothing to fan out)", "workers": 1}
@@ -306,7 +311,7 @@ def _received(stage: str, ack: Ack, cache: ResultCache) -> Any:
 def _workers_up(executor: Executor | None, cluster: str | None) -> bool:
     """Whether the executor a stage would use already has its workers running (a local pool
     an earlier stage of this process started); other back ends say no and keep the rule."""
-    spec = (cluster or os.environ.get("GOVREPORT_CLUSTER") or DEFAULT_CLUSTER).strip()
+    spec = cluster_spec(cluster)
     return bool(getattr(executor or _EXECUTORS.get(spec), "workers_up", False))
 
 
