@@ -36,7 +36,13 @@ from govreport_dagster.yearly import (
 
 from .stewardship import stewardship_metadata
 
-_MULTI_YEAR = dg.AssetIn(partition_mapping=neighbouring_years, metadata={"multi_year": True})
+
+def _neighbouring(frames: list[str], skip_columns: tuple[str, ...] = ()) -> dg.AssetIn:
+    """Three years of an upstream stage, only the frames and columns the facts read: the
+    driver holds them all at once (issue 12)."""
+    metadata = {"multi_year": True, "frames": frames, "skip_columns": list(skip_columns)}
+    return dg.AssetIn(partition_mapping=neighbouring_years, metadata=metadata)
+
 
 
 @yearly_asset(
@@ -46,10 +52,13 @@ _MULTI_YEAR = dg.AssetIn(partition_mapping=neighbouring_years, metadata={"multi_
     code_version=code_digest(),
     partitions_def=report_year_partitions,
     ins={
-        "raw_reports": _MULTI_YEAR,
-        "decoded_reports": _MULTI_YEAR,
-        "sectioned_reports": _MULTI_YEAR,
-        "extracted_tables": _MULTI_YEAR,
+        "raw_reports": _neighbouring(["files"]),
+        # the facts read the decoded text's head (agency) and nothing of the source's own
+        # text or grids, which the tables stage already read
+        "decoded_reports": _neighbouring(["reports"], ("original_text", "tables")),
+        # sections and cells are inside each report's payload too
+        "sectioned_reports": _neighbouring(["reports"]),
+        "extracted_tables": _neighbouring(["reports"]),
         "corrections": dg.AssetIn(),  # people's corrections, every year (issue 16)
     },
     description="The warehouse contract's tables for the year, computed and validated (identities evaluated per "

@@ -9,12 +9,18 @@ cross-year inputs) returns `{partition_key: frames}` and skips years never mater
 A run over a range of years (`yearly.py`: single-run backfills) hands over `{year: frames}`
 and gets its same-year inputs as `{year: frames}`; each year is still its own partition
 folder, swapped in on its own (one year's write never depends on another's).
+
+An input may ask for less than the whole partition (`AssetIn(metadata=…)`): `frames`, the
+names to load, and `skip_columns`, columns not read from them. The facts stage reads its
+three years of upstream stages that way: the driver's memory is the run's bound (issue 12).
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 import dagster as dg
 import pandas as pd
+import pyarrow.parquet as pq
 from upath import UPath
 
 from .resources import WarehouseResource
@@ -61,32 +67,62 @@ class StageIOManager(dg.ConfigurableIOManager):
 
         Warehouse(self.warehouse.root).replace_folder(final, write)
 
-    def _load(self, folder: UPath) -> Frames | None:
+    def _load(self, folder: UPath, wanted: "FrameSelection | None" = None) -> Frames | None:
         if not folder.exists():
             return None
-        return {p.stem: pd.read_parquet(str(p)) for p in sorted(folder.iterdir()) if p.suffix == ".parquet"}
+        files = [p for p in sorted(folder.iterdir()) if p.suffix == ".parquet"]
+        if wanted is None:
+            return {p.stem: pd.read_parquet(str(p)) for p in files}
+        return {p.stem: wanted.read(p) for p in files if wanted.loads(p.stem)}
 
     def load_input(self, context: dg.InputContext) -> Frames | dict[str, Frames]:
         upstream = context.upstream_output
         assert upstream is not None
         key = context.asset_key
+        wanted = FrameSelection.of(context)
         if not context.has_asset_partitions:
-            frames = self._load(self._folder(key, None))
+            frames = self._load(self._folder(key, None), wanted)
             if frames is None:
                 raise FileNotFoundError(f"{key.to_user_string()} has not been materialised yet")
             return frames
         keys = list(context.asset_partition_keys)
         if len(keys) == 1 and not _is_multi_year_input(context):
-            frames = self._load(self._folder(key, keys[0]))
+            frames = self._load(self._folder(key, keys[0]), wanted)
             if frames is None:
                 raise FileNotFoundError(f"{key.to_user_string()} partition {keys[0]} has not been materialised yet")
             return frames
-        loaded = {k: self._load(self._folder(key, k)) for k in keys}
+        loaded = {k: self._load(self._folder(key, k), wanted) for k in keys}
         if not _is_multi_year_input(context):  # the same years as a range run's step: all needed
             missing = [k for k, v in loaded.items() if v is None]
             if missing:
                 raise FileNotFoundError(f"{key.to_user_string()} partitions {missing} have not been materialised yet")
         return {k: v for k, v in loaded.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class FrameSelection:
+    """What an input reads of each upstream partition: some of its frames, without some
+    columns (declared in the input's `AssetIn` metadata)."""
+
+    frames: frozenset[str] | None = None  # None: every frame
+    skip_columns: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, context: dg.InputContext) -> "FrameSelection | None":
+        metadata = context.definition_metadata or {}
+        if "frames" not in metadata and "skip_columns" not in metadata:
+            return None
+        frames = metadata.get("frames")
+        return cls(frozenset(frames) if frames is not None else None, frozenset(metadata.get("skip_columns", ())))
+
+    def loads(self, name: str) -> bool:
+        return self.frames is None or name in self.frames
+
+    def read(self, path: UPath) -> pd.DataFrame:
+        if not self.skip_columns:
+            return pd.read_parquet(str(path))
+        names = pq.read_schema(path.path, filesystem=path.fs).names
+        return pd.read_parquet(str(path), columns=[c for c in names if c not in self.skip_columns])
 
 
 def _is_multi_year_input(context: dg.InputContext) -> bool:

@@ -128,3 +128,18 @@ def test_stage_io_manager_round_trip(tmp_path: Path) -> None:
                                      asset_partitions_def=report_year_partitions)  # fmt: skip
     with pytest.raises(FileNotFoundError, match="2019 has not been materialised"):
         manager.load_input(missing)
+
+
+def test_an_input_can_read_some_frames_without_some_columns(tmp_path: Path) -> None:
+    """The facts stage reads three years of each upstream stage: only what it uses."""
+    manager = StageIOManager(warehouse=WarehouseResource(root=str(tmp_path / "wh")))
+    frames = {"cells": pd.DataFrame({"a": [1]}), "reports": pd.DataFrame({"id": ["r"], "text": ["长文本"], "n": [3]})}
+    key = dg.AssetKey("decoded_reports")
+    out = dg.build_output_context(asset_key=key, partition_key="2021", asset_partitions_def=report_year_partitions)
+    manager.handle_output(out, frames)
+    inp = dg.build_input_context(asset_key=key, partition_key="2021", upstream_output=out,
+                                 asset_partitions_def=report_year_partitions,
+                                 definition_metadata={"frames": ["reports"], "skip_columns": ["text"]})  # fmt: skip
+    loaded = manager.load_input(inp)
+    assert list(loaded) == ["reports"]
+    pd.testing.assert_frame_equal(loaded["reports"], frames["reports"].drop(columns=["text"]))

@@ -267,8 +267,9 @@ def decoded_from_row(row: dict[str, Any]) -> DecodedDocument:
         detected_encoding=row["detected_encoding"],
         original_script=row["original_script"],
         text=row["text"],
-        original_text=row["original_text"],
-        tables=[model.Grid.from_dict(g) for g in json.loads(row["tables"])],
+        # absent when the reader skipped them (the facts stage: io_manager.FrameSelection)
+        original_text=row.get("original_text", ""),
+        tables=[model.Grid.from_dict(g) for g in json.loads(row.get("tables", "[]"))],
         flags=flags,
     )
 
