@@ -44,7 +44,6 @@ def _neighbouring(frames: list[str], skip_columns: tuple[str, ...] = ()) -> dg.A
     return dg.AssetIn(partition_mapping=neighbouring_years, metadata=metadata)
 
 
-
 @yearly_asset(
     group_name="annual_reports",
     tags={"stage": "facts"},
