@@ -1,6 +1,10 @@
 """Stage 1: decoding. Every distinct landing content decoded exactly once (`decoded_documents`,
-unpartitioned: the ledger needs the text to assign years and find duplicates), and each
-year's reports selected from it (`decoded_reports`)."""
+unpartitioned: the ledger needs each content's year and report id, read from its text, to
+assign years and find duplicates), and each year's reports (`decoded_reports`).
+
+The landing's texts are never in memory together (issue 12): `decoded_documents` streams
+the decodes and keeps what each one found, not its text; a year's `decoded_reports` reads
+its documents back from the decode cache (decoding again only what the cache lost)."""
 
 from collections.abc import Iterator
 
@@ -9,19 +13,21 @@ import dagster as dg
 from govreport_dagster.checks import suite_check_specs, validate_years
 from govreport_dagster.execution import describe_cluster, run_stage, workers_see_local_files
 from govreport_dagster.execution_workers import decode_batch, decode_lost
+from govreport_dagster.guard import identify_guarded
 from govreport_dagster.io_manager import Frames, YearlyFrames
 from govreport_dagster.partitions import report_year_partitions
 from govreport_dagster.quality.preparation import prepare_decoded
 from govreport_dagster.quality.ranges import validate_year_frames
 from govreport_dagster.rerun import code_digest, versioned_output
 from govreport_dagster.resources import ClusterResource, LandingZoneResource, WarehouseResource
-from govreport_dagster.storage.decoding import decode_landing
+from govreport_dagster.storage.cache import ResultCache
+from govreport_dagster.storage.decoding import FanOut, decode_stream
 from govreport_dagster.storage.frames import (
     decoded_frame,
     documents_frame,
     entries_frame,
-    ingested_from_row,
-    outcome_from_row,  # fmt: skip
+    entries_from_frame,
+    ingested_from_row,  # fmt: skip
 )
 from govreport_dagster.yearly import per_year, yearly_asset, yearly_check_events, yearly_output
 
@@ -32,8 +38,9 @@ from govreport_dagster.yearly import per_year, yearly_asset, yearly_check_events
     kinds={"python", "parquet"},
     code_version=code_digest(),
     description="The landing-zone scan (`files`: every file, its sidecar, YYYY/ folder and content hash) and every "
-    "distinct content decoded once (`documents`: normalised text and grids, or why it is unusable). Decoding is "
-    "cached by content hash, so a re-run decodes only new or changed files.",
+    "distinct content decoded once (`documents`: its format, encoding and script, the year and report id its text "
+    "gives, or why it is unusable). Decoding is cached by content hash, so a re-run decodes only new or changed "
+    "files; the texts stay in that cache and in each year's decoded_reports.",
 )
 def decoded_documents(
     context: dg.AssetExecutionContext,
@@ -43,22 +50,13 @@ def decoded_documents(
 ) -> dg.Output[Frames]:
     entries = landing.scan()
     cache = warehouse.cache()
-    hashes, outcomes = decode_landing(
+    hashes, outcomes = decode_stream(
         entries,
         cache,
-        lambda stage, items: run_stage(
-            stage,
-            items,
-            decode_batch,
-            cache,
-            label="decode",
-            log=context.log.info,
-            cluster=cluster.spec,
-            lost=decode_lost,
-        ),
+        _fan_out(context, cache, cluster, "decode"),
         workers_share_local_files=workers_see_local_files(cluster.spec),
     )
-    documents = documents_frame(outcomes)
+    documents = documents_frame((outcome, identify_guarded(outcome)) for outcome in outcomes)
     files = entries_frame(entries, hashes)
     return versioned_output(
         {"files": files, "documents": documents},
@@ -88,9 +86,12 @@ def decoded_reports(
     raw_reports: YearlyFrames,
     decoded_documents: Frames,
     warehouse: WarehouseResource,
+    cluster: ClusterResource,
 ) -> Iterator[dg.Output | dg.AssetCheckResult | dg.AssetCheckEvaluation]:
     raw_by_year = per_year(context, raw_reports)
-    frames = {year: _year_reports(context, int(year), raw, decoded_documents) for year, raw in raw_by_year.items()}
+    cache = warehouse.cache()
+    scan = decoded_documents["files"]
+    frames = {year: _year_reports(context, int(year), raw, scan, cache, cluster) for year, raw in raw_by_year.items()}
     validation = validate_year_frames({year: prepare_decoded(frame) for year, frame in frames.items()}, "decoded")
     validated = validate_years(context, "decoded", validation, warehouse.data_docs_root)
     metadata = {
@@ -107,21 +108,37 @@ def decoded_reports(
     yield from yearly_check_events(context, {year: results for year, (_, results) in validated.items()})
 
 
-def _year_reports(context: dg.AssetExecutionContext, year: int, raw: Frames, decoded_documents: Frames):
-    """One year's reports frame: each of its files with its decoded document."""
-    wanted = set(raw["files"]["source_sha256"])
-    documents = decoded_documents["documents"]
-    by_sha = {
-        row["sha256"]: outcome_from_row(row).document
-        for row in documents[documents["sha256"].isin(wanted)].to_dict("records")
-    }
+def _year_reports(
+    context: dg.AssetExecutionContext, year: int, raw: Frames, scan, cache: ResultCache, cluster: ClusterResource
+):
+    """One year's reports frame: each of its files with its decoded document, read from the
+    decode cache (a content the cache lost is decoded again, on the cluster)."""
+    files = raw["files"]
+    wanted = set(files["source_uri"])
+    entries, _hashes = entries_from_frame(scan[scan["source_uri"].isin(wanted)])
+    label = f"decoded_reports {year}"
+    hashes, outcomes = decode_stream(
+        entries,
+        cache,
+        _fan_out(context, cache, cluster, label),
+        workers_share_local_files=workers_see_local_files(cluster.spec),
+    )
+    by_sha = {outcome.sha256: outcome.document for outcome in outcomes}
     items = []
-    for row in raw["files"].to_dict("records"):
+    for row in files.to_dict("records"):
         ingested = ingested_from_row(row)
-        doc = by_sha.get(ingested.sha256)
+        doc = by_sha.get(ingested.sha256) if hashes.get(ingested.source_uri) == ingested.sha256 else None
         if doc is None:
-            # report_facts lists it as unparseable ("lost between stages"): never silently gone
+            # changed or gone since the ledger read it: report_facts lists it as unparseable
+            # ("lost between stages"), never silently gone
             context.log.warning(f"{ingested.source_uri}: not among the decoded documents; skipped")
             continue
         items.append((ingested, doc))
     return decoded_frame(items, year)
+
+
+def _fan_out(context: dg.AssetExecutionContext, cache: ResultCache, cluster: ClusterResource, label: str) -> FanOut:
+    """Decodes the cache does not hold, on the cluster, with progress lines under `label`."""
+    return lambda stage, items: run_stage(
+        stage, items, decode_batch, cache, label=label, log=context.log.info, cluster=cluster.spec, lost=decode_lost
+    )

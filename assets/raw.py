@@ -1,8 +1,8 @@
 """Stage 0: the ingest ledger (every landing file, once) and each year's raw reports.
 
-The ledger is built from `decoded_documents` (the scan and every distinct content decoded
-once): the report year may come from the document's text and duplicates are found by the
-normalised text, so decoding comes first in the graph.
+The ledger is built from `decoded_documents` (the scan and what every distinct content's
+decode and identification found): the report year may come from the document's text and
+duplicates are found by the normalised text, so decoding comes first in the graph.
 """
 
 import json
@@ -12,14 +12,13 @@ import dagster as dg
 import pandas as pd
 
 from govreport_dagster.core.ingest import build_ledger, ledger_frame
-from govreport_dagster.guard import identify_guarded
 from govreport_dagster.io_manager import Frames
 from govreport_dagster.metadata_md import markdown_table
 from govreport_dagster.partitions import report_year_partitions
 from govreport_dagster.rerun import code_digest, versioned_output
 from govreport_dagster.resources import LandingZoneResource, WarehouseResource
 from govreport_dagster.storage.bi_columns import absolute_source_uris, with_landing_root
-from govreport_dagster.storage.frames import entries_from_frame, outcome_from_row
+from govreport_dagster.storage.frames import entries_from_frame, identification_from_row
 from govreport_dagster.yearly import partition_years, yearly_asset, yearly_output
 
 RAW_COLUMNS = ["report_id", "source_uri", "source_sha256", "bytes", "detected_type", "year_source", "sidecar",
@@ -42,8 +41,7 @@ def ingest_ledger(
 ) -> dg.Output[Frames]:
     entries, hashes = entries_from_frame(decoded_documents["files"])
     identifications = {
-        row["sha256"]: identify_guarded(outcome_from_row(row))
-        for row in decoded_documents["documents"].to_dict("records")
+        row["sha256"]: identification_from_row(row) for row in decoded_documents["documents"].to_dict("records")
     }
     writer = warehouse.writer()
     previous = writer.read_table("ingest_ledger")

@@ -74,20 +74,33 @@ def decode_landing(
     *,
     workers_share_local_files: bool = True,
 ) -> tuple[dict[str, str], list[DecodeOutcome]]:
-    """Each readable entry's sha256 (or `unreadable: …`), and one DecodeOutcome per distinct
-    content, in path order of its first file.
+    """`decode_stream` with every outcome in a list (tests, small landings)."""
+    hashes, outcomes = decode_stream(entries, cache, fan_out, workers_share_local_files=workers_share_local_files)
+    return hashes, list(outcomes)
 
-    Hashing (or the memo lookup) happens here; the decodes of contents not in the cache are
-    handed to `fan_out(stage, [(key, DecodeSource)…])` (key: `decode_key`), which yields
-    `(key, outcome)` in order and keeps them in the cache (`execution.map_cached` on all
-    cores); without it they are decoded here, one by one, through the cache. The payload is
-    the file's location and hash: workers read the file (bytes only for a `memory://` landing,
-    or a local one when `workers_share_local_files` is False)."""
+
+def decode_stream(
+    entries: Iterable[LandingEntry],
+    cache: ResultCache,
+    fan_out: FanOut | None = None,
+    *,
+    workers_share_local_files: bool = True,
+) -> tuple[dict[str, str], Iterator[DecodeOutcome]]:
+    """Each readable entry's sha256 (or `unreadable: …`), and one DecodeOutcome per distinct
+    content, in path order of its first file, streamed: the caller keeps what it needs of
+    each, so a landing's documents are never all in memory at once (issue 12).
+
+    Hashing (or the memo lookup) happens here, before the stream starts; every distinct
+    content then goes to `fan_out(stage, [(key, DecodeSource)…])` (key: `decode_key`), which
+    yields `(key, outcome)` in order, reading the cached ones from the cache and decoding the
+    rest (`execution.map_cached` on all cores); without it they are decoded here, one by one,
+    through the cache. The payload is the file's location and hash: workers read the file
+    (bytes only for a `memory://` landing, or a local one when `workers_share_local_files`
+    is False)."""
     hashes: dict[str, str] = {}
-    first_seen: dict[str, int] = {}  # sha → position of its first file
-    to_decode: list[tuple[str, DecodeSource]] = []
-    outcomes: dict[str, DecodeOutcome] = {}
-    sha_of: dict[str, str] = {}  # decode key → content sha256
+    items: list[tuple[str, DecodeSource]] = []  # every distinct content, in first-seen order
+    cached: set[str] = set()  # decode keys already in the cache (no sibling bookkeeping again)
+    seen: set[str] = set()
     for entry in entries:
         if entry.problem:
             continue
@@ -97,28 +110,31 @@ def decode_landing(
             hashes[entry.source_uri] = f"{UNREADABLE} {exc}"
             continue
         hashes[entry.source_uri] = sha
-        if sha in first_seen:
+        if sha in seen:
             continue
-        first_seen[sha] = len(first_seen)
+        seen.add(sha)
         key = decode_key(sha, entry.source_uri, cache)
-        cached = cache.get(DECODED, key) if data is None else MISSING
-        if cached is not MISSING:
-            outcomes[sha] = cached
-            continue
+        if data is None:  # `_hash` reads the bytes only when the decode is not cached
+            cached.add(key)
         size = len(data) if data is not None else entry.size
         location = entry.location or entry.source_uri
         inline = location.startswith("memory://") or (not workers_share_local_files and "://" not in location)
-        to_decode.append((key, DecodeSource(entry.source_uri, location, size, sha, data if inline else None)))
-        sha_of[key] = sha
+        items.append((key, DecodeSource(entry.source_uri, location, size, sha, data if inline else None)))
         del data  # the workers read the file themselves: the driver keeps no document's bytes
+    return hashes, _outcomes(items, cached, cache, fan_out)
+
+
+def _outcomes(
+    items: list[tuple[str, DecodeSource]], cached: set[str], cache: ResultCache, fan_out: FanOut | None
+) -> Iterator[DecodeOutcome]:
     if fan_out is None:
-        decoded = ((key, _decode_here(key, source, cache)) for key, source in to_decode)
+        decoded = ((key, _decode_here(key, source, cache)) for key, source in items)
     else:
-        decoded = fan_out(DECODED, to_decode)
+        decoded = fan_out(DECODED, items)
     for key, outcome in decoded:
-        remember_siblings(outcome, cache)
-        outcomes[sha_of[key]] = outcome
-    return hashes, [outcomes[sha] for sha in sorted(outcomes, key=first_seen.__getitem__)]
+        if key not in cached:
+            remember_siblings(outcome, cache)
+        yield outcome
 
 
 def _decode_here(key: str, source: DecodeSource, cache: ResultCache) -> DecodeOutcome:

@@ -2,8 +2,9 @@
 
 Each stage asset stores a partition as a set of DataFrames (Parquet).
 
-- landing scan entries (`entries_frame` / `entries_from_frame`) and decode outcomes
-  (`documents_frame` / `outcome_from_row`): `decoded_documents`;
+- landing scan entries (`entries_frame` / `entries_from_frame`) and what each decode found
+  (`documents_frame` / `identification_from_row`; not the text, which stays in the decode
+  cache and each year's `decoded_reports`): `decoded_documents`;
 - ledger rows (`IngestedFile`: `ingested_from_row`, `raw_file_from_row`): `ingest_ledger`,
   `raw_reports`;
 - `DecodedDocument` (`decoded_frame` / `decoded_from_row`): flat columns only;
@@ -22,6 +23,7 @@ import dataclasses
 import json
 import types
 import typing
+from collections.abc import Iterable
 from datetime import date
 from functools import cache
 from typing import Any, TypeVar, get_args, get_origin, get_type_hints
@@ -29,7 +31,7 @@ from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 import pandas as pd
 
 from ..core import model
-from ..core.ingest import DecodeOutcome, IngestedFile
+from ..core.ingest import DecodeOutcome, Identification, IngestedFile
 from ..core.landing import LandingEntry
 from ..core.model import DecodedDocument, SectionedReport, TableExtraction
 
@@ -77,9 +79,12 @@ def _type_hints(cls: type) -> dict[str, Any]:
 # -- decoded_documents: landing scan entries and decode outcomes ---------------------
 
 ENTRY_COLUMNS = ["source_uri", "relative_path", "size", "mtime", "folder_year", "problem", "sidecar",
-                 "sidecar_problem", "content"]  # fmt: skip
+                 "sidecar_problem", "content", "location"]  # fmt: skip
+# One row per distinct content: what its decode and identification found, without its text
+# (a landing's texts would all be in the driver's memory at once: issue 12).
 DOCUMENT_COLUMNS = ["sha256", "detected_type", "rejection", "source_uri", "source_format", "detected_encoding",
-                    "original_script", "text", "original_text", "tables", "flags", "decode_seconds"]  # fmt: skip
+                    "original_script", "n_tables", "flags", "decode_seconds", "identified_rejection",
+                    "report_id", "document_year", "document_year_source", "notes"]  # fmt: skip
 
 
 def entries_frame(entries: list[LandingEntry], hashes: dict[str, str]) -> pd.DataFrame:
@@ -95,6 +100,7 @@ def entries_frame(entries: list[LandingEntry], hashes: dict[str, str]) -> pd.Dat
             "sidecar": json.dumps(e.sidecar, ensure_ascii=False),
             "sidecar_problem": e.sidecar_problem,
             "content": hashes.get(e.source_uri),
+            "location": e.location,
         }
         for e in entries
     ]
@@ -117,6 +123,7 @@ def entries_from_frame(frame: pd.DataFrame) -> tuple[list[LandingEntry], dict[st
                 problem=_optional(row["problem"], str),
                 sidecar=json.loads(row["sidecar"] or "{}"),
                 sidecar_problem=_optional(row["sidecar_problem"], str),
+                location=_optional(row.get("location"), str),
             )
         )
         if (content := _optional(row["content"], str)) is not None:
@@ -124,17 +131,44 @@ def entries_from_frame(frame: pd.DataFrame) -> tuple[list[LandingEntry], dict[st
     return entries, hashes
 
 
-def documents_frame(outcomes: list[DecodeOutcome]) -> pd.DataFrame:
-    """One row per distinct content: the decoded document, or the rejection reason."""
+def documents_frame(identified: Iterable[tuple[DecodeOutcome, Identification]]) -> pd.DataFrame:
+    """One row per distinct content: what its decode and identification found (the document's
+    text and grids are not kept: each year's `decoded_reports` reads them from the cache)."""
     rows = []
-    for o in outcomes:
+    for o, ident in identified:
         doc = o.document
         row: dict[str, Any] = {"sha256": o.sha256, "detected_type": o.detected_type, "rejection": o.rejection,
-                               "decode_seconds": o.seconds}  # fmt: skip
+                               "decode_seconds": o.seconds, "identified_rejection": ident.rejection,
+                               "report_id": ident.report_id, "document_year": ident.document_year,
+                               "document_year_source": ident.document_year_source,
+                               "notes": json.dumps(list(ident.notes), ensure_ascii=False)}  # fmt: skip
         if doc is not None:
-            row |= _document_columns(doc) | {"flags": json.dumps(doc.flags, ensure_ascii=False)}
+            row |= {
+                "source_uri": doc.source_uri,
+                "source_format": doc.source_format,
+                "detected_encoding": doc.detected_encoding,
+                "original_script": doc.original_script,
+                "n_tables": len(doc.tables),
+                "flags": json.dumps(doc.flags, ensure_ascii=False),
+            }
         rows.append(row)
-    return _frame(rows, DOCUMENT_COLUMNS)
+    frame = _frame(rows, DOCUMENT_COLUMNS)
+    for column in ("n_tables", "document_year"):
+        frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def identification_from_row(row: dict[str, Any]) -> Identification:
+    """What a `documents` row says its content identified as (the ledger's input)."""
+    return Identification(
+        detected_type=row["detected_type"],
+        rejection=_optional(row["identified_rejection"], str),
+        report_id=_optional(row["report_id"], str),
+        document_year=_optional(row["document_year"], int),
+        document_year_source=_optional(row["document_year_source"], str),
+        decode_seconds=_optional(row.get("decode_seconds"), float),
+        notes=tuple(json.loads(row["notes"] or "[]")),
+    )
 
 
 def _document_columns(doc: DecodedDocument) -> dict[str, Any]:
@@ -148,23 +182,6 @@ def _document_columns(doc: DecodedDocument) -> dict[str, Any]:
         "original_text": doc.original_text,
         "tables": doc.tables_json(),
     }
-
-
-def outcome_from_row(row: dict[str, Any]) -> DecodeOutcome:
-    document = None
-    if _optional(row["source_format"], str) is not None:
-        document = DecodedDocument(
-            source_uri=row["source_uri"],
-            source_format=row["source_format"],
-            detected_encoding=_optional(row["detected_encoding"], str),
-            original_script=row["original_script"],
-            text=row["text"],
-            original_text=row["original_text"],
-            tables=[model.Grid.from_dict(g) for g in json.loads(row["tables"])],
-            flags=json.loads(row["flags"]),
-        )
-    took = _optional(row.get("decode_seconds"), float)
-    return DecodeOutcome(row["sha256"], row["detected_type"], document, _optional(row["rejection"], str), took)
 
 
 def _optional(value: Any, kind: type) -> Any:
