@@ -23,6 +23,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 from upath import UPath
 
+from .memory import release_freed_memory
 from .resources import WarehouseResource
 from .storage.warehouse import Warehouse
 
@@ -66,14 +67,18 @@ class StageIOManager(dg.ConfigurableIOManager):
                 frame.to_parquet(str(staging / f"{name}.parquet"), index=False)
 
         Warehouse(self.warehouse.root).replace_folder(final, write)
+        release_freed_memory(collect=False)  # the Arrow copies the write made
 
     def _load(self, folder: UPath, wanted: "FrameSelection | None" = None) -> Frames | None:
         if not folder.exists():
             return None
         files = [p for p in sorted(folder.iterdir()) if p.suffix == ".parquet"]
         if wanted is None:
-            return {p.stem: pd.read_parquet(str(p)) for p in files}
-        return {p.stem: wanted.read(p) for p in files if wanted.loads(p.stem)}
+            frames = {p.stem: pd.read_parquet(str(p)) for p in files}
+        else:
+            frames = {p.stem: wanted.read(p) for p in files if wanted.loads(p.stem)}
+        release_freed_memory(collect=False)  # the Arrow tables the frames were converted from
+        return frames
 
     def load_input(self, context: dg.InputContext) -> Frames | dict[str, Frames]:
         upstream = context.upstream_output

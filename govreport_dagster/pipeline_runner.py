@@ -26,9 +26,6 @@ per asset for the whole range.)
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import gc
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +33,7 @@ import dagster as dg
 
 from .execution import release_idle_workers
 from .jobs import FACT_ASSETS, LEDGER_ASSETS, PER_DOCUMENT_ASSETS
+from .memory import release_freed_memory
 from .rerun import RunState, corrections_digests, facts_digest, year_digests
 from .year_spec import parse_years
 from .yearly import BRIDGED_YEARS_TAG
@@ -255,15 +253,6 @@ def partition_range_tags(years: list[int]) -> dict[str, str]:
 def bridged_years_tag(years: list[int] | None) -> dict[str, str]:
     """The run tag naming the empty years a span runs through (`BRIDGED_YEARS_TAG`)."""
     return {BRIDGED_YEARS_TAG: ",".join(str(y) for y in years)} if years else {}
-
-
-def release_freed_memory() -> None:
-    """Collect the finished run's objects and hand freed heap pages back to the system. Without
-    it glibc keeps the high-water mark of every year's frames resident, and the driver of a
-    many-year run grows by each year's peak (the tree's memory bound, issues 11 and 17)."""
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _progress(console: Any) -> Any:
