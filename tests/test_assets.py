@@ -106,6 +106,34 @@ def test_materialize_ledger_then_one_year_of_raw_reports(landing: Path, tmp_path
     assert files["source_uri"].map(lambda u: Path(u).name).tolist() == ["other.txt"]
 
 
+def test_a_years_decoded_reports_come_from_the_decode_cache_or_a_new_decode(landing: Path, tmp_path: Path) -> None:
+    """decoded_documents keeps no text: a year's decoded_reports reads its documents back from
+    the decode cache, and decodes again what the cache lost (issue 12)."""
+    import shutil
+
+    from assets.decoded import decoded_reports
+
+    warehouse = WarehouseResource(root=str(tmp_path / "wh"))
+    resources = {
+        "landing": LandingZoneResource(root=str(landing)),
+        "warehouse": warehouse,
+        "cluster": ClusterResource(spec="serial"),
+        "io_manager": StageIOManager(warehouse=warehouse),
+    }
+    assets = [decoded_documents, ingest_ledger, raw_reports, decoded_reports]
+    year = tmp_path / "wh" / "_stages" / "decoded_reports" / "report_year=2021" / "reports.parquet"
+    with dg.instance_for_test() as instance:
+        assert dg.materialize(assets, selection=["decoded_documents", "ingest_ledger"], resources=resources,
+                              instance=instance).success  # fmt: skip
+        for _attempt in ("from the cache", "decoded again"):
+            assert dg.materialize(assets, selection=["raw_reports", "decoded_reports"], partition_key="2021",
+                                  resources=resources, instance=instance).success  # fmt: skip
+            frames = pd.read_parquet(year)
+            assert frames["source_uri"].map(lambda u: Path(u).name).tolist() == ["pingshan.txt"]
+            assert frames["text"].str.contains("政府信息公开").all()
+            shutil.rmtree(tmp_path / "wh" / "_cache")  # the second pass finds no cached decode
+
+
 def test_stage_io_manager_round_trip(tmp_path: Path) -> None:
     manager = StageIOManager(warehouse=WarehouseResource(root=str(tmp_path / "wh")))
     frames = {"cells": pd.DataFrame({"a": [1, 2], "b": ["x", None]}), "reports": pd.DataFrame({"id": ["r"]})}

@@ -178,3 +178,24 @@ def test_a_worker_writes_its_results_to_an_s3_cache_and_reads_an_s3_landing(s3_e
     stored = ResultCache("s3://warehouse/wh/_cache").get(DECODED, key)
     assert stored.sha256 == key and stored.rejection is None and stored.document is not None
     assert os.environ["AWS_SECRET_ACCESS_KEY"] not in repr(ack)
+
+
+def test_the_decode_stream_holds_one_outcome_at_a_time(tmp_path: Path) -> None:
+    """`decode_stream` hashes first and decodes (or reads from the cache) only as the caller
+    pulls: a landing's documents are never all in memory at once (issue 12)."""
+    from govreport_dagster.storage.decoding import decode_stream
+
+    landing = _landing(tmp_path)
+    cache = ResultCache(tmp_path / "cache")
+    pulled: list[str] = []
+
+    def fan_out(stage, items):
+        for key, source in items:
+            pulled.append(key)
+            yield key, decode_batch([source])[0]
+
+    hashes, outcomes = decode_stream(scan(str(landing)), cache, fan_out)
+    assert len(hashes) == N_FILES and pulled == []  # nothing decoded before the first pull
+    first = next(outcomes)
+    assert len(pulled) == 1 and first.sha256 == hashes[sorted(hashes)[0]]
+    assert len(list(outcomes)) == N_FILES - 1 and len(pulled) == N_FILES
