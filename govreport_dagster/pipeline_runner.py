@@ -26,6 +26,11 @@ per asset for the whole range.)
 
 from __future__ import annotations
 
+import signal
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +63,52 @@ class PipelineOutcome:
     skipped: list[tuple[str, int]] = field(default_factory=list)  # (pass, year) with unchanged inputs
     empty_years: set[int] = field(default_factory=set)  # no reports, never published: a span may run through them
     documents_by_year: dict[int, int] = field(default_factory=dict)  # parsed files per year (`capped_spans`)
+
+
+_INTERRUPTIONS = ("DagsterExecutionInterruptedError", "KeyboardInterrupt")
+
+
+@contextmanager
+def interrupt_watch() -> Iterator[Callable[[], bool]]:
+    """A check for SIGINT/SIGTERM received since the last check, whoever handled it.
+
+    During a run Dagster's own handler takes the signal: inside a step's compute it fails
+    the step (`_interrupted`), but one that arrives between steps is only noted, and the note
+    is cleared when the run ends, so the run finishes as if nothing happened. Python also
+    writes every handled signal's number to the wakeup fd: that is what this reads."""
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False
+        return
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    previous = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+
+    def signalled() -> bool:
+        try:
+            received = reader.recv(256)
+        except BlockingIOError:
+            return False
+        return any(number in (signal.SIGINT, signal.SIGTERM) for number in received)
+
+    try:
+        yield signalled
+    finally:
+        signal.set_wakeup_fd(previous)
+        reader.close()
+        writer.close()
+
+
+def _interrupted(result: dg.ExecuteInProcessResult) -> bool:
+    """Whether the run failed because the process was interrupted (Dagster turns SIGINT and
+    SIGTERM into `DagsterExecutionInterruptedError` inside the step it was running)."""
+    return any(
+        event.is_step_failure
+        and event.step_failure_data is not None
+        and event.step_failure_data.error is not None
+        and event.step_failure_data.error.cls_name in _INTERRUPTIONS
+        for event in result.all_events
+    )
 
 
 def _failure_reason(result: dg.ExecuteInProcessResult) -> str:
@@ -94,7 +145,7 @@ def run_pipeline(
     jobs = {name: defs.resolve_job_def(name) for name in ("ingest_job", "yearly_reports_job")}
     outcome = PipelineOutcome()
     progress = _progress(console)
-    with progress:
+    with progress, interrupt_watch() as signalled:
         task = progress.add_task("ingest ledger", total=1)
 
         def materialize(
@@ -115,6 +166,10 @@ def run_pipeline(
                 run_config=QUIET,
             )
             outcome.run_ids.append(result.run_id)
+            if signalled() or _interrupted(result):
+                # Ctrl-C (or SIGTERM) stops the whole command: not a failed year for the
+                # year-by-year retry below, and not lost between two steps of a run
+                raise KeyboardInterrupt
             return result
 
         result = materialize(LEDGER_ASSETS)
