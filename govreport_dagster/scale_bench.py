@@ -24,6 +24,7 @@ from .reporting.benchmark import REPO_ROOT
 
 DRIVER_BUDGET_MB = 1024
 _POLL_SECONDS = 0.5
+STEPS_SHOWN = 6  # the steps with the highest driver peak: where the memory work is
 
 
 @dataclass
@@ -34,6 +35,8 @@ class ScaleRun:
     returncode: int = 0
     driver_peak_mb: float = 0.0
     worker_peak_mb: dict[int, float] = field(default_factory=dict)  # pid → peak RSS
+    driver_samples: list[tuple[float, float]] = field(default_factory=list, repr=False)  # (epoch s, MB)
+    step_peaks: list[tuple[str, float]] = field(default_factory=list)  # (step and years, driver peak MB)
 
     def lines(self) -> list[str]:
         workers = sorted(self.worker_peak_mb.values(), reverse=True)
@@ -45,6 +48,12 @@ class ScaleRun:
             f"  {self.seconds:,.1f} s  {self.docs / max(self.seconds, 1e-9):,.1f} docs/s",
             f"  driver peak RSS {self.driver_peak_mb:,.0f} MB ({verdict} the {DRIVER_BUDGET_MB} MB budget)",
             f"  worker processes {len(workers)}, peak RSS each (MB, largest first): {shown}",
+            *(
+                ["  driver peak RSS by step (MB, largest first): "]
+                + [f"    {mb:6,.0f}  {step}" for step, mb in self.step_peaks[:STEPS_SHOWN]]
+                if self.step_peaks
+                else []
+            ),
         ]
 
 
@@ -52,7 +61,9 @@ def _sample(driver: object, run: ScaleRun) -> None:
     import psutil
 
     with contextlib.suppress(psutil.Error):
-        run.driver_peak_mb = max(run.driver_peak_mb, driver.memory_info().rss / 2**20)  # type: ignore[attr-defined]
+        mb = driver.memory_info().rss / 2**20  # type: ignore[attr-defined]
+        run.driver_peak_mb = max(run.driver_peak_mb, mb)
+        run.driver_samples.append((time.time(), mb))
     for proc in driver.children(recursive=True):  # type: ignore[attr-defined]
         with contextlib.suppress(psutil.Error):
             mb = proc.memory_info().rss / 2**20
@@ -78,7 +89,41 @@ def run_scale(n_docs: int, cluster: str, work: Path, sources: list[Path] | None 
             time.sleep(_POLL_SECONDS)
     run.seconds = time.perf_counter() - started
     run.returncode = child.returncode
+    run.step_peaks = step_peaks(home, run.driver_samples)
     return run
+
+
+def step_peaks(dagster_home: Path, samples: list[tuple[float, float]]) -> list[tuple[str, float]]:
+    """The driver's peak RSS during each Dagster step of the runs recorded in `dagster_home`
+    (`<step> <first>–<last year>`), highest first: which stage holds the memory."""
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        spans = [span for record in instance.get_run_records() for span in _step_spans(instance, record.dagster_run)]
+    peaks = {}
+    for label, start, end in spans:
+        inside = [mb for at, mb in samples if start <= at <= end]
+        if inside:
+            peaks[label] = max(peaks.get(label, 0.0), max(inside))
+    return sorted(peaks.items(), key=lambda item: -item[1])
+
+
+def _step_spans(instance, run) -> list[tuple[str, float, float]]:
+    tags = run.tags
+    first = tags.get("dagster/asset_partition_range_start") or tags.get("dagster/partition")
+    last = tags.get("dagster/asset_partition_range_end") or first
+    years = "" if first is None else (f" {first}" if first == last else f" {first}–{last}")
+    started: dict[str, float] = {}
+    spans = []
+    for entry in instance.all_logs(run.run_id):
+        event = entry.dagster_event
+        if event is None or entry.step_key is None:
+            continue
+        if event.event_type_value == "STEP_START":
+            started[entry.step_key] = entry.timestamp
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and entry.step_key in started:
+            spans.append((f"{entry.step_key}{years}", started[entry.step_key], entry.timestamp))
+    return spans
 
 
 def main(n_docs: int, cluster: str, keep: str | None = None) -> int:
