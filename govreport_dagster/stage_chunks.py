@@ -56,8 +56,10 @@ def year_in_chunks(
 def concat_frames(chunks: list[Frames]) -> Frames:
     """Each frame name's chunks concatenated, with the dtypes the rows would have got in one
     frame (`pd.DataFrame(rows)`): a column inferred differently in two chunks (all-None in one,
-    text in another; ints in one, ints and None in another) is inferred again over its values."""
-    return {name: _concat([chunk[name] for chunk in chunks]) for name in chunks[0]}
+    text in another; ints in one, ints and None in another) is inferred again over its values.
+    Consumes the chunks: a name's parts are dropped once joined, so the year's frames are held
+    twice only one frame at a time."""
+    return {name: _concat([chunk.pop(name) for chunk in chunks]) for name in list(chunks[0])}
 
 
 def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:

@@ -88,11 +88,20 @@ def test_concatenated_chunks_take_the_dtypes_of_one_frame() -> None:
         {"id": "c", "doc_no": "粤府〔2021〕1号", "count": 3, "flag": False, "text": "z"},
     ]
     whole = pd.DataFrame(rows)
-    chunks = [{"f": pd.DataFrame(rows[i : i + 1])} for i in range(3)]
-    assert chunks[0]["f"]["doc_no"].dtype != chunks[2]["f"]["doc_no"].dtype  # all-None in one chunk, text in another
-    pd.testing.assert_frame_equal(stage_chunks.concat_frames(chunks)["f"], whole)
-    empty = {"f": pd.DataFrame([], columns=whole.columns)}  # a chunk without a row of this frame
-    pd.testing.assert_frame_equal(stage_chunks.concat_frames([empty, *chunks, empty])["f"], whole)
+
+    def chunks() -> list[dict[str, pd.DataFrame]]:  # one row each (concat_frames consumes them)
+        return [{"f": pd.DataFrame(rows[i : i + 1]), "g": pd.DataFrame({"n": [i]})} for i in range(3)]
+
+    parts = chunks()
+    assert parts[0]["f"]["doc_no"].dtype != parts[2]["f"]["doc_no"].dtype  # all-None in one chunk, text in another
+    joined = stage_chunks.concat_frames(parts)
+    pd.testing.assert_frame_equal(joined["f"], whole)
+    pd.testing.assert_frame_equal(joined["g"], pd.DataFrame({"n": [0, 1, 2]}))
+
+    def empty() -> dict[str, pd.DataFrame]:  # a chunk without a row of these frames
+        return {"f": pd.DataFrame([], columns=whole.columns), "g": pd.DataFrame({"n": []}, dtype="int64")}
+
+    pd.testing.assert_frame_equal(stage_chunks.concat_frames([empty(), *chunks(), empty()])["f"], whole)
 
 
 def test_a_chunked_year_reports_one_progress_sequence(monkeypatch) -> None:
