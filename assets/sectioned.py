@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from govreport_dagster.checks import suite_check_specs, validate_years
-from govreport_dagster.execution import describe_cluster, run_stage
+from govreport_dagster.execution import describe_cluster, map_cached
 from govreport_dagster.execution_workers import section_batch, section_lost
 from govreport_dagster.io_manager import Frames, YearlyFrames
 from govreport_dagster.partitions import report_year_partitions
@@ -13,6 +13,7 @@ from govreport_dagster.quality.preparation import prepare_sectioned
 from govreport_dagster.quality.ranges import validate_year_frames
 from govreport_dagster.rerun import code_digest
 from govreport_dagster.resources import ClusterResource, WarehouseResource
+from govreport_dagster.stage_chunks import year_in_chunks
 from govreport_dagster.storage.frames import sectioned_frames
 from govreport_dagster.yearly import per_year, yearly_asset, yearly_check_events, yearly_output
 
@@ -23,6 +24,9 @@ from govreport_dagster.yearly import per_year, yearly_asset, yearly_check_events
     kinds={"python", "parquet"},
     code_version=code_digest(),
     partitions_def=report_year_partitions,
+    # sectioning reads the decoded text only: neither the text as decoded nor the grids
+    # (issue 12: the driver's memory)
+    ins={"decoded_reports": dg.AssetIn(metadata={"frames": ["reports"], "skip_columns": ["original_text", "tables"]})},
     description="Each report's sections (canonical keys, offsets), metadata (agency, level, dates, 索引号, 文号), "
     "template version and the numbers stated in its prose.",
     check_specs=suite_check_specs("sectioned", "sectioned_reports"),
@@ -35,7 +39,7 @@ def sectioned_reports(
 ) -> Iterator[dg.Output | dg.AssetCheckResult | dg.AssetCheckEvaluation]:
     cache = warehouse.cache()
     frames = {
-        year: _year_sections(context, int(year), decoded, cache, cluster)
+        year: year_sections(context, int(year), decoded, cache, cluster)
         for year, decoded in per_year(context, decoded_reports).items()
     }
     prepared = {year: prepare_sectioned(f["reports"], f["sections"], int(year)) for year, f in frames.items()}
@@ -58,19 +62,22 @@ def sectioned_reports(
     yield from yearly_check_events(context, {year: results for year, (_, results) in validated.items()})
 
 
-def _year_sections(context: dg.AssetExecutionContext, year: int, decoded: Frames, cache, cluster: ClusterResource):
-    rows = decoded["reports"].to_dict("records")
-    work = [(f"{row['source_sha256']}-{year}-{row['year_source']}", (row, year)) for row in rows]
-    label = f"sectioned_reports {year}"
-    sectioned = run_stage(
-        "sectioned",
-        work,
-        section_batch,
-        cache,
-        label=label,
+def year_sections(context: dg.AssetExecutionContext, year: int, decoded: Frames, cache, cluster: ClusterResource):
+    """The year's sectioned frames, a chunk of its decoded reports at a time (`stage_chunks`)."""
+
+    def chunk_frames(rows: list[dict], on_done) -> Frames:
+        work = [(f"{row['source_sha256']}-{year}-{row['year_source']}", (row, year)) for row in rows]
+        sectioned = map_cached(
+            "sectioned", work, section_batch, cache, cluster=cluster.spec, on_done=on_done, lost=section_lost
+        )
+        return sectioned_frames(
+            [(row["report_id"], rep) for row, (_key, rep) in zip(rows, sectioned, strict=True)], year
+        )
+
+    return year_in_chunks(
+        decoded["reports"],
+        chunk_frames,
+        sectioned_frames([], year),
+        label=f"sectioned_reports {year}",
         log=context.log.info,
-        cluster=cluster.spec,
-        lost=section_lost,
     )
-    items = [(row["report_id"], report) for row, (_key, report) in zip(rows, sectioned, strict=True)]
-    return sectioned_frames(items, year)

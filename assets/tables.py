@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from govreport_dagster.checks import suite_check_specs, validate_years
-from govreport_dagster.execution import describe_cluster, run_stage
+from govreport_dagster.execution import describe_cluster, map_cached
 from govreport_dagster.execution_workers import extract_batch, extract_lost
 from govreport_dagster.io_manager import Frames, YearlyFrames
 from govreport_dagster.partitions import report_year_partitions
@@ -13,6 +13,7 @@ from govreport_dagster.quality.preparation import prepare_tables
 from govreport_dagster.quality.ranges import validate_year_frames
 from govreport_dagster.rerun import code_digest
 from govreport_dagster.resources import ClusterResource, WarehouseResource
+from govreport_dagster.stage_chunks import year_in_chunks
 from govreport_dagster.storage.frames import tables_frames
 from govreport_dagster.yearly import per_year, yearly_asset, yearly_check_events, yearly_output
 
@@ -23,6 +24,13 @@ from govreport_dagster.yearly import per_year, yearly_asset, yearly_check_events
     kinds={"python", "parquet"},
     code_version=code_digest(),
     partitions_def=report_year_partitions,
+    # what table extraction reads (issue 12: the driver's memory): the decoded text and grids,
+    # not the text as decoded; of the sectioning, each report's payload, not the sections frame
+    # (the payload holds the sections too)
+    ins={
+        "decoded_reports": dg.AssetIn(metadata={"frames": ["reports"], "skip_columns": ["original_text"]}),
+        "sectioned_reports": dg.AssetIn(metadata={"frames": ["reports"]}),
+    },
     description="Every cell of tables 2, 3 and 4 keyed by the template's row/column keys (value, cell state, raw "
     "text, source, position), the tables each report is missing and why, and pre-2019 statistics tables.",
     check_specs=suite_check_specs("tables", "extracted_tables"),
@@ -37,7 +45,7 @@ def extracted_tables(
     cache = warehouse.cache()
     sectioned_by_year = per_year(context, sectioned_reports)
     frames = {
-        year: _year_tables(context, int(year), decoded, sectioned_by_year[year], cache, cluster)
+        year: year_tables(context, int(year), decoded, sectioned_by_year[year], cache, cluster)
         for year, decoded in per_year(context, decoded_reports).items()
     }
     prepared = {year: prepare_tables(f["cells"], f["reports"]) for year, f in frames.items()}
@@ -47,18 +55,30 @@ def extracted_tables(
     yield from yearly_check_events(context, {year: results for year, (_, results) in validated.items()})
 
 
-def _year_tables(
+def year_tables(
     context: dg.AssetExecutionContext, year: int, decoded: Frames, sectioned_frames: Frames, cache, cluster
 ) -> Frames:
-    sectioned = {r["report_id"]: r["payload"] for r in sectioned_frames["reports"].to_dict("records")}
-    rows = decoded["reports"].to_dict("records")
-    work = [(f"{row['source_sha256']}-{year}-{row['year_source']}", (row, sectioned[row["report_id"]])) for row in rows]
-    label = f"extracted_tables {year}"
-    extracted = run_stage(
-        "tables", work, extract_batch, cache, label=label, log=context.log.info, cluster=cluster.spec, lost=extract_lost
+    """The year's table frames, a chunk of its decoded reports at a time (`stage_chunks`)."""
+    sectioned = sectioned_frames["reports"]
+    position = {report_id: index for index, report_id in enumerate(sectioned["report_id"])}  # the last one wins
+
+    def chunk_frames(rows: list[dict], on_done) -> Frames:
+        payloads = sectioned["payload"].take([position[row["report_id"]] for row in rows]).tolist()
+        work = [
+            (f"{r['source_sha256']}-{year}-{r['year_source']}", (r, p)) for r, p in zip(rows, payloads, strict=True)
+        ]
+        extracted = map_cached(
+            "tables", work, extract_batch, cache, cluster=cluster.spec, on_done=on_done, lost=extract_lost
+        )
+        return tables_frames([(row["report_id"], t) for row, (_key, t) in zip(rows, extracted, strict=True)], year)
+
+    return year_in_chunks(
+        decoded["reports"],
+        chunk_frames,
+        tables_frames([], year),
+        label=f"extracted_tables {year}",
+        log=context.log.info,
     )
-    items = [(row["report_id"], tables) for row, (_key, tables) in zip(rows, extracted, strict=True)]
-    return tables_frames(items, year)
 
 
 def _year_metadata(frames: Frames, cache, cluster: ClusterResource) -> dict[str, object]:

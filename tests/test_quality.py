@@ -225,6 +225,21 @@ def test_tables_suite():
     assert named["counts_integer"].unexpected_count == 1
 
 
+def test_prepared_tables_keep_only_what_the_suite_reads_with_the_same_outcomes(monkeypatch):
+    bundle = full_bundle("t")
+    bundle.tables.cells += [TableCell("t3", "granted", "total", 1.5, "number", "1.5", "text", "char:5", note="x")]
+    frames = tables_frames([("t", bundle.tables)], 2021)
+    trimmed = preparation.prepare_tables(frames["cells"], frames["reports"])
+    assert {"note", "confidence", "inferred"}.isdisjoint(trimmed.columns)  # no expectation reads them
+    assert {"raw_text", "position", "cell_key", "value_fraction"} <= set(trimmed.columns)  # checked or required
+    monkeypatch.setattr(preparation, "columns_read", lambda _suite: None)  # every column, as before
+    whole = preparation.prepare_tables(frames["cells"], frames["reports"])
+    assert {"note", "confidence", "inferred"} <= set(whole.columns)
+    outcomes = runtime.validate_frame(trimmed, "tables")
+    assert failures(outcomes) == {"no_duplicate_cells", "counts_integer"}
+    assert outcomes == runtime.validate_frame(whole, "tables")  # verdicts, counts and examples alike
+
+
 # --------------------------------------------------------------------------------------
 # Data Docs
 

@@ -3,6 +3,9 @@ stays the declaration of what is expected, these compute what it is expected of.
 
 The prepared frames are shallow copies: pandas 3 copies on write, so adding a column never
 touches the stage's frame, and a year's texts are not held twice while they are validated.
+They keep only the columns their suite reads (`suites.columns_read`): GX and the range
+validation copy a frame's rows (a `row_condition`'s selection, the union of a range's years),
+and a column no expectation reads (a cell's note, its confidence) need not be copied.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import pandas as pd
 
 from ..core.templates import TEMPLATE_VERSIONS, load_templates
 from .stewardship import CORRECTED_CELLS, prepare_corrected_cells
+from .suites import columns_read
 
 # Versions with a national template (the six official sections, printed table layouts).
 TEMPLATED_VERSIONS = tuple(v for v in TEMPLATE_VERSIONS if v != "pre2019")
@@ -58,7 +62,7 @@ def prepare_sectioned(reports: pd.DataFrame, sections: pd.DataFrame, partition_y
         keys = [k for k in group["section_key"].dropna() if k in official]
         ok[report_id] = keys == official
     frame["official_sections_ok"] = frame["report_id"].map(ok).astype("boolean")
-    return frame
+    return read_by_suite(frame, "sectioned")
 
 
 def prepare_tables(cells: pd.DataFrame, reports: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -75,7 +79,16 @@ def prepare_tables(cells: pd.DataFrame, reports: pd.DataFrame | None = None) -> 
     )
     value = pd.to_numeric(out["value"], errors="coerce").astype(float)
     out["value_fraction"] = (value - value.round()).abs().round(9)
-    return out
+    return read_by_suite(out, "tables")
+
+
+def read_by_suite(frame: pd.DataFrame, suite: str) -> pd.DataFrame:
+    """The frame's columns the suite reads (all when it reads the whole table), and `report_id`,
+    which names the rows of a failed expectation's examples (`outcomes`)."""
+    read = columns_read(suite)
+    if read is None:
+        return frame
+    return frame[[c for c in frame.columns if c in read or c == "report_id"]]
 
 
 def prepare_facts(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:

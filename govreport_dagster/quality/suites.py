@@ -8,6 +8,7 @@ Dagster, so `checks.py` declares the check specs from here at Definitions load.
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -44,3 +45,28 @@ def sub_suite(suite: dict[str, Any], table: str | None) -> dict[str, Any]:
 def suite_tables(name: str) -> list[str]:
     """The contract tables a suite's expectations name (`meta.table`), in first-seen order."""
     return list(dict.fromkeys(e["meta"]["table"] for e in load_suite(name)["expectations"]))
+
+
+# kwargs naming the columns an expectation reads
+_COLUMN_KWARGS = ("column", "column_A", "column_B")
+_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@cache
+def columns_read(name: str) -> frozenset[str] | None:
+    """Every column a suite's expectations read: the columns they check, the names their
+    `row_condition`s mention (a superset: `in`, `and` … are names too, and match no column)
+    and the columns a non-exact column-set check requires; None when an expectation reads
+    the whole table (an exact column set, an ordered column list, any other `expect_table_…`)."""
+    read: set[str] = set()
+    for expectation in load_suite(name)["expectations"]:
+        kwargs = expectation.get("kwargs", {})
+        if expectation["type"] == "expect_table_columns_to_match_set" and not kwargs.get("exact_match", True):
+            read.update(kwargs["column_set"])
+        elif expectation["type"].startswith("expect_table_"):
+            return None
+        read.update(kwargs[key] for key in _COLUMN_KWARGS if kwargs.get(key))
+        read.update(kwargs.get("column_list") or ())
+        read.update(_NAME.findall(_QUOTED.sub(" ", kwargs.get("row_condition") or "")))
+    return frozenset(read)
