@@ -91,13 +91,24 @@ def report_facts(
     stages = (raw_reports, decoded_reports, sectioned_reports, extracted_tables)
     people = from_frame(corrections.get("corrections"))
     frames, metadata = {}, {}
-    for year in partition_years(context):
+    for year in partition_years(context):  # oldest first
         frames[year], metadata[year] = _year_facts(context, int(year), stages, people, landing.root)
+        _release(stages, before=int(year))
+    _release(stages)
     validated = validate_years(context, "facts", validate_facts_years(frames), warehouse.data_docs_root)
     yield yearly_output(context, frames, {y: {**validated[y][0], **m} for y, m in metadata.items()})
     yield from yearly_check_events(
         context, {y: [_contract_check(frames[y]), *results] for y, (_, results) in validated.items()}
     )
+
+
+def _release(stages: tuple, before: int | None = None) -> None:
+    """Drop the stage frames of the years no later year reads (all, when `before` is None):
+    three years of stage frames are most of the driver's memory (issue 12), and the
+    validation that follows needs none of them."""
+    for stage in stages:
+        for key in [k for k in stage if before is None or int(k) < before]:
+            del stage[key]
 
 
 def _year_facts(context: dg.AssetExecutionContext, year: int, stages: tuple, people, landing_root: str):
