@@ -15,6 +15,7 @@ import pandas as pd
 
 from govreport_dagster.checks import suite_check_specs, validate_years, year_check_spec
 from govreport_dagster.core.schemas import CONTRACT
+from govreport_dagster.core.year_reports import ListedYear
 from govreport_dagster.io_manager import Frames, YearlyFrames
 from govreport_dagster.metadata_md import markdown_table
 from govreport_dagster.partitions import neighbouring_years, report_year_partitions
@@ -22,8 +23,9 @@ from govreport_dagster.quality.ranges import validate_facts_years
 from govreport_dagster.rerun import code_digest
 from govreport_dagster.resources import LandingZoneResource, WarehouseResource
 from govreport_dagster.storage.bi_columns import with_landing_root
-from govreport_dagster.storage.frames import bundles_from_frames, ingested_from_row
+from govreport_dagster.storage.frames import ingested_from_row
 from govreport_dagster.storage.warehouse import to_arrow
+from govreport_dagster.storage.year_reports import StageFramesYear
 from govreport_dagster.yearly import (
     BRIDGED_YEARS_TAG,
     partition_years,
@@ -39,7 +41,8 @@ from .stewardship import stewardship_metadata
 
 def _neighbouring(frames: list[str], skip_columns: tuple[str, ...] = ()) -> dg.AssetIn:
     """Three years of an upstream stage, only the frames and columns the facts read: the
-    driver holds them all at once (issue 12)."""
+    driver holds the frames of all three at once (issue 12), the reports built from them a
+    chunk at a time (`storage.year_reports`)."""
     metadata = {"multi_year": True, "frames": frames, "skip_columns": list(skip_columns)}
     return dg.AssetIn(partition_mapping=neighbouring_years, metadata=metadata)
 
@@ -88,8 +91,10 @@ def report_facts(
     stages = (raw_reports, decoded_reports, sectioned_reports, extracted_tables)
     people = from_frame(corrections.get("corrections"))
     frames, metadata = {}, {}
-    for year in partition_years(context):
+    for year in partition_years(context):  # oldest first
         frames[year], metadata[year] = _year_facts(context, int(year), stages, people, landing.root)
+        _release(stages, before=int(year))
+    _release(stages)
     validated = validate_years(context, "facts", validate_facts_years(frames), warehouse.data_docs_root)
     yield yearly_output(context, frames, {y: {**validated[y][0], **m} for y, m in metadata.items()})
     yield from yearly_check_events(
@@ -97,23 +102,33 @@ def report_facts(
     )
 
 
+def _release(stages: tuple, before: int | None = None) -> None:
+    """Drop the stage frames of the years no later year reads (all, when `before` is None):
+    three years of stage frames are most of the driver's memory (issue 12), and the
+    validation that follows needs none of them."""
+    for stage in stages:
+        for key in [k for k in stage if before is None or int(k) < before]:
+            del stage[key]
+
+
 def _year_facts(context: dg.AssetExecutionContext, year: int, stages: tuple, people, landing_root: str):
     """One year's contract tables (reading the neighbouring years' stages) and their metadata."""
-    from govreport_dagster.core.facts import build_facts
+    from govreport_dagster.core.facts import build_year_facts
 
     raw_reports = stages[0]
 
-    def bundles(y: int):
+    def reports(y: int) -> StageFramesYear | ListedYear:
         key = str(y)
         if not all(key in s for s in stages):
-            return []
-        return bundles_from_frames(*(s[key] for s in stages), y)
+            return ListedYear([])
+        return StageFramesYear(*(s[key] for s in stages), y)
 
-    # The neighbours only serve the current year's reports: an empty year rebuilds nothing else.
-    current = bundles(year)
-    previous, following = (bundles(year - 1), bundles(year + 1)) if current else ([], [])
-    frames = build_facts(current, previous, following, people)
-    lost = _lost_reports(raw_reports.get(str(year)), {b.report_id for b in current}, year)
+    # Bundles are built a chunk of reports at a time from the frames (issue 12); the
+    # neighbours only serve the current year's reports (an empty year reads nothing else).
+    current = reports(year)
+    previous, following = (reports(year - 1), reports(year + 1)) if len(current) else (ListedYear([]),) * 2
+    frames = build_year_facts(current, previous, following, people)
+    lost = _lost_reports(raw_reports.get(str(year)), set(current.report_ids()), year)
     if len(lost):
         context.log.warning(f"{len(lost)} parsed file(s) did not reach the facts: {lost['source_uri'].tolist()}")
         frames["reports"] = pd.concat([frames["reports"], lost], ignore_index=True)

@@ -301,15 +301,24 @@ def agency_of(bundle: Any) -> Agency:
     """The agency of a `ReportBundle`: its printed name (else the sidecar's `agency`), placed
     with the head of its own text when the name lacks its county."""
     name = bundle.sectioned.metadata.agency_name or bundle.raw.sidecar.get("agency")
-    context = (bundle.decoded.text or "")[:_CONTEXT_CHARS]
-    return _resolve_cached(name, context, bundle.report_id)
+    return _resolve_cached(name, context_head(bundle.decoded.text), bundle.report_id)
+
+
+def context_head(text: str | None) -> str:
+    """The head of a report's text that `agency_of` reads (all of it a report needs to be
+    placed: a reader that keeps only this much of a text places it the same)."""
+    return (text or "")[:_CONTEXT_CHARS]
 
 
 def agency_rows(bundles: list[Any]) -> list[dict[str, Any]]:
     """The `agencies` rows of one year: one per (agency_id, printed name), in report order."""
+    return agency_rows_of([agency_of(bundle) for bundle in bundles])
+
+
+def agency_rows_of(agencies: list[Agency]) -> list[dict[str, Any]]:
+    """`agency_rows` from the reports' agencies, in report order."""
     rows: dict[tuple[str, str | None], dict[str, Any]] = {}
-    for bundle in bundles:
-        agency = agency_of(bundle)
+    for agency in agencies:
         key = (agency.agency_id, agency.printed_name)
         if key not in rows:
             rows[key] = {

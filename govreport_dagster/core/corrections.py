@@ -199,18 +199,39 @@ def _text(value: Any) -> str:
 # Matching and checking against the reports of a year
 
 
+@dataclass(frozen=True)
+class MatchKey:
+    """What matching reads of a report: the facts stage keeps only this of every report of
+    the year while it reads the reports themselves a chunk at a time (issue 12)."""
+
+    report_id: str
+    sha256: str
+    agency_name: str | None  # as the report's metadata prints it
+
+
+def match_key(bundle: ReportBundle) -> MatchKey:
+    return MatchKey(bundle.report_id, bundle.raw.sha256, bundle.sectioned.metadata.agency_name)
+
+
 def match_year(
     corrections: Iterable[Correction], year: int, bundles: Sequence[ReportBundle]
 ) -> tuple[dict[str, list[Correction]], list[Outcome]]:
     """The year's corrections assigned to its reports (by content hash, else by agency), and
     an `unmatched` outcome for each that names no report of the year (or several)."""
-    by_sha: dict[str, list[ReportBundle]] = defaultdict(list)
-    by_agency: dict[str, list[ReportBundle]] = defaultdict(list)
-    for bundle in bundles:
-        by_sha[bundle.raw.sha256.lower()].append(bundle)
-        key = agency_match_key(bundle.sectioned.metadata.agency_name or "")
+    return match_reports(corrections, year, [match_key(b) for b in bundles])
+
+
+def match_reports(
+    corrections: Iterable[Correction], year: int, reports: Sequence[MatchKey]
+) -> tuple[dict[str, list[Correction]], list[Outcome]]:
+    """`match_year` on what it reads of each report."""
+    by_sha: dict[str, list[MatchKey]] = defaultdict(list)
+    by_agency: dict[str, list[MatchKey]] = defaultdict(list)
+    for report in reports:
+        by_sha[report.sha256.lower()].append(report)
+        key = agency_match_key(report.agency_name or "")
         if key:
-            by_agency[key].append(bundle)
+            by_agency[key].append(report)
     assigned: dict[str, list[Correction]] = defaultdict(list)
     unmatched: list[Outcome] = []
     unique: dict[str, Correction] = {}
@@ -236,7 +257,7 @@ def match_year(
     return dict(assigned), unmatched
 
 
-def _by_agency(by_agency: dict[str, list[ReportBundle]], key: str) -> list[ReportBundle]:
+def _by_agency(by_agency: dict[str, list[MatchKey]], key: str) -> list[MatchKey]:
     """Reports of the agency: the same match key, else one key ending the other (淮安市洪泽区
     and 洪泽区: a report may name itself without its city). Several matches are never guessed
     between: the caller reports them."""

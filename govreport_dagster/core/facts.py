@@ -19,7 +19,7 @@ legitimately (recounts, agency reorganisations, narratives that count differentl
 from __future__ import annotations
 
 import logging
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
@@ -29,15 +29,16 @@ from typing import Any
 import pandas as pd
 
 from . import identities
-from .agencies import agency_of, agency_rows
+from .agencies import agency_rows_of
 from .cell_overrides import assess_bundle
 from .corrections import Correction
 from .legacy_identities import evaluate_legacy
 from .model import PARSER_VERSION, VALUE_STATES, IdentityResult, RawFile, ReportBundle, TableCell
 from .schemas import CONTRACT, YEAR_PARTITIONED, pandas_dtype
 from .stewardship import YearCorrections, identity_row
-from .tables.crossyear import pick_neighbour, resolve_in_window
+from .tables.crossyear import resolve_in_window
 from .templates import TABLE_IDS, TEMPLATE_VERSIONS, load_templates
+from .year_reports import CHUNK_REPORTS, ListedYear, NeighbourIndex, YearReports, chunks, report_heads
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,8 @@ def build_facts(
     following: list[ReportBundle] | None = None,
     corrections: Sequence[Correction] = (),
 ) -> dict[str, pd.DataFrame]:
-    """Every year-partitioned contract table for the bundles' report year.
+    """Every year-partitioned contract table for the bundles' report year (`build_year_facts`
+    on reports already in memory).
 
     `previous` are the previous year's bundles (possibly none): the same agency's report there
     feeds the cross-year identities. `previous` and `following` (the next year's) also let the
@@ -116,69 +118,96 @@ def build_facts(
     facts marks that report `unparseable` with the reason. `corrections` (people's, from the
     corrections folder) are applied beside the printed values (`core.stewardship`).
     """
-    rows: dict[str, list[dict[str, Any]]] = {table: [] for table in YEAR_PARTITIONED}
     if not bundles:
         return empty_facts()
-    stewardship = YearCorrections.for_year(corrections, bundles[0].report_year, bundles)  # issue 16
-
-    keys = [_agency_key(b) for b in bundles]
-    per_key = Counter(k for k in keys if k)
-    previous_by_key, following_by_key = _by_agency(previous), _by_agency(following or [])
-
-    for bundle, key in zip(bundles, keys, strict=True):
-        duplicate = bool(key) and per_key[key] > 1
-        before, after = previous_by_key.get(key, []), following_by_key.get(key, [])
-        chosen = pick_neighbour([b.tables for b in before])
-        prior = before[chosen] if chosen is not None else None
-        try:
-            # run-together rows the report's own identities left open may be decided by the
-            # cross-year identities in the year window (the cells so decided are marked inferred)
-            tables = resolve_in_window(
-                bundle.report_year, bundle.tables, [b.tables for b in before], [b.tables for b in after]
-            )
-            resolved = replace(bundle, tables=tables)
-            assessed = assess_bundle(resolved, prior)  # the suggestions ask which cells these read
-            report_rows = _report_facts(resolved, duplicate, [result for _inst, result in assessed])
-            stewardship.amend_report_rows(report_rows, resolved, prior, assessed)  # issue 16
-        except Exception as exc:  # a bug must not cost the partition: the report says what happened
-            log.exception("facts for report %s failed", bundle.report_id)
-            report_rows = {"reports": [_report_row(bundle, duplicate, [], f"internal error: {exc!r}")]}
-        for table, table_rows in report_rows.items():
-            rows[table].extend(table_rows)
-
-    rows["agencies"] = agency_rows(bundles)
-    rows["corrections"] = stewardship.rows()  # issue 16
-    year = bundles[0].report_year
-    frames = {}
-    for table in YEAR_PARTITIONED:
-        for row in rows[table]:
-            row[REPORT_YEAR] = year
-        frames[table] = contract_frame(table, rows[table])
-    return frames
+    return build_year_facts(ListedYear(bundles), ListedYear(previous), ListedYear(following or []), corrections)
 
 
-def _agency_key(bundle: ReportBundle) -> str:
-    """The `agencies` dimension's id: cross-year identities and duplicates link by it."""
-    return agency_of(bundle).agency_id
+def build_year_facts(
+    current: YearReports,
+    previous: YearReports,
+    following: YearReports,
+    corrections: Sequence[Correction] = (),
+    chunk_reports: int = CHUNK_REPORTS,
+) -> dict[str, pd.DataFrame]:
+    """`build_facts` reading the year's reports a chunk at a time (`core.year_reports`): the
+    year's context (agencies, duplicates, corrections matched) from every report's head, then
+    each chunk's rows as typed frames, concatenated in report order: the same frames
+    whatever the chunk size, while only a chunk of reports is in memory at once (issue 12)."""
+    if not len(current):
+        return empty_facts()
+    year = current.report_year
+    heads = report_heads(current, chunk_reports)
+    stewardship = YearCorrections.for_reports(corrections, year, [h.match for h in heads])  # issue 16
+    per_key = Counter(h.agency_key for h in heads if h.agency_key)
+    window = [NeighbourIndex(y, set(per_key), chunk_reports) for y in (previous, following)]
+    parts: dict[str, list[pd.DataFrame]] = {table: [] for table in YEAR_PARTITIONED}
+    for chunk in chunks(len(heads), chunk_reports):
+        chunk_heads = [heads[p] for p in chunk]
+        before, after = (index.linked_reports({h.agency_key for h in chunk_heads}) for index in window)
+        rows: dict[str, list[dict[str, Any]]] = {table: [] for table in YEAR_PARTITIONED}
+        for bundle, head in zip(current.bundles(chunk), chunk_heads, strict=True):
+            key = head.agency_key
+            duplicate = bool(key) and per_key[key] > 1
+            report_rows = facts_of_report(bundle, key, duplicate, before.get(key), after.get(key), stewardship)
+            for table, table_rows in report_rows.items():
+                rows[table].extend(table_rows)
+        for table, table_rows in rows.items():
+            if table not in ("agencies", "corrections"):  # the year's, not the reports'
+                parts[table].append(_year_frame(table, table_rows, year))
+    parts["agencies"] = [_year_frame("agencies", agency_rows_of([h.agency for h in heads]), year)]
+    parts["corrections"] = [_year_frame("corrections", stewardship.rows(), year)]  # issue 16
+    return {table: _concatenated(frames) for table, frames in parts.items()}
 
 
-def _by_agency(bundles: Iterable[ReportBundle]) -> dict[str, list[ReportBundle]]:
-    """A neighbouring year's reports per agency key, by report id (deterministic; the
-    neighbour itself is `tables.pick_neighbour`'s choice)."""
-    grouped: dict[str, list[ReportBundle]] = defaultdict(list)
-    for bundle in bundles:
-        key = _agency_key(bundle)
-        if key:
-            grouped[key].append(bundle)
-    return {key: sorted(group, key=lambda b: b.report_id) for key, group in grouped.items()}
+def facts_of_report(
+    bundle: ReportBundle,
+    agency_id: str,
+    duplicate: bool,
+    prior: ReportBundle | None,
+    following: ReportBundle | None,
+    stewardship: YearCorrections,
+) -> dict[str, list[dict[str, Any]]]:
+    """One report's rows of every table it has rows in. `prior` / `following`: its agency's
+    report of the previous / following year, as `tables.pick_neighbour` chose it among the
+    agency's reports there by report id (`year_reports.NeighbourIndex`; light bundles do)."""
+    try:
+        # run-together rows the report's own identities left open may be decided by the
+        # cross-year identities in the year window (the cells so decided are marked inferred)
+        window = [[b.tables] if b is not None else [] for b in (prior, following)]
+        tables = resolve_in_window(bundle.report_year, bundle.tables, *window)
+        resolved = replace(bundle, tables=tables)
+        assessed = assess_bundle(resolved, prior)  # the suggestions ask which cells these read
+        report_rows = _report_facts(resolved, agency_id, duplicate, [result for _inst, result in assessed])
+        stewardship.amend_report_rows(report_rows, resolved, prior, assessed)  # issue 16
+    except Exception as exc:  # a bug must not cost the partition: the report says what happened
+        log.exception("facts for report %s failed", bundle.report_id)
+        report_rows = {"reports": [_report_row(bundle, agency_id, duplicate, [], f"internal error: {exc!r}")]}
+    return report_rows
 
 
-def _report_facts(bundle: ReportBundle, duplicate: bool, evaluated: list[IdentityResult]) -> dict[str, list[dict]]:
+def _year_frame(table: str, rows: list[dict[str, Any]], year: int) -> pd.DataFrame:
+    for row in rows:
+        row[REPORT_YEAR] = year
+    return contract_frame(table, rows)
+
+
+def _concatenated(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The chunks' frames as one (all share the contract's dtypes); empty chunks add nothing."""
+    filled = [frame for frame in frames if len(frame)]
+    if len(filled) <= 1:
+        return filled[0] if filled else frames[0]
+    return pd.concat(filled, ignore_index=True)
+
+
+def _report_facts(
+    bundle: ReportBundle, agency_id: str, duplicate: bool, evaluated: list[IdentityResult]
+) -> dict[str, list[dict]]:
     """The report's rows; `evaluated`: its template identities (`cell_overrides.evaluate_bundle`)."""
     rid = bundle.report_id
     results = [*evaluated, *evaluate_legacy(bundle.tables.legacy)]
     out: dict[str, list[dict[str, Any]]] = {
-        "reports": [_report_row(bundle, duplicate, results, None)],
+        "reports": [_report_row(bundle, agency_id, duplicate, results, None)],
         "report_sections": [s.record(rid) for s in bundle.sectioned.sections],
         "fact_narrative_metrics": [
             {
@@ -285,7 +314,7 @@ def _layout_version(bundle: ReportBundle) -> str:
 
 
 def _report_row(
-    bundle: ReportBundle, duplicate: bool, results: list[IdentityResult], failure: str | None
+    bundle: ReportBundle, agency_id: str, duplicate: bool, results: list[IdentityResult], failure: str | None
 ) -> dict[str, Any]:
     md = bundle.sectioned.metadata
     decoded = bundle.decoded
@@ -318,7 +347,7 @@ def _report_row(
         "year_source": md.year_source,
         "status_reason": reason,
         "duplicate_agency_year": duplicate,
-        "agency_id": agency_of(bundle).agency_id,
+        "agency_id": agency_id,  # `agencies.agency_of`, from the year's heads
     }
 
 

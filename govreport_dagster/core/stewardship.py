@@ -1,6 +1,6 @@
 """Suggestions and people's corrections in the facts stage, beside the printed values.
 
-`facts.build_facts` calls `YearCorrections.amend_report_rows` once per report, on the rows it
+`facts.build_year_facts` calls `YearCorrections.amend_report_rows` once per report, on the rows it
 built from the printed values:
 
 - every fact row keeps its printed value in `printed_value` / `printed_count`; a cell with an
@@ -25,7 +25,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .cell_overrides import evaluate_with
-from .corrections import Correction, Outcome, applied_values, check_report, corrections_for, match_year
+from .corrections import (
+    Correction,
+    MatchKey,
+    Outcome,
+    applied_values,
+    check_report,
+    corrections_for,
+    match_key,
+    match_reports,
+)
 from .identities import Assessed, CellKey
 from .model import IdentityResult, ReportBundle
 from .suggestions import suggest_for_report
@@ -51,7 +60,12 @@ class YearCorrections:
 
     @classmethod
     def for_year(cls, corrections: Sequence[Correction], year: int, bundles: Sequence[ReportBundle]) -> YearCorrections:
-        assigned, unmatched = match_year(corrections, year, bundles)
+        return cls.for_reports(corrections, year, [match_key(b) for b in bundles])
+
+    @classmethod
+    def for_reports(cls, corrections: Sequence[Correction], year: int, reports: Sequence[MatchKey]) -> YearCorrections:
+        """`for_year` on what matching reads of each report (the year's bundles need not all be in memory)."""
+        assigned, unmatched = match_reports(corrections, year, reports)
         return cls(list(corrections), assigned, list(unmatched))
 
     def amend_report_rows(

@@ -113,13 +113,22 @@ def resolve_across_years(series: list[tuple[int, TableExtraction]]) -> list[Tabl
     return out
 
 
+NEIGHBOUR_TABLE = "t3"  # a neighbour with table 3 is preferred: the cross-year identities read it
+
+
 def pick_neighbour(candidates: Sequence[TableExtraction]) -> int | None:
     """Which of the agency's reports of a neighbouring year a report is linked to: the first,
     in the caller's order (the facts stage: by report id; eval: by gold path), that has
     table 3, else the first. None without candidates."""
-    if not candidates:
+    return pick_neighbour_of([ext.has_table(NEIGHBOUR_TABLE) for ext in candidates])
+
+
+def pick_neighbour_of(has_table: Sequence[bool]) -> int | None:
+    """`pick_neighbour` from whether each candidate has `NEIGHBOUR_TABLE` (all it reads of
+    them: the facts stage decides the link before it builds the neighbours)."""
+    if not has_table:
         return None
-    return next((i for i, ext in enumerate(candidates) if ext.has_table("t3")), 0)
+    return next((i for i, has in enumerate(has_table) if has), 0)
 
 
 def resolve_in_window(
