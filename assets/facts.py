@@ -17,6 +17,7 @@ from govreport_dagster.checks import suite_check_specs, validate_years, year_che
 from govreport_dagster.core.schemas import CONTRACT
 from govreport_dagster.core.year_reports import ListedYear
 from govreport_dagster.io_manager import Frames, YearlyFrames
+from govreport_dagster.memory import release_freed_memory
 from govreport_dagster.metadata_md import markdown_table
 from govreport_dagster.partitions import neighbouring_years, report_year_partitions
 from govreport_dagster.quality.ranges import validate_facts_years
@@ -109,6 +110,7 @@ def _release(stages: tuple, before: int | None = None) -> None:
     for stage in stages:
         for key in [k for k in stage if before is None or int(k) < before]:
             del stage[key]
+    release_freed_memory(collect=False)  # their Arrow buffers, back to the system
 
 
 def _year_facts(context: dg.AssetExecutionContext, year: int, stages: tuple, people, landing_root: str):
