@@ -13,7 +13,7 @@ from govreport_dagster.quality.preparation import prepare_sectioned
 from govreport_dagster.quality.ranges import validate_year_frames
 from govreport_dagster.rerun import code_digest
 from govreport_dagster.resources import ClusterResource, WarehouseResource
-from govreport_dagster.stage_chunks import year_in_chunks
+from govreport_dagster.stage_chunks import document_key, year_in_chunks
 from govreport_dagster.storage.frames import sectioned_frames
 from govreport_dagster.yearly import per_year, yearly_asset, yearly_check_events, yearly_output
 
@@ -66,7 +66,7 @@ def year_sections(context: dg.AssetExecutionContext, year: int, decoded: Frames,
     """The year's sectioned frames, a chunk of its decoded reports at a time (`stage_chunks`)."""
 
     def chunk_frames(rows: list[dict], on_done) -> Frames:
-        work = [(f"{row['source_sha256']}-{year}-{row['year_source']}", (row, year)) for row in rows]
+        work = [(document_key(row, year), (row, year)) for row in rows]
         sectioned = map_cached(
             "sectioned", work, section_batch, cache, cluster=cluster.spec, on_done=on_done, lost=section_lost
         )

@@ -13,7 +13,7 @@ from govreport_dagster.quality.preparation import prepare_tables
 from govreport_dagster.quality.ranges import validate_year_frames
 from govreport_dagster.rerun import code_digest
 from govreport_dagster.resources import ClusterResource, WarehouseResource
-from govreport_dagster.stage_chunks import year_in_chunks
+from govreport_dagster.stage_chunks import document_key, year_in_chunks
 from govreport_dagster.storage.frames import tables_frames
 from govreport_dagster.yearly import per_year, yearly_asset, yearly_check_events, yearly_output
 
@@ -64,9 +64,7 @@ def year_tables(
 
     def chunk_frames(rows: list[dict], on_done) -> Frames:
         payloads = sectioned["payload"].take([position[row["report_id"]] for row in rows]).tolist()
-        work = [
-            (f"{r['source_sha256']}-{year}-{r['year_source']}", (r, p)) for r, p in zip(rows, payloads, strict=True)
-        ]
+        work = [(document_key(r, year), (r, p)) for r, p in zip(rows, payloads, strict=True)]
         extracted = map_cached(
             "tables", work, extract_batch, cache, cluster=cluster.spec, on_done=on_done, lost=extract_lost
         )

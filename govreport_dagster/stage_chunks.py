@@ -28,6 +28,12 @@ Frames = dict[str, pd.DataFrame]
 CHUNK_DOCUMENTS = 500
 
 
+def document_key(row: dict[str, Any], year: int) -> str:
+    """A decoded report's cache key in the per-document stages: its content, the year it is
+    read for, and where that year came from (a changed year source is a new reading)."""
+    return f"{row['source_sha256']}-{year}-{row['year_source']}"
+
+
 def record_chunks(frame: pd.DataFrame, size: int | None = None) -> Iterator[list[dict[str, Any]]]:
     """The frame's rows as dicts, `size` (default `CHUNK_DOCUMENTS`) at a time, in order."""
     size = size or CHUNK_DOCUMENTS

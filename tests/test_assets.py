@@ -86,14 +86,19 @@ def test_published_ledger_names_files_relative_to_the_landing_root_across_runs(l
                       "other.txt": "removed"}  # fmt: skip
 
 
-def test_materialize_ledger_then_one_year_of_raw_reports(landing: Path, tmp_path: Path) -> None:
+def _resources(landing: Path, tmp_path: Path) -> dict[str, object]:
+    """The stage assets' resources on a temporary warehouse, in-process."""
     warehouse = WarehouseResource(root=str(tmp_path / "wh"))
-    resources = {
+    return {
         "landing": LandingZoneResource(root=str(landing)),
         "warehouse": warehouse,
         "cluster": ClusterResource(spec="serial"),
         "io_manager": StageIOManager(warehouse=warehouse),
     }
+
+
+def test_materialize_ledger_then_one_year_of_raw_reports(landing: Path, tmp_path: Path) -> None:
+    resources = _resources(landing, tmp_path)
     assets = [decoded_documents, ingest_ledger, raw_reports]
     with dg.instance_for_test() as instance:
         first = dg.materialize(assets, selection=["decoded_documents", "ingest_ledger"], resources=resources,
@@ -113,13 +118,7 @@ def test_a_years_decoded_reports_come_from_the_decode_cache_or_a_new_decode(land
 
     from assets.decoded import decoded_reports
 
-    warehouse = WarehouseResource(root=str(tmp_path / "wh"))
-    resources = {
-        "landing": LandingZoneResource(root=str(landing)),
-        "warehouse": warehouse,
-        "cluster": ClusterResource(spec="serial"),
-        "io_manager": StageIOManager(warehouse=warehouse),
-    }
+    resources = _resources(landing, tmp_path)
     assets = [decoded_documents, ingest_ledger, raw_reports, decoded_reports]
     year = tmp_path / "wh" / "_stages" / "decoded_reports" / "report_year=2021" / "reports.parquet"
     with dg.instance_for_test() as instance:
