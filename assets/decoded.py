@@ -60,7 +60,7 @@ def decoded_documents(
     files = entries_frame(entries, hashes)
     return versioned_output(
         {"files": files, "documents": documents},
-        files,
+        files.drop(columns=["location"]),  # the real names' bytes: `source_uri` already versions them
         metadata={
             "landing_files": len(entries),
             "distinct_contents": len(documents),

@@ -110,3 +110,23 @@ def test_name_that_is_not_utf8_is_carried_losslessly(tmp_path) -> None:
     assert os.fsencode(entry.location) == raw_name
     assert read_bytes(entry) == REPORT
     assert text_name("plain 名.txt") == "plain 名.txt"
+
+
+def test_a_name_that_is_not_utf8_survives_the_scan_frame(tmp_path) -> None:
+    """decoded_reports reopens a year's files from the stored scan: the real name must
+    survive Parquet (Arrow text cannot hold the surrogate escapes)."""
+    import pandas as pd
+
+    from govreport_dagster.storage.frames import entries_frame, entries_from_frame
+
+    root = _landing(tmp_path)
+    raw_name = os.fsencode(str(root / "2021")) + b"/r\xff\xfe.txt"
+    with open(raw_name, "wb") as handle:
+        handle.write(REPORT)
+    entries = scan(root)
+    stored = tmp_path / "files.parquet"
+    entries_frame(entries, {}).to_parquet(stored, index=False)
+    back, _hashes = entries_from_frame(pd.read_parquet(stored))
+    assert [e.location for e in back] == [e.location for e in entries]
+    reopened = next(e for e in back if "%FF" in e.source_uri)
+    assert read_bytes(reopened) == REPORT

@@ -118,6 +118,7 @@ def dagster_dev(tmp_path_factory: pytest.TempPathFactory):
             proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=60)  # reaped: a killed child left unwaited is a zombie of this worker
         log.close()
 
 
