@@ -57,6 +57,17 @@ def text_name(name: str) -> str:
         return "".join(chunk if isinstance(chunk, str) else f"%{chunk:02X}" for chunk in _utf8_chunks(raw))
 
 
+def name_bytes(location: str | None) -> bytes | None:
+    """A real file name as stored beside its text name: it differs from that one only when it
+    is not UTF-8 (surrogate escapes, which Arrow text cannot hold), so it is kept as bytes."""
+    return None if location is None else location.encode("utf-8", "surrogateescape")
+
+
+def name_from_bytes(stored: object) -> str | None:
+    """`name_bytes` read back (None, or a missing value of a stored frame, is no name)."""
+    return bytes(stored).decode("utf-8", "surrogateescape") if isinstance(stored, bytes | bytearray) else None
+
+
 def _utf8_chunks(raw: bytes) -> list[str | int]:
     """Valid UTF-8 runs as text, each undecodable byte as its int value."""
     out: list[str | int] = []

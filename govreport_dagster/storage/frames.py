@@ -32,7 +32,7 @@ import pandas as pd
 
 from ..core import model
 from ..core.ingest import DecodeOutcome, Identification, IngestedFile
-from ..core.landing import LandingEntry
+from ..core.landing import LandingEntry, name_bytes, name_from_bytes
 from ..core.model import DecodedDocument, SectionedReport, TableExtraction
 
 T = TypeVar("T")
@@ -100,7 +100,7 @@ def entries_frame(entries: list[LandingEntry], hashes: dict[str, str]) -> pd.Dat
             "sidecar": json.dumps(e.sidecar, ensure_ascii=False),
             "sidecar_problem": e.sidecar_problem,
             "content": hashes.get(e.source_uri),
-            "location": _name_bytes(e.location),
+            "location": name_bytes(e.location),
         }
         for e in entries
     ]
@@ -123,24 +123,12 @@ def entries_from_frame(frame: pd.DataFrame) -> tuple[list[LandingEntry], dict[st
                 problem=_optional(row["problem"], str),
                 sidecar=json.loads(row["sidecar"] or "{}"),
                 sidecar_problem=_optional(row["sidecar_problem"], str),
-                location=_name_text(row.get("location")),
+                location=name_from_bytes(row.get("location")),
             )
         )
         if (content := _optional(row["content"], str)) is not None:
             hashes[row["source_uri"]] = content
     return entries, hashes
-
-
-def _name_bytes(location: str | None) -> bytes | None:
-    """A real file name as stored: it differs from the shown one only when it is not UTF-8
-    (surrogate escapes, which Arrow cannot hold as text), so it is kept as its bytes."""
-    return None if location is None else location.encode("utf-8", "surrogateescape")
-
-
-def _name_text(stored: Any) -> str | None:
-    if stored is None or (not isinstance(stored, bytes | bytearray) and pd.isna(stored)):
-        return None
-    return bytes(stored).decode("utf-8", "surrogateescape")
 
 
 def documents_frame(identified: Iterable[tuple[DecodeOutcome, Identification]]) -> pd.DataFrame:
