@@ -28,7 +28,7 @@ from govreport_dagster.storage.frames import ingested_from_row
 from govreport_dagster.storage.warehouse import to_arrow
 from govreport_dagster.storage.year_reports import StageFramesYear
 from govreport_dagster.yearly import (
-    BRIDGED_YEARS_TAG,
+    bridged_years,
     partition_years,
     per_year,
     yearly_asset,
@@ -88,7 +88,11 @@ def report_facts(
     landing: LandingZoneResource,
 ) -> Iterator[dg.Output | dg.AssetCheckResult | dg.AssetCheckEvaluation]:
     from govreport_dagster.core.corrections import from_frame
+    from govreport_dagster.execution import release_idle_workers
 
+    # The facts fan nothing out: stop the per-document stages' idle workers (a run that did
+    # both) so their memory is not held beside the facts' (the memory bound is the tree's).
+    release_idle_workers()
     stages = (raw_reports, decoded_reports, sectioned_reports, extracted_tables)
     people = from_frame(corrections.get("corrections"))
     frames, metadata = {}, {}
@@ -195,7 +199,7 @@ def published_warehouse(
 
     writer = warehouse.writer()
     metadata = {}
-    bridged = context.run.tags.get(BRIDGED_YEARS_TAG, "").split(",")
+    bridged = bridged_years(context)
     for year, facts in per_year(context, report_facts).items():
         if year in bridged and facts["reports"].empty:
             # a year without reports that `govreport run` ran through between two years it

@@ -2,8 +2,9 @@
 
 The landing zone is decoded and the ledger materialised first (it decides which years exist), then two
 passes: the per-document stages of every year, then the facts of every year (a year's facts
-read its neighbours' stages). Every run is recorded in the instance in DAGSTER_HOME, so
-`govreport ui` shows the history.
+read its neighbours' stages). When both passes redo the same single span of years (a cold
+run that fits one run, a new year), one run does both. Every run is recorded in the
+instance in DAGSTER_HOME, so `govreport ui` shows the history.
 
 A pass is one Dagster run over a range of years (issue 11: the run's fixed costs — run
 start, step events, GX suite runs and Data Docs builds — once per range, not per year;
@@ -36,7 +37,6 @@ from typing import Any
 
 import dagster as dg
 
-from .execution import release_idle_workers
 from .jobs import FACT_ASSETS, LEDGER_ASSETS, PER_DOCUMENT_ASSETS
 from .memory import release_freed_memory
 from .rerun import RunState, corrections_digests, facts_digest, year_digests
@@ -198,60 +198,101 @@ def _plan_years(outcome: PipelineOutcome, years: str, published: set[int]) -> No
     outcome.documents_by_year = {int(y): int(n) for y, n in parsed["report_year"].dropna().value_counts().items()}
 
 
+@dataclass(frozen=True)
+class _Pass:
+    name: str  # "stages" or "facts": the key of its digests in `RunState`
+    selection: list[str]
+    digest_of: Callable[[int], str]
+
+
 def _run_years(
     outcome: PipelineOutcome, materialize: Any, progress: Any, state: RunState, corrections_root: str
 ) -> None:
     """Two passes: every year's per-document stages first, then every year's facts, because
     a year's facts read the neighbouring years' tables (cross-year identities). A pass of a
-    year whose inputs did not change since its last success is skipped (`rerun.py`)."""
+    year whose inputs did not change since its last success is skipped (`rerun.py`). When
+    both passes redo the same single span of years (a cold run that fits one run, the sample,
+    one new year), one run does both: the facts steps follow the tables steps inside it, so
+    every neighbour they read is already redone, and a run's fixed costs are paid once."""
     span = range(min(outcome.years, default=0) - 1, max(outcome.years, default=0) + 2)
     digests = year_digests(outcome.ledger, list(span))
     corrections = corrections_digests(corrections_root, list(span))
     passes = [
-        ("stages", PER_DOCUMENT_ASSETS, digests.__getitem__),
-        ("facts", FACT_ASSETS, lambda y: facts_digest(digests, y, corrections)),
+        _Pass("stages", PER_DOCUMENT_ASSETS, digests.__getitem__),
+        _Pass("facts", FACT_ASSETS, lambda y: facts_digest(digests, y, corrections)),
     ]
     task = progress.add_task("years", total=len(outcome.years) * len(passes))
-    for name, selection, digest_of in passes:
-        if name == "facts":
-            # The facts pass fans nothing out: stop the per-document workers so their memory
-            # is not held beside the facts' (the run's memory bound is for the whole tree).
-            release_idle_workers()
-        todo = []
-        for year in outcome.years:
-            if any(failed_year == str(year) for failed_year, _ in outcome.failures):
-                progress.advance(task)
-            elif state.unchanged(name, year, digest_of(year)):
-                outcome.skipped.append((name, year))
-                progress.advance(task)
-            else:
-                todo.append(year)
-        for years in capped_spans(bridged_spans(todo, outcome.empty_years), outcome.documents_by_year):
-            progress.update(task, description=f"{name} {years[0]}" + (f"–{years[-1]}" if len(years) > 1 else ""))
-            _run_span(outcome, materialize, state, name, selection, years, digest_of)
-            progress.advance(task, len([y for y in years if y not in outcome.empty_years]))
+    spans = [_spans(outcome, _todo(outcome, state, p, progress, task)) for p in passes]
+    if len(spans[0]) == 1 and spans[0] == spans[1]:
+        _run_spans(outcome, materialize, progress, task, state, passes, spans[0])
+        return
+    for index, pass_ in enumerate(passes):
+        if pass_.name == "facts":
+            # planned before the stages ran: a year whose stages failed has no facts to redo
+            planned = [y for s in spans[index] for y in s if y not in outcome.empty_years]
+            progress.advance(task, sum(1 for y in planned if _failed(outcome, y)))
+            spans[index] = _spans(outcome, [y for y in planned if not _failed(outcome, y)])
+        _run_spans(outcome, materialize, progress, task, state, [pass_], spans[index])
 
 
-def _run_span(
-    outcome: PipelineOutcome, materialize: Any, state: RunState, name: str, selection: list[str], years, digest_of
+def _failed(outcome: PipelineOutcome, year: int) -> bool:
+    return any(failed_year == str(year) for failed_year, _ in outcome.failures)
+
+
+def _todo(outcome: PipelineOutcome, state: RunState, pass_: _Pass, progress: Any, task: Any) -> list[int]:
+    """The years whose pass must be redone; the skipped ones are counted done."""
+    todo = []
+    for year in outcome.years:
+        if state.unchanged(pass_.name, year, pass_.digest_of(year)):
+            outcome.skipped.append((pass_.name, year))
+            progress.advance(task)
+        else:
+            todo.append(year)
+    return todo
+
+
+def _spans(outcome: PipelineOutcome, todo: list[int]) -> list[list[int]]:
+    """The runs of a pass: its years' spans, bridged and capped."""
+    return capped_spans(bridged_spans(todo, outcome.empty_years), outcome.documents_by_year)
+
+
+def _run_spans(
+    outcome: PipelineOutcome,
+    materialize: Any,
+    progress: Any,
+    task: Any,
+    state: RunState,
+    passes: list[_Pass],
+    spans: list[list[int]],
 ) -> None:
+    names = "+".join(p.name for p in passes)
+    for years in spans:
+        progress.update(task, description=f"{names} {years[0]}" + (f"–{years[-1]}" if len(years) > 1 else ""))
+        _run_span(outcome, materialize, state, passes, years)
+        progress.advance(task, len(passes) * len([y for y in years if y not in outcome.empty_years]))
+
+
+def _run_span(outcome: PipelineOutcome, materialize: Any, state: RunState, passes: list[_Pass], years) -> None:
     """One run over the consecutive `years`; if it fails, each year with reports in a run of
     its own (a bridged empty year is not run on its own: it has nothing to redo)."""
     redone = [year for year in years if year not in outcome.empty_years]
+    selection = [asset for p in passes for asset in p.selection]
     result = materialize(selection, years, [year for year in years if year not in redone])
     release_freed_memory()
     if result.success:
-        for year in redone:
-            state.record(name, year, digest_of(year))
+        for pass_ in passes:
+            for year in redone:
+                state.record(pass_.name, year, pass_.digest_of(year))
         state.save()
         return
     if len(years) == 1:
-        state.forget(name, years[0])
+        for pass_ in passes:
+            state.forget(pass_.name, years[0])
         outcome.failures.append((str(years[0]), _failure_reason(result)))
         state.save()
         return
     for year in redone:  # isolate the failure: every year on its own, as before issue 11
-        _run_span(outcome, materialize, state, name, selection, [year], digest_of)
+        _run_span(outcome, materialize, state, passes, [year])
 
 
 def consecutive_spans(years: list[int]) -> list[list[int]]:

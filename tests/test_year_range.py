@@ -87,8 +87,8 @@ def test_a_two_year_range_writes_both_partitions_and_checks_each_year(tmp_path: 
 
 @pytest.mark.slow
 def test_a_failing_year_in_a_range_costs_only_that_year(tmp_path: Path, monkeypatch):
-    """A failed blocking check of 2023 in the facts range 2023–2024: the pass re-runs year by
-    year, 2024 publishes, 2023 is the one failure."""
+    """A failed blocking check of 2023 in the run of 2023–2024 (both passes in one run): the
+    span re-runs year by year, 2024 publishes, 2023 is the one failure."""
     import assets.facts as facts_assets
     from govreport_dagster.pipeline_runner import run_pipeline
 
@@ -110,5 +110,35 @@ def test_a_failing_year_in_a_range_costs_only_that_year(tmp_path: Path, monkeypa
     assert not (warehouse / "reports" / "report_year=2023").exists()
     runs = [r for r in instance.get_runs() if r.job_name == "yearly_reports_job"]
     ranges = [r for r in runs if "dagster/asset_partition_range_start" in r.tags]
-    assert len(ranges) == 2  # the stages pass and the failed facts pass
+    assert len(ranges) == 1  # both passes in one run (one span of the same years), which failed
     assert sorted(r.tags["dagster/partition"] for r in runs if "dagster/partition" in r.tags) == ["2023", "2024"]
+
+
+def _passes_of(run: dg.DagsterRun) -> str:
+    from govreport_dagster.jobs import FACT_ASSETS, PER_DOCUMENT_ASSETS
+
+    selected = {key.to_user_string() for key in run.asset_selection or ()}
+    passes = [
+        name for name, assets in (("stages", PER_DOCUMENT_ASSETS), ("facts", FACT_ASSETS)) if selected & set(assets)
+    ]
+    years = run.tags.get("dagster/partition") or "–".join(
+        run.tags[f"dagster/asset_partition_range_{end}"] for end in ("start", "end")
+    )
+    return f"{'+'.join(passes)} {years}"
+
+
+@pytest.mark.slow
+def test_both_passes_share_a_run_only_when_they_redo_the_same_span(tmp_path: Path):
+    """Cold, both passes redo 2023–2024: one run. Then 2023's file changes: its stages are
+    redone alone, but the facts of 2024 read 2023 (cross-year identities), so the facts pass
+    spans 2023–2024 and runs after the stages run, in a run of its own."""
+    from govreport_dagster.pipeline_runner import run_pipeline
+
+    landing, warehouse = _landing(tmp_path), tmp_path / "wh"
+    instance = dg.DagsterInstance.ephemeral()
+    assert not run_pipeline(str(landing), str(warehouse), instance=instance).failures
+    changed = next(landing.glob("004*"))
+    changed.write_bytes(changed.read_bytes() + "\n（本报告完）\n".encode())
+    assert not run_pipeline(str(landing), str(warehouse), instance=instance).failures
+    yearly = [r for r in reversed(instance.get_runs()) if r.job_name == "yearly_reports_job"]  # oldest first
+    assert [_passes_of(r) for r in yearly] == ["stages+facts 2023–2024", "stages 2023", "facts 2023–2024"]
