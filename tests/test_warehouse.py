@@ -12,6 +12,7 @@ import pytest
 from govreport_dagster.core.schemas import CONTRACT
 from govreport_dagster.storage import warehouse as wh
 from govreport_dagster.storage.warehouse import Warehouse
+from govreport_dagster.storage.year_commit import YearCommit
 
 
 def _apps(report_id: str, count: int | None) -> pd.DataFrame:
@@ -161,9 +162,14 @@ def test_readers_never_see_a_missing_or_half_partition_during_replacement(tmp_pa
 def test_publishing_several_tables_replaces_nothing_when_one_is_invalid(tmp_path: Path) -> None:
     w = Warehouse(tmp_path / "wh")
     w.write_year("fact_applications", 2020, _apps("old", 1))
+    year_dir = YearCommit(w.root).year_dir(2020)
+    before = sorted(p.name for p in year_dir.iterdir())
     with pytest.raises(ValueError, match="not in the contract"):
+        # the tables are converted and written one at a time: the first is written, then
+        # the second is found invalid
         w.write_year_tables(2020, {"fact_applications": _apps("new", 2), "fact_review_litigation": _apps("x", 1)})
     assert pd.read_parquet(tmp_path / "wh" / "fact_applications")["report_id"].tolist() == ["old"]
+    assert sorted(p.name for p in year_dir.iterdir()) == before  # the half-written version is gone
 
 
 def test_a_replaced_version_stays_for_its_readers_until_the_next_commit(tmp_path: Path) -> None:

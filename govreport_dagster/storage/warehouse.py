@@ -70,16 +70,15 @@ class Warehouse:
     def write_year_tables(self, year: int | str, frames: dict[str, pd.DataFrame]) -> dict[str, UPath]:
         """Replace one year of several tables as one commit (storage/year_commit.py): every
         table is written in full first (a schema violation or a full disk stops the publish
-        before anything is replaced), then the year's pointer switches all tables at once."""
-        arrows = {
-            table: to_arrow(frame.drop(columns=["report_year"], errors="ignore"), CONTRACT[table])
-            for table, frame in frames.items()
-        }  # a schema violation stops here, before anything is written
+        before anything is replaced), then the year's pointer switches all tables at once.
+        Tables are converted and written one at a time: only one Arrow copy is held."""
 
         def write(version: UPath) -> list[str]:
-            for table, arrow in arrows.items():
+            for table, frame in frames.items():
+                arrow = to_arrow(frame.drop(columns=["report_year"], errors="ignore"), CONTRACT[table])
                 _write_parquet(arrow, self._mk(version / table) / PART_NAME)
-            return list(arrows)
+                del arrow
+            return list(frames)
 
         self.sweep_staging()
         published = YearCommit(self.root).publish(year, write)

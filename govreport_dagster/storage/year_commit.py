@@ -124,7 +124,11 @@ class YearCommit:
         year_dir = self.year_dir(year)
         new = year_dir / _version_name()
         new.mkdir(parents=True, exist_ok=True)
-        tables = set(write(new))
+        try:
+            tables = set(write(new))
+        except BaseException:  # a schema violation, a full disk: the version never existed
+            self._remove(new)
+            raise
         with self._year_lock(year_dir):
             return self._commit(year, new, tables)
 
