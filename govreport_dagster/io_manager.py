@@ -54,12 +54,14 @@ class StageIOManager(dg.ConfigurableIOManager):
             context.add_output_metadata(
                 {"path": dg.MetadataValue.path(str(folder)), "rows": dg.MetadataValue.json(rows)}
             )
-            return
-        final = self._folder(context.asset_key, keys[0])
-        self._write(final, obj)
-        context.add_output_metadata(
-            {"path": dg.MetadataValue.path(str(final)), **{f"rows_{n}": len(f) for n, f in obj.items()}}
-        )
+        else:
+            final = self._folder(context.asset_key, keys[0])
+            self._write(final, obj)
+            context.add_output_metadata(
+                {"path": dg.MetadataValue.path(str(final)), **{f"rows_{n}": len(f) for n, f in obj.items()}}
+            )
+        if context.has_asset_partitions:
+            release_captured_output(context, obj)
 
     def _write(self, final: UPath, frames: Frames) -> None:
         def write(staging: UPath) -> None:
@@ -102,6 +104,26 @@ class StageIOManager(dg.ConfigurableIOManager):
             if missing:
                 raise FileNotFoundError(f"{key.to_user_string()} partitions {missing} have not been materialised yet")
         return {k: v for k, v in loaded.items() if v is not None}
+
+
+def release_captured_output(context: dg.OutputContext, value: object) -> None:
+    """Drop a stored yearly output from the run's output capture.
+
+    `execute_in_process` (how `govreport run` and `materialize` run a job) keeps every step's
+    output value until the run ends, for `output_for_node`: a run's later steps would then hold
+    the frames of every earlier stage of all its years at once (issue 12: the driver's memory;
+    at 30,000 documents every step of a big year sat at 1.3–1.6 GB). Once stored, a year's
+    frames are read back from storage by whoever needs them, so their captured copy goes.
+    (The capture is Dagster's internal `StepExecutionContext.output_capture`; a run without
+    one, such as the UI's, has nothing to drop.)"""
+    try:
+        capture = getattr(context.step_context, "output_capture", None)
+    except dg.DagsterInvariantViolationError:  # an OutputContext built outside a run (tests)
+        return
+    if not capture:
+        return
+    for handle in [h for h, captured in capture.items() if captured is value]:
+        del capture[handle]
 
 
 @dataclass(frozen=True)

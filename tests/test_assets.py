@@ -172,3 +172,35 @@ def test_an_input_can_read_some_frames_without_some_columns(tmp_path: Path) -> N
     loaded = manager.load_input(inp)
     assert list(loaded) == ["reports"]
     pd.testing.assert_frame_equal(loaded["reports"], frames["reports"].drop(columns=["text"]))
+
+
+def test_a_run_does_not_keep_the_yearly_frames_it_stored(landing: Path, tmp_path: Path, monkeypatch) -> None:
+    """`materialize` (like `execute_in_process`) keeps every step's output for `output_for_node`;
+    the IO manager drops a yearly stage's frames from it once stored, so a run's later steps do
+    not hold every earlier stage's years (issue 12). The ledger, which `govreport run` reads
+    from the result, stays."""
+    import gc
+    import weakref
+
+    from assets.decoded import decoded_reports
+
+    written: list[weakref.ref] = []
+    write = StageIOManager._write
+
+    def recording_write(self, final, frames):
+        written.extend(weakref.ref(frame) for frame in frames.values())
+        return write(self, final, frames)
+
+    monkeypatch.setattr(StageIOManager, "_write", recording_write)
+    resources = _resources(landing, tmp_path)
+    assets = [decoded_documents, ingest_ledger, raw_reports, decoded_reports]
+    with dg.instance_for_test() as instance:
+        ledger_run = dg.materialize(assets, selection=["decoded_documents", "ingest_ledger"], resources=resources,
+                                    instance=instance)  # fmt: skip
+        yearly = dg.materialize(assets, selection=["raw_reports", "decoded_reports"], partition_key="2021",
+                                resources=resources, instance=instance)  # fmt: skip
+        assert yearly.success
+        gc.collect()
+        yearly_frames = written[-2:]  # raw_reports' files, decoded_reports' reports
+        assert [ref() is None for ref in yearly_frames] == [True, True]
+        assert "ledger" in ledger_run.output_for_node("ingest_ledger")
