@@ -16,7 +16,7 @@ import pandas as pd
 from govreport_dagster.checks import suite_check_specs, validate_years, year_check_spec
 from govreport_dagster.core.schemas import CONTRACT
 from govreport_dagster.core.year_reports import ListedYear
-from govreport_dagster.io_manager import Frames, YearlyFrames
+from govreport_dagster.io_manager import Frames, StoredYears, YearlyFrames
 from govreport_dagster.memory import release_freed_memory
 from govreport_dagster.metadata_md import markdown_table
 from govreport_dagster.partitions import neighbouring_years, report_year_partitions
@@ -25,6 +25,7 @@ from govreport_dagster.rerun import code_digest
 from govreport_dagster.resources import LandingZoneResource, WarehouseResource
 from govreport_dagster.storage.bi_columns import with_landing_root
 from govreport_dagster.storage.frames import ingested_from_row
+from govreport_dagster.storage.stored_frames import rows_of
 from govreport_dagster.storage.warehouse import to_arrow
 from govreport_dagster.storage.year_reports import StageFramesYear
 from govreport_dagster.yearly import (
@@ -41,10 +42,10 @@ from .stewardship import stewardship_metadata
 
 
 def _neighbouring(frames: list[str], skip_columns: tuple[str, ...] = ()) -> dg.AssetIn:
-    """Three years of an upstream stage, only the frames and columns the facts read: the
-    driver holds the frames of all three at once (issue 12), the reports built from them a
-    chunk at a time (`storage.year_reports`)."""
-    metadata = {"multi_year": True, "frames": frames, "skip_columns": list(skip_columns)}
+    """Three years of an upstream stage, only the frames and columns the facts read, as
+    stored frames: the reports are read and built a chunk at a time (`storage.year_reports`),
+    so the driver never holds the three years' stage frames (issue 12)."""
+    metadata = {"multi_year": True, "frames": frames, "skip_columns": list(skip_columns), "stored": True}
     return dg.AssetIn(partition_mapping=neighbouring_years, metadata=metadata)
 
 
@@ -79,10 +80,10 @@ def _neighbouring(frames: list[str], skip_columns: tuple[str, ...] = ()) -> dg.A
 )
 def report_facts(
     context: dg.AssetExecutionContext,
-    raw_reports: dict[str, Frames],
-    decoded_reports: dict[str, Frames],
-    sectioned_reports: dict[str, Frames],
-    extracted_tables: dict[str, Frames],
+    raw_reports: StoredYears,
+    decoded_reports: StoredYears,
+    sectioned_reports: StoredYears,
+    extracted_tables: StoredYears,
     corrections: Frames,
     warehouse: WarehouseResource,
     landing: LandingZoneResource,
@@ -156,7 +157,8 @@ def _year_facts(context: dg.AssetExecutionContext, year: int, stages: tuple, peo
 def _lost_reports(raw: Frames | None, reached: set[str], year: int) -> pd.DataFrame:
     from govreport_dagster.core.facts import lost_report_rows
 
-    files = [] if raw is None else [r for r in raw["files"].to_dict("records") if r["report_id"] not in reached]
+    rows = [] if raw is None else rows_of(raw["files"]).to_pandas().to_dict("records")
+    files = [r for r in rows if r["report_id"] not in reached]
     raws = [ingested_from_row(r).raw_file() for r in files]
     reason = "lost between stages: the file vanished or changed after the ledger read it; the next run retries"
     return lost_report_rows(raws, [r["report_id"] for r in files], year, reason)

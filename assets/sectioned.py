@@ -25,8 +25,12 @@ from govreport_dagster.yearly import per_year, yearly_asset, yearly_check_events
     code_version=code_digest(),
     partitions_def=report_year_partitions,
     # sectioning reads the decoded text only: neither the text as decoded nor the grids
-    # (issue 12: the driver's memory)
-    ins={"decoded_reports": dg.AssetIn(metadata={"frames": ["reports"], "skip_columns": ["original_text", "tables"]})},
+    # (issue 12: the driver's memory), a chunk at a time (`stored`)
+    ins={
+        "decoded_reports": dg.AssetIn(
+            metadata={"frames": ["reports"], "skip_columns": ["original_text", "tables"], "stored": True}
+        )
+    },
     description="Each report's sections (canonical keys, offsets), metadata (agency, level, dates, 索引号, 文号), "
     "template version and the numbers stated in its prose.",
     check_specs=suite_check_specs("sectioned", "sectioned_reports"),

@@ -15,6 +15,7 @@ from govreport_dagster.rerun import code_digest
 from govreport_dagster.resources import ClusterResource, WarehouseResource
 from govreport_dagster.stage_chunks import document_key, year_in_chunks
 from govreport_dagster.storage.frames import tables_frames
+from govreport_dagster.storage.stored_frames import rows_of
 from govreport_dagster.yearly import per_year, yearly_asset, yearly_check_events, yearly_output
 
 
@@ -27,9 +28,12 @@ from govreport_dagster.yearly import per_year, yearly_asset, yearly_check_events
     # what table extraction reads (issue 12: the driver's memory): the decoded text and grids,
     # not the text as decoded; of the sectioning, each report's payload, not the sections frame
     # (the payload holds the sections too)
+    # (both read a chunk at a time: `stored`)
     ins={
-        "decoded_reports": dg.AssetIn(metadata={"frames": ["reports"], "skip_columns": ["original_text"]}),
-        "sectioned_reports": dg.AssetIn(metadata={"frames": ["reports"]}),
+        "decoded_reports": dg.AssetIn(
+            metadata={"frames": ["reports"], "skip_columns": ["original_text"], "stored": True}
+        ),
+        "sectioned_reports": dg.AssetIn(metadata={"frames": ["reports"], "stored": True}),
     },
     description="Every cell of tables 2, 3 and 4 keyed by the template's row/column keys (value, cell state, raw "
     "text, source, position), the tables each report is missing and why, and pre-2019 statistics tables.",
@@ -59,11 +63,12 @@ def year_tables(
     context: dg.AssetExecutionContext, year: int, decoded: Frames, sectioned_frames: Frames, cache, cluster
 ) -> Frames:
     """The year's table frames, a chunk of its decoded reports at a time (`stage_chunks`)."""
-    sectioned = sectioned_frames["reports"]
-    position = {report_id: index for index, report_id in enumerate(sectioned["report_id"])}  # the last one wins
+    sectioned = rows_of(sectioned_frames["reports"])
+    position = {report_id: index for index, report_id in enumerate(sectioned.column("report_id"))}  # the last wins
 
     def chunk_frames(rows: list[dict], on_done) -> Frames:
-        payloads = sectioned["payload"].take([position[row["report_id"]] for row in rows]).tolist()
+        at = [position[row["report_id"]] for row in rows]
+        payloads = sectioned.take(at, ["payload"])["payload"].tolist()
         work = [(document_key(r, year), (r, p)) for r, p in zip(rows, payloads, strict=True)]
         extracted = map_cached(
             "tables", work, extract_batch, cache, cluster=cluster.spec, on_done=on_done, lost=extract_lost

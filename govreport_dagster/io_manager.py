@@ -11,8 +11,10 @@ and gets its same-year inputs as `{year: frames}`; each year is still its own pa
 folder, swapped in on its own (one year's write never depends on another's).
 
 An input may ask for less than the whole partition (`AssetIn(metadata=…)`): `frames`, the
-names to load, and `skip_columns`, columns not read from them. The facts stage reads its
+names to load, `skip_columns`, columns not read from them, and `stored`: `StoredFrame`
+handles that read a chunk of rows at a time instead of frames. The facts stage reads its
 three years of upstream stages that way: the driver's memory is the run's bound (issue 12).
+Frames whose rows are reports are written in row groups of a chunk (`stored_frames`).
 """
 
 from dataclasses import dataclass
@@ -25,12 +27,15 @@ from upath import UPath
 
 from .memory import release_freed_memory
 from .resources import WarehouseResource
+from .storage.stored_frames import REPORT_FRAMES, REPORT_ROW_GROUP, StoredFrame
 from .storage.warehouse import Warehouse
 
 Frames = dict[str, pd.DataFrame]
 # What a yearly asset's step hands over or receives: one year's `Frames`, or `{year: Frames}`
 # in a run over a range of years (`yearly.py`). `Any` to Dagster: no type check of either shape.
 YearlyFrames = Any
+# A `stored` input of several years: `{year: {name: StoredFrame}}` (`Any` to Dagster, as above).
+StoredYears = Any
 
 
 class StageIOManager(dg.ConfigurableIOManager):
@@ -66,7 +71,9 @@ class StageIOManager(dg.ConfigurableIOManager):
     def _write(self, final: UPath, frames: Frames) -> None:
         def write(staging: UPath) -> None:
             for name, frame in frames.items():
-                frame.to_parquet(str(staging / f"{name}.parquet"), index=False)
+                # a frame of reports in row groups of a chunk: its readers take a chunk at a time
+                row_group = REPORT_ROW_GROUP if name in REPORT_FRAMES else None
+                frame.to_parquet(str(staging / f"{name}.parquet"), index=False, row_group_size=row_group)
 
         Warehouse(self.warehouse.root).replace_folder(final, write)
         release_freed_memory(collect=False)  # the Arrow copies the write made
@@ -77,6 +84,8 @@ class StageIOManager(dg.ConfigurableIOManager):
         files = [p for p in sorted(folder.iterdir()) if p.suffix == ".parquet"]
         if wanted is None:
             frames = {p.stem: pd.read_parquet(str(p)) for p in files}
+        elif wanted.stored:  # handles on the files, read a chunk of rows at a time
+            frames = {p.stem: StoredFrame(p, wanted.skip_columns) for p in files if wanted.loads(p.stem)}
         else:
             frames = {p.stem: wanted.read(p) for p in files if wanted.loads(p.stem)}
         release_freed_memory(collect=False)  # the Arrow tables the frames were converted from
@@ -133,14 +142,19 @@ class FrameSelection:
 
     frames: frozenset[str] | None = None  # None: every frame
     skip_columns: frozenset[str] = frozenset()
+    stored: bool = False  # `StoredFrame` handles instead of pandas frames
 
     @classmethod
     def of(cls, context: dg.InputContext) -> "FrameSelection | None":
         metadata = context.definition_metadata or {}
-        if "frames" not in metadata and "skip_columns" not in metadata:
+        if not {"frames", "skip_columns", "stored"} & set(metadata):
             return None
         frames = metadata.get("frames")
-        return cls(frozenset(frames) if frames is not None else None, frozenset(metadata.get("skip_columns", ())))
+        return cls(
+            frozenset(frames) if frames is not None else None,
+            frozenset(metadata.get("skip_columns", ())),
+            bool(metadata.get("stored")),
+        )
 
     def loads(self, name: str) -> bool:
         return self.frames is None or name in self.frames

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from .progress import DocumentProgress
+from .storage.stored_frames import FrameRows, rows_of
 
 Frames = dict[str, pd.DataFrame]
 # Documents a stage holds as rows and result objects at once. A 2019 report's decoded row is
@@ -34,15 +35,15 @@ def document_key(row: dict[str, Any], year: int) -> str:
     return f"{row['source_sha256']}-{year}-{row['year_source']}"
 
 
-def record_chunks(frame: pd.DataFrame, size: int | None = None) -> Iterator[list[dict[str, Any]]]:
-    """The frame's rows as dicts, `size` (default `CHUNK_DOCUMENTS`) at a time, in order."""
-    size = size or CHUNK_DOCUMENTS
-    for start in range(0, len(frame), size):
-        yield frame.iloc[start : start + size].to_dict("records")
+def record_chunks(frame: pd.DataFrame | FrameRows, size: int | None = None) -> Iterator[list[dict[str, Any]]]:
+    """The frame's rows as dicts, `size` (default `CHUNK_DOCUMENTS`) at a time, in order (a
+    stored frame is read a chunk at a time)."""
+    for chunk in rows_of(frame).chunks(size or CHUNK_DOCUMENTS):
+        yield chunk.to_dict("records")
 
 
 def year_in_chunks(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | FrameRows,
     chunk_frames: Callable[[list[dict[str, Any]], Callable[[int], None]], Frames],
     empty: Frames,
     *,

@@ -205,3 +205,41 @@ def test_stage_frames_give_bundles_from_frames_reports_a_chunk_at_a_time() -> No
     expected = build_facts(whole, previous, [], _corrections())
     from_frames = StageFramesYear(*_stage_frames([*_previous(), make_bundle("x", 2020)], 2020), 2020)
     _assert_same(expected, build_year_facts(year, from_frames, ListedYear([]), _corrections(), 2))
+
+
+def _stored(frames: tuple, folder, row_group: int) -> tuple:
+    """The stage frames written as Parquet in row groups of `row_group` rows, as `StoredFrame`s."""
+    from upath import UPath
+
+    from govreport_dagster.storage.stored_frames import StoredFrame
+
+    stored = []
+    for index, stage in enumerate(frames):
+        handles = {}
+        for name, frame in stage.items():
+            path = folder / f"{index}_{name}.parquet"
+            frame.to_parquet(path, index=False, row_group_size=row_group)
+            handles[name] = StoredFrame(UPath(path))
+        stored.append(handles)
+    return tuple(stored)
+
+
+@pytest.mark.parametrize("row_group", [2, 3, 1000])
+def test_stored_stage_frames_give_the_same_reports_and_facts(tmp_path, row_group: int) -> None:
+    """The facts read their stage frames from Parquet a row group at a time (`StoredFrame`):
+    the same bundles, light bundles and facts as from the frames in memory, whatever the
+    row groups (a chunk that spans two, a file written as one)."""
+    bundles = [*_current(), replace(make_bundle("lost", 2021), raw=replace(make_bundle().raw, sha256="ff" * 32))]
+    frames = _stage_frames(bundles, 2021)
+    in_memory = StageFramesYear(*frames, 2021)
+    stored = StageFramesYear(*_stored(frames, tmp_path, row_group), 2021)
+    assert stored.report_ids() == in_memory.report_ids() and len(stored) == 7
+    assert stored.bundles([6, 0, 3, 4]) == in_memory.bundles([6, 0, 3, 4])  # out of order, across groups
+    assert stored.has_table("t2") == in_memory.has_table("t2")
+    assert stored.light_bundles(range(7), with_tables=True) == in_memory.light_bundles(range(7), with_tables=True)
+    previous = _stage_frames([*_previous(), make_bundle("x", 2020)], 2020)
+    expected = build_year_facts(in_memory, StageFramesYear(*previous, 2020), ListedYear([]), _corrections(), 2)
+    (tmp_path / "p").mkdir()
+    got = build_year_facts(stored, StageFramesYear(*_stored(previous, tmp_path / "p", row_group), 2020),
+                           ListedYear([]), _corrections(), 2)  # fmt: skip
+    _assert_same(expected, got)

@@ -81,6 +81,28 @@ def test_the_stages_do_not_read_the_columns_their_inputs_skip(tmp_path, decoded)
     _assert_same(tables, whole_tables)
 
 
+@pytest.mark.parametrize("row_group", [2, 1000])
+def test_the_stages_read_stored_inputs_a_chunk_at_a_time(tmp_path, monkeypatch, decoded, row_group) -> None:
+    """The stages' inputs as the IO manager hands them (`stored`: Parquet files read a chunk
+    of rows at a time) give the frames of the inputs in memory."""
+    from upath import UPath
+
+    from govreport_dagster.storage.stored_frames import StoredFrame
+
+    def stored(frame: pd.DataFrame, name: str) -> StoredFrame:
+        frame.to_parquet(tmp_path / name, index=False, row_group_size=row_group)
+        return StoredFrame(UPath(tmp_path / name))
+
+    whole_sectioned, whole_tables = _stages(tmp_path, decoded, "memory")
+    monkeypatch.setattr(stage_chunks, "CHUNK_DOCUMENTS", 3)  # chunks across row groups of 2
+    cache, context = ResultCache(tmp_path / "stored"), dg.build_asset_context()
+    decoded_stored = {"reports": stored(decoded["reports"], "decoded.parquet")}
+    sectioned = year_sections(context, YEAR, decoded_stored, cache, SERIAL)
+    _assert_same(sectioned, whole_sectioned)
+    sectioned_stored = {"reports": stored(sectioned["reports"], "sectioned.parquet")}
+    _assert_same(year_tables(context, YEAR, decoded_stored, sectioned_stored, cache, SERIAL), whole_tables)
+
+
 def test_concatenated_chunks_take_the_dtypes_of_one_frame() -> None:
     rows = [
         {"id": "a", "doc_no": None, "count": 1, "flag": True, "text": "x"},

@@ -18,6 +18,7 @@ import pandas as pd
 from ..core.agencies import context_head
 from ..core.model import ReportBundle, ReportMetadata, SectionedReport, TableExtraction
 from .frames import bundles_from_frames, decoded_from_row, from_json, from_plain, raw_file_from_row
+from .stored_frames import FrameRows, rows_of
 
 Frames = dict[str, pd.DataFrame]
 # decoded columns a light bundle never reads (the source's own text and grids)
@@ -28,17 +29,19 @@ _LIGHT_BATCH = 64
 
 class StageFramesYear:
     """`YearReports` over one year's stage frames (`raw_reports`' files, `decoded_reports`',
-    `sectioned_reports`' and `extracted_tables`' reports)."""
+    `sectioned_reports`' and `extracted_tables`' reports), each in memory or stored
+    (`stored_frames`: read a chunk of rows at a time, never the year whole)."""
 
     def __init__(self, raw: Frames, decoded: Frames, sectioned: Frames, tables: Frames, year: int) -> None:
         self.report_year = year
-        self._files, self._decoded = raw["files"], decoded["reports"]
-        self._sectioned, self._tables = sectioned["reports"], tables["reports"]
+        self._files, self._decoded = rows_of(raw["files"]), rows_of(decoded["reports"])
+        self._sectioned, self._tables = rows_of(sectioned["reports"]), rows_of(tables["reports"])
         # a repeated report id: the last row wins, as in bundles_from_frames' lookups
         at = [_last_row_of(f) for f in (self._files, self._sectioned, self._tables)]
+        self._decoded_ids = self._decoded.column("report_id")
         self._rows = [
             (d, at[0][rid], at[1][rid], at[2][rid])
-            for d, rid in enumerate(self._decoded["report_id"].tolist())
+            for d, rid in enumerate(self._decoded_ids)
             if all(rid in rows for rows in at)
         ]
 
@@ -47,32 +50,36 @@ class StageFramesYear:
 
     def report_ids(self) -> list[str]:
         """The year's reports' ids, in the year's order."""
-        ids = self._decoded["report_id"].tolist()
-        return [ids[d] for d, *_ in self._rows]
+        return [self._decoded_ids[d] for d, *_ in self._rows]
 
     def bundles(self, positions: Sequence[int]) -> list[ReportBundle]:
         rows = [self._rows[p] for p in positions]
         return bundles_from_frames(
-            {"files": self._files.iloc[[r[1] for r in rows]]},
-            {"reports": self._decoded.iloc[[r[0] for r in rows]]},
-            {"reports": self._sectioned.iloc[[r[2] for r in rows]]},
-            {"reports": self._tables.iloc[[r[3] for r in rows]]},
+            {"files": self._files.take([r[1] for r in rows])},
+            {"reports": self._decoded.take([r[0] for r in rows])},
+            {"reports": self._sectioned.take([r[2] for r in rows], ["report_id", "payload"])},
+            {"reports": self._tables.take([r[3] for r in rows], ["report_id", "payload"])},
             self.report_year,
         )
 
     def has_table(self, table_id: str) -> list[bool]:
         # the flat column `tables_frames` wrote from the same extraction's `has_table`
-        flags = self._tables[f"has_{table_id}"].tolist()
+        flags = self._tables.column(f"has_{table_id}")
         return [bool(flags[t]) for *_, t in self._rows]
 
     def light_bundles(self, positions: Sequence[int], *, with_tables: bool) -> list[ReportBundle]:
         out: list[ReportBundle] = []
+        light_decoded = [c for c in self._decoded.columns if c not in _HEAVY_DECODED]
         for start in range(0, len(positions), _LIGHT_BATCH):  # full texts and payloads: a batch at a time
             rows = [self._rows[p] for p in positions[start : start + _LIGHT_BATCH]]
-            files = self._files.iloc[[r[1] for r in rows]].to_dict("records")
-            decoded = self._decoded.iloc[[r[0] for r in rows]].drop(columns=_HEAVY_DECODED, errors="ignore")
-            sectioned = self._sectioned["payload"].iloc[[r[2] for r in rows]].tolist()
-            tables = self._tables["payload"].iloc[[r[3] for r in rows]].tolist() if with_tables else [None] * len(rows)
+            files = self._files.take([r[1] for r in rows]).to_dict("records")
+            decoded = self._decoded.take([r[0] for r in rows], light_decoded)
+            sectioned = self._sectioned.take([r[2] for r in rows], ["payload"])["payload"].tolist()
+            tables = (
+                self._tables.take([r[3] for r in rows], ["payload"])["payload"].tolist()
+                if with_tables
+                else [None] * len(rows)
+            )
             out.extend(
                 _light_bundle(self.report_year, *row)
                 for row in zip(files, decoded.to_dict("records"), sectioned, tables, strict=True)
@@ -80,8 +87,8 @@ class StageFramesYear:
         return out
 
 
-def _last_row_of(frame: pd.DataFrame) -> dict[str, int]:
-    return {rid: row for row, rid in enumerate(frame["report_id"].tolist())}
+def _last_row_of(frame: FrameRows) -> dict[str, int]:
+    return {rid: row for row, rid in enumerate(frame.column("report_id"))}
 
 
 def _light_bundle(
