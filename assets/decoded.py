@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from govreport_dagster.checks import suite_check_specs, validate_years
-from govreport_dagster.execution import describe_cluster, run_stage, workers_see_local_files
+from govreport_dagster.execution import describe_cluster, map_cached, run_stage, workers_see_local_files
 from govreport_dagster.execution_workers import decode_batch, decode_lost
 from govreport_dagster.guard import identify_guarded
 from govreport_dagster.io_manager import Frames, YearlyFrames
@@ -20,6 +20,7 @@ from govreport_dagster.quality.preparation import prepare_decoded
 from govreport_dagster.quality.ranges import validate_year_frames
 from govreport_dagster.rerun import code_digest, versioned_output
 from govreport_dagster.resources import ClusterResource, LandingZoneResource, WarehouseResource
+from govreport_dagster.stage_chunks import year_in_chunks
 from govreport_dagster.storage.cache import ResultCache
 from govreport_dagster.storage.decoding import FanOut, decode_stream
 from govreport_dagster.storage.frames import (
@@ -112,29 +113,37 @@ def _year_reports(
     context: dg.AssetExecutionContext, year: int, raw: Frames, scan, cache: ResultCache, cluster: ClusterResource
 ):
     """One year's reports frame: each of its files with its decoded document, read from the
-    decode cache (a content the cache lost is decoded again, on the cluster)."""
-    files = raw["files"]
-    wanted = set(files["source_uri"])
-    entries, _hashes = entries_from_frame(scan[scan["source_uri"].isin(wanted)])
-    label = f"decoded_reports {year}"
-    hashes, outcomes = decode_stream(
-        entries,
-        cache,
-        _fan_out(context, cache, cluster, label),
-        workers_share_local_files=workers_see_local_files(cluster.spec),
-    )
-    by_sha = {outcome.sha256: outcome.document for outcome in outcomes}
-    items = []
-    for row in files.to_dict("records"):
-        ingested = ingested_from_row(row)
-        doc = by_sha.get(ingested.sha256) if hashes.get(ingested.source_uri) == ingested.sha256 else None
-        if doc is None:
-            # changed or gone since the ledger read it: report_facts lists it as unparseable
-            # ("lost between stages"), never silently gone
-            context.log.warning(f"{ingested.source_uri}: not among the decoded documents; skipped")
-            continue
-        items.append((ingested, doc))
-    return decoded_frame(items, year)
+    decode cache (a content the cache lost is decoded again, on the cluster), a chunk of
+    files at a time (`stage_chunks`: a year's documents are never all objects at once)."""
+
+    def chunk_frames(rows: list[dict], on_done) -> Frames:
+        wanted = {row["source_uri"] for row in rows}
+        entries, _hashes = entries_from_frame(scan[scan["source_uri"].isin(wanted)])
+        hashes, outcomes = decode_stream(
+            entries,
+            cache,
+            lambda stage, items: map_cached(
+                stage, items, decode_batch, cache, cluster=cluster.spec, on_done=on_done, lost=decode_lost
+            ),
+            workers_share_local_files=workers_see_local_files(cluster.spec),
+        )
+        by_sha = {outcome.sha256: outcome.document for outcome in outcomes}
+        items = []
+        for row in rows:
+            ingested = ingested_from_row(row)
+            doc = by_sha.get(ingested.sha256) if hashes.get(ingested.source_uri) == ingested.sha256 else None
+            if doc is None:
+                # changed or gone since the ledger read it: report_facts lists it as
+                # unparseable ("lost between stages"), never silently gone
+                context.log.warning(f"{ingested.source_uri}: not among the decoded documents; skipped")
+                continue
+            items.append((ingested, doc))
+        return {"reports": decoded_frame(items, year)}
+
+    empty = {"reports": decoded_frame([], year)}
+    return year_in_chunks(raw["files"], chunk_frames, empty, label=f"decoded_reports {year}", log=context.log.info)[
+        "reports"
+    ]
 
 
 def _fan_out(context: dg.AssetExecutionContext, cache: ResultCache, cluster: ClusterResource, label: str) -> FanOut:

@@ -204,3 +204,30 @@ def test_a_run_does_not_keep_the_yearly_frames_it_stored(landing: Path, tmp_path
         yearly_frames = written[-2:]  # raw_reports' files, decoded_reports' reports
         assert [ref() is None for ref in yearly_frames] == [True, True]
         assert "ledger" in ledger_run.output_for_node("ingest_ledger")
+
+
+@pytest.mark.parametrize("chunk", [1, 2])
+def test_a_years_decoded_reports_built_a_chunk_at_a_time_are_the_whole_years(tmp_path: Path, monkeypatch, chunk):
+    """`decoded_reports` reads a chunk of the year's files at a time from the decode cache:
+    the same frame (rows, order, dtypes) as the year at once."""
+    from assets.decoded import decoded_reports
+    from govreport_dagster import stage_chunks
+
+    root = tmp_path / "landing" / "2021"
+    root.mkdir(parents=True)
+    for index, prefix in enumerate(("000", "001", "002", "003", "004")):  # five reports filed under 2021
+        shutil.copy(seed_path(prefix), root / f"{index}_{seed_path(prefix).name}")
+    frames = {}
+    for name, size in (("whole", 500), ("chunked", chunk)):
+        monkeypatch.setattr(stage_chunks, "CHUNK_DOCUMENTS", size)
+        resources = _resources(tmp_path / "landing", tmp_path / name)
+        assets = [decoded_documents, ingest_ledger, raw_reports, decoded_reports]
+        with dg.instance_for_test() as instance:
+            assert dg.materialize(assets, selection=["decoded_documents", "ingest_ledger"], resources=resources,
+                                  instance=instance).success  # fmt: skip
+            assert dg.materialize(assets, selection=["raw_reports", "decoded_reports"], partition_key="2021",
+                                  resources=resources, instance=instance).success  # fmt: skip
+        frames[name] = pd.read_parquet(tmp_path / name / "wh" / "_stages" / "decoded_reports" / "report_year=2021")
+    assert len(frames["whole"]) >= 4
+    pd.testing.assert_frame_equal(frames["chunked"].drop(columns=["decode_seconds"], errors="ignore"),
+                                  frames["whole"].drop(columns=["decode_seconds"], errors="ignore"))  # fmt: skip
