@@ -253,7 +253,7 @@ def _todo(outcome: PipelineOutcome, state: RunState, pass_: _Pass, progress: Any
 
 def _spans(outcome: PipelineOutcome, todo: list[int]) -> list[list[int]]:
     """The runs of a pass: its years' spans, bridged and capped."""
-    return capped_spans(bridged_spans(todo, outcome.empty_years), outcome.documents_by_year)
+    return capped_spans(bridged_spans(todo, outcome.empty_years), outcome.documents_by_year, empty=outcome.empty_years)
 
 
 def _run_spans(
@@ -320,11 +320,13 @@ def bridged_spans(years: list[int], empty: set[int], max_gap: int = MAX_BRIDGED_
 
 
 def capped_spans(
-    spans: list[list[int]], documents: dict[int, int], cap: int = MAX_DOCUMENTS_PER_RUN
+    spans: list[list[int]], documents: dict[int, int], cap: int = MAX_DOCUMENTS_PER_RUN, empty: set[int] = frozenset()
 ) -> list[list[int]]:
     """The spans cut so that none holds more than `cap` documents (a year over the cap on its
     own): a run's steps hold all its years' frames at once, so this bounds the driver's
-    memory, at the price of one run's fixed cost per cut."""
+    memory, at the price of one run's fixed cost per cut. A cut inside a bridged gap leaves
+    the `empty` years it ran through at the ends of the pieces, where they join nothing:
+    they are dropped (a piece of nothing but empty years is no run)."""
     cut: list[list[int]] = []
     for span in spans:
         current: list[int] = []
@@ -336,7 +338,12 @@ def capped_spans(
             current.append(year)
             held += documents.get(year, 0)
         cut.append(current)
-    return cut
+    return [piece for piece in (_trimmed(p, empty) for p in cut) if piece]
+
+
+def _trimmed(span: list[int], empty: set[int]) -> list[int]:
+    redone = [i for i, year in enumerate(span) if year not in empty]
+    return span[redone[0] : redone[-1] + 1] if redone else []
 
 
 def partition_range_tags(years: list[int]) -> dict[str, str]:

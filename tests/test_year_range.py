@@ -44,6 +44,13 @@ def test_a_span_holds_at_most_the_document_cap_and_a_big_year_runs_alone():
     spans = capped_spans([[2018, 2019, 2020, 2021, 2022, 2023]], documents, cap=1500)
     assert spans == [[2018, 2019, 2020], [2021], [2022, 2023]]
     assert capped_spans([[2016, 2017]], {}, cap=1) == [[2016, 2017]]  # empty years cost nothing
+    # a cut inside a bridged gap: the empty years join nothing any more (30,000-document run:
+    # a run of only 2017 and 2018 validated nothing and failed)
+    gap = {2017, 2018}
+    assert capped_spans([[2016, 2017, 2018, 2019]], {2016: 1715, 2019: 4286}, cap=1000, empty=gap) == [[2016], [2019]]
+    assert capped_spans([[2016, 2017, 2018, 2019]], {2016: 10, 2019: 10}, cap=1000, empty=gap) == [
+        [2016, 2017, 2018, 2019]
+    ]
 
 
 def test_every_yearly_asset_backfills_a_range_in_one_run():
