@@ -35,12 +35,13 @@ class ScaleRun:
     returncode: int = 0
     driver_peak_mb: float = 0.0
     worker_peak_mb: dict[int, float] = field(default_factory=dict)  # pid → peak RSS
+    worker_role: dict[int, str] = field(default_factory=dict)  # pid → what the process is (`_role`)
     driver_samples: list[tuple[float, float]] = field(default_factory=list, repr=False)  # (epoch s, MB)
     step_peaks: list[tuple[str, float]] = field(default_factory=list)  # (step and years, driver peak MB)
 
     def lines(self) -> list[str]:
-        workers = sorted(self.worker_peak_mb.values(), reverse=True)
-        shown = ", ".join(f"{mb:.0f}" for mb in workers[:8]) or "none"
+        workers = sorted(self.worker_peak_mb.items(), key=lambda item: -item[1])
+        shown = ", ".join(f"{mb:.0f} ({self.worker_role.get(pid, '?')})" for pid, mb in workers[:8]) or "none"
         verdict = "within" if self.driver_peak_mb <= DRIVER_BUDGET_MB else "OVER"
         return [
             f"scale bench: {self.docs:,} documents, --cluster {self.cluster}, {os.cpu_count()} cores, "
@@ -68,6 +69,33 @@ def _sample(driver: object, run: ScaleRun) -> None:
         with contextlib.suppress(psutil.Error):
             mb = proc.memory_info().rss / 2**20
             run.worker_peak_mb[proc.pid] = max(run.worker_peak_mb.get(proc.pid, 0.0), mb)
+            if proc.pid not in run.worker_role:
+                run.worker_role[proc.pid] = _role(proc, driver)
+
+
+def _role(proc: object, driver: object) -> str:
+    """What a process under the driver is, from its command line and parent: the Dask
+    scheduler, a nanny, a Dask worker (a nanny's child), a pool worker (the driver's own
+    spawned child) or another helper (a converter, multiprocessing's resource tracker)."""
+    import psutil
+
+    try:
+        command = " ".join(proc.cmdline())  # type: ignore[attr-defined]
+        parent = proc.ppid()  # type: ignore[attr-defined]
+        parent_command = " ".join(psutil.Process(parent).cmdline())
+    except psutil.Error:
+        return "gone"
+    if "resource_tracker" in command:
+        return "resource tracker"
+    if "distributed.Scheduler" in command:
+        return "dask scheduler"
+    if "distributed.Nanny" in command:
+        return "dask nanny"
+    if "distributed.Nanny" in parent_command:
+        return "dask worker"
+    if "spawn_main" in command or "forkserver" in command:
+        return "pool worker" if parent == driver.pid else "helper"  # type: ignore[attr-defined]
+    return command.split()[0].rsplit("/", 1)[-1] if command else "?"
 
 
 def run_scale(n_docs: int, cluster: str, work: Path, sources: list[Path] | None = None) -> ScaleRun:
