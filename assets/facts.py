@@ -16,7 +16,7 @@ import pandas as pd
 from govreport_dagster.checks import suite_check_specs, validate_years, year_check_spec
 from govreport_dagster.core.schemas import CONTRACT
 from govreport_dagster.core.year_reports import ListedYear
-from govreport_dagster.io_manager import Frames, StoredYears, YearlyFrames
+from govreport_dagster.io_manager import Frames, StoredYears
 from govreport_dagster.memory import release_freed_memory
 from govreport_dagster.metadata_md import markdown_table
 from govreport_dagster.partitions import neighbouring_years, report_year_partitions
@@ -192,9 +192,11 @@ def _contract_check(frames: Frames) -> dg.AssetCheckResult:
     partitions_def=report_year_partitions,
     description="The published warehouse: every contract table's year partition, replaced atomically. Runs only "
     "when report_facts' blocking checks passed.",
+    # the year's tables as stored frames: each is read, converted and written on its own
+    ins={"report_facts": dg.AssetIn(metadata={"stored": True})},
 )
 def published_warehouse(
-    context: dg.AssetExecutionContext, report_facts: YearlyFrames, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext, report_facts: StoredYears, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     from govreport_dagster.core.facts import labels_frame
     from govreport_dagster.storage.duckdb_views import build_duckdb
@@ -202,17 +204,19 @@ def published_warehouse(
     writer = warehouse.writer()
     metadata = {}
     bridged = bridged_years(context)
-    for year, facts in per_year(context, report_facts).items():
+    for year, stored in per_year(context, report_facts).items():
+        # what the metadata reads (the fact tables themselves are read one at a time to be written)
+        facts = {t: rows_of(stored[t]).to_pandas() for t in _METADATA_TABLES if t in stored}
         if year in bridged and facts["reports"].empty:
             # a year without reports that `govreport run` ran through between two years it
             # redid (pipeline_runner: bridged gaps): no partition for BI to list
             metadata[year] = {"published": "nothing: no reports (a year the run passed through)"}
             continue
-        paths = writer.write_year_tables(int(year), facts)  # one atomic commit per year
+        paths = writer.write_year_tables(int(year), stored)  # one atomic commit per year
         metadata[year] = {
             **_chart_metadata(warehouse, facts, int(year)),
             "warehouse": dg.MetadataValue.path(str(writer.root)),
-            **{f"rows_{t}": len(f) for t, f in facts.items()},
+            **{f"rows_{t}": len(f) for t, f in stored.items()},
             "partitions": dg.MetadataValue.json({t: str(p) for t, p in paths.items()}),
             "reports_preview": dg.MetadataValue.md(_preview(facts["reports"])),
             **stewardship_metadata(facts),
@@ -221,6 +225,9 @@ def published_warehouse(
     duckdb_file = build_duckdb(writer.root)  # BI's one file: views over every table, rebuilt per publish
     duckdb = dg.MetadataValue.path(str(duckdb_file)) if duckdb_file else "not built (not a local folder)"
     return yearly_materialize_result(context, {y: {**m, "duckdb": duckdb} for y, m in metadata.items()})
+
+
+_METADATA_TABLES = ("reports", "identity_checks", "corrections", "correction_suggestions")
 
 
 def _chart_metadata(warehouse: WarehouseResource, facts: Frames, year: int) -> dict[str, object]:

@@ -20,7 +20,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -30,6 +30,7 @@ from upath import UPath
 
 from ..core.schemas import CONTRACT, LEDGER_SCHEMA
 from .landing import is_local
+from .stored_frames import FrameRows, rows_of
 from .year_commit import YearCommit, exchange_paths
 
 PART_NAME = "part-0.parquet"
@@ -67,15 +68,18 @@ class Warehouse:
         """Replace one year of one contract table atomically; returns the partition path."""
         return self.write_year_tables(year, {table: frame})[table]
 
-    def write_year_tables(self, year: int | str, frames: dict[str, pd.DataFrame]) -> dict[str, UPath]:
+    def write_year_tables(self, year: int | str, frames: Mapping[str, pd.DataFrame | FrameRows]) -> dict[str, UPath]:
         """Replace one year of several tables as one commit (storage/year_commit.py): every
         table is written in full first (a schema violation or a full disk stops the publish
         before anything is replaced), then the year's pointer switches all tables at once.
-        Tables are converted and written one at a time: only one Arrow copy is held."""
+        Tables are read (a stored frame), converted and written one at a time: only one
+        table and its Arrow copy are held."""
 
         def write(version: UPath) -> list[str]:
             for table, frame in frames.items():
-                arrow = to_arrow(frame.drop(columns=["report_year"], errors="ignore"), CONTRACT[table])
+                whole = rows_of(frame).to_pandas()
+                arrow = to_arrow(whole.drop(columns=["report_year"], errors="ignore"), CONTRACT[table])
+                del whole
                 _write_parquet(arrow, self._mk(version / table) / PART_NAME)
                 del arrow
             return list(frames)
