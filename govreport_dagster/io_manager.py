@@ -121,8 +121,9 @@ def release_captured_output(context: dg.OutputContext, value: object) -> None:
     `execute_in_process` (how `govreport run` and `materialize` run a job) keeps every step's
     output value until the run ends, for `output_for_node`: a run's later steps would then hold
     the frames of every earlier stage of all its years at once (issue 12: the driver's memory;
-    at 30,000 documents every step of a big year sat at 1.3–1.6 GB). Once stored, a year's
-    frames are read back from storage by whoever needs them, so their captured copy goes.
+    on the 30,000-document bench the run's peak went from 1,576 to 1,489 MB with this alone).
+    Once stored, a year's frames are read back from storage by whoever needs them, so their
+    captured copy goes.
     (The capture is Dagster's internal `StepExecutionContext.output_capture`; a run without
     one, such as the UI's, has nothing to drop.)"""
     try:
