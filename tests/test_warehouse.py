@@ -185,3 +185,25 @@ def test_a_replaced_version_stays_for_its_readers_until_the_next_commit(tmp_path
     w.write_year("fact_applications", 2019, _apps("r2", 2))
     assert not first.exists()  # removed by the commit after: versions do not pile up
     assert pd.read_parquet(part)["report_id"].tolist() == ["r2"]
+
+
+def test_contract_conversion_vectorised_equals_the_value_by_value_reference() -> None:
+    """`to_arrow` converts a column whole when its own Arrow type converts to the contract's
+    without loss (a publish of 14,000 reports built ~20 million Python objects per table
+    value by value): the same table as the value-by-value reference, nulls included."""
+    import pyarrow as pa
+
+    from govreport_dagster.storage.warehouse import _column_array
+
+    columns = {
+        pa.int32(): [pd.Series([1.0, None, 3.0]), pd.Series([1, 2, 3]), pd.Series([None, None, None])],
+        pa.float64(): [pd.Series([1, 2, 3]), pd.Series([0.5, float("nan"), 2.0])],
+        pa.string(): [pd.Series(["a", None, "c"], dtype="str"), pd.Series(["a", None, "c"], dtype=object)],
+        pa.bool_(): [pd.Series([True, None, False], dtype=object), pd.Series([True, False, True])],
+    }
+    for to, series in columns.items():
+        for column in series:
+            reference = pa.array(column.astype(object).where(column.notna(), None).tolist(), type=to)
+            assert _column_array(column, to).equals(reference), (to, column.tolist())
+    with pytest.raises(pa.ArrowInvalid):  # a fraction into a count: refused, as value by value
+        _column_array(pd.Series([1.5, 2.0]), pa.int32())

@@ -45,11 +45,36 @@ def to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
     data = {}
     for name in schema.names:
         column = frame[name] if name in frame.columns else pd.Series([None] * len(frame), dtype=object)
-        values = column.astype(object).where(column.notna(), None).tolist()
-        data[name] = pa.array(values, type=schema.field(name).type)
+        data[name] = _column_array(column, schema.field(name).type)
     from .bi_columns import pandas_metadata  # nullable Int64/boolean for pandas readers
 
     return pa.Table.from_pydict(data, schema=schema).replace_schema_metadata(pandas_metadata(schema))
+
+
+def _column_array(column: pd.Series, to: pa.DataType) -> pa.Array:
+    """One column as the contract's type. Vectorised when the column's own Arrow type is the
+    contract's or converts to it without loss (a null column; a number to another number,
+    checked; text to text; bool to bool); otherwise value by value, the strict reference
+    (a publish of 14,000 reports built ~20 million Python objects per table that way)."""
+    try:
+        own = pa.array(column, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed values: only the reference decides
+        own = None
+    if own is not None and _lossless(own.type, to):
+        return own.cast(to, safe=True)
+    values = column.astype(object).where(column.notna(), None).tolist()
+    return pa.array(values, type=to)
+
+
+def _lossless(own: pa.DataType, to: pa.DataType) -> bool:
+    t = pa.types
+    return (
+        own == to
+        or t.is_null(own)
+        or ((t.is_integer(own) or t.is_floating(own)) and (t.is_integer(to) or t.is_floating(to)))
+        or ((t.is_string(own) or t.is_large_string(own)) and (t.is_string(to) or t.is_large_string(to)))
+        or (t.is_boolean(own) and t.is_boolean(to))
+    )
 
 
 class Warehouse:
