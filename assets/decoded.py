@@ -116,9 +116,12 @@ def _year_reports(
     decode cache (a content the cache lost is decoded again, on the cluster), a chunk of
     files at a time (`stage_chunks`: a year's documents are never all objects at once)."""
 
+    # the landing's scan cut to this year's files once, not once per chunk
+    year_scan = scan[scan["source_uri"].isin(set(raw["files"]["source_uri"]))]
+
     def chunk_frames(rows: list[dict], on_done) -> Frames:
         wanted = {row["source_uri"] for row in rows}
-        entries, _hashes = entries_from_frame(scan[scan["source_uri"].isin(wanted)])
+        entries, _hashes = entries_from_frame(year_scan[year_scan["source_uri"].isin(wanted)])
         hashes, outcomes = decode_stream(
             entries,
             cache,
